@@ -1,0 +1,1 @@
+"""Shared foundations: local frames, random streams and struct-of-arrays tables."""
