@@ -8,14 +8,14 @@ every field at once, so no stage loops over rows.
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Protocol, TypeVar
+from typing import Any, ClassVar, Protocol, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
 
 
 class _Table(Protocol):
-    __dataclass_fields__: dict[str, Any]
+    __dataclass_fields__: ClassVar[dict[str, Any]]
 
 
 T = TypeVar("T", bound=_Table)
@@ -23,9 +23,7 @@ T = TypeVar("T", bound=_Table)
 
 def take(table: T, index: NDArray[Any] | slice) -> T:
     """Rows ``index`` (a boolean mask, integer indices or a slice) of every field."""
-    return type(table)(
-        **{f.name: getattr(table, f.name)[index] for f in dataclasses.fields(table)}  # type: ignore[arg-type]
-    )
+    return type(table)(**{f.name: getattr(table, f.name)[index] for f in dataclasses.fields(table)})
 
 
 def concat(first: T, *rest: T) -> T:
@@ -36,12 +34,12 @@ def concat(first: T, *rest: T) -> T:
     return type(first)(
         **{
             f.name: np.concatenate([getattr(p, f.name) for p in parts])
-            for f in dataclasses.fields(first)  # type: ignore[arg-type]
+            for f in dataclasses.fields(first)
         }
     )
 
 
 def n_rows(table: _Table) -> int:
     """Number of rows (length of the first field)."""
-    first = dataclasses.fields(table)[0]  # type: ignore[arg-type]
-    return int(len(getattr(table, first.name)))
+    first = dataclasses.fields(table)[0]
+    return len(getattr(table, first.name))

@@ -77,7 +77,7 @@ class ThreatTable:
     @property
     def flying(self) -> NDArray[np.bool_]:
         """(N,) bool: rows in the air."""
-        return self.fate == FLYING
+        return np.asarray(self.fate == FLYING, dtype=np.bool_)
 
 
 @dataclass(frozen=True, slots=True)

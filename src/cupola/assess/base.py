@@ -1,0 +1,89 @@
+"""Assessment interface: what the battle-management centre believes about each track.
+
+One row per confirmed track of the current picture, recomputed every decision cycle::
+
+    assess(params, tracks, now) -> Assessment
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+#: ``cls`` codes.
+BALLISTIC = np.int8(0)
+AIR_BREATHING = np.int8(1)
+CLASS_NAMES = ("ballistic", "air_breathing")
+
+
+@dataclass(frozen=True, slots=True)
+class AssessParams:
+    """Static assessment settings (from the scenario's doctrine).
+
+    Attributes
+    ----------
+    beta_kg_m2 : float
+        Ballistic coefficient assumed when predicting ballistic impact points.
+    dt_s : float
+        Step of the predicted path, s.
+    horizon_s : float
+        Longest prediction, s.
+    asset_margin_m : float
+        A predicted impact within this distance of an asset threatens it.
+    engage_threshold : float
+        Only threats to assets worth more than this are engaged.
+    engage_outside_assets : bool
+        Engage threats predicted to fall outside every asset as well.
+    alert_margin_m : float
+        Alert zones within this distance of a predicted impact.
+    alert_lead_time_s : float
+        Alert only once the predicted time to impact is below this.
+    """
+
+    beta_kg_m2: float
+    dt_s: float
+    horizon_s: float
+    asset_margin_m: float
+    engage_threshold: float
+    engage_outside_assets: bool
+    alert_margin_m: float
+    alert_lead_time_s: float
+
+
+@dataclass(frozen=True, slots=True)
+class Assessment:
+    """Struct of arrays, T rows, one per assessed (confirmed) track.
+
+    Attributes
+    ----------
+    track_id : (T,) int64
+    cls : (T,) int8
+        ``BALLISTIC`` or ``AIR_BREATHING``.
+    impact : (T, 2) float64
+        Predicted impact point, ENU east/north, m; NaN when none within the horizon.
+    impact_time : (T,) float64
+        Predicted time of impact, s (scenario time); inf when none.
+    asset : (T,) int64
+        Most valuable asset the predicted impact threatens, -1 for open ground.
+    value : (T,) float64
+        Value of that asset, 0 for open ground.
+    engage : (T,) bool
+        The doctrine's decision: engage this track.
+    path : (T, K, 3) float64
+        Predicted positions at times ``path_time``, ENU, m; frozen at the impact point after
+        impact.
+    path_time : (K,) float64
+        Scenario times of the path samples, s.
+    """
+
+    track_id: NDArray[np.int64]
+    cls: NDArray[np.int8]
+    impact: NDArray[np.float64]
+    impact_time: NDArray[np.float64]
+    asset: NDArray[np.int64]
+    value: NDArray[np.float64]
+    engage: NDArray[np.bool_]
+    path: NDArray[np.float64]
+    path_time: NDArray[np.float64]

@@ -1,0 +1,102 @@
+r"""Impact-point prediction from a track's state.
+
+Ballistic tracks are propagated with the same point-mass model the threats fly
+(:func:`cupola.threats.ballistic.rk4_step`: gravity and drag in the exponential atmosphere)
+with an assumed ballistic coefficient :math:`\beta`, until the path crosses the ground; the
+crossing is interpolated linearly inside the step. Air-breathing tracks are extrapolated at
+constant velocity along their ground track,
+
+.. math:: p(\tau) = p_0 + v_{xy}\,\tau,
+
+and their "impact" is where that ray crosses the most valuable defended asset on it (they dive
+on their target, overflying lesser assets; :func:`cupola.assess.evaluate.assess`); a track
+whose ray meets no asset within the horizon has none.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+
+from cupola.threats.ballistic import rk4_step
+
+FloatArray = NDArray[np.float64]
+
+
+def ballistic_path(
+    state: FloatArray, beta: float, dt: float, horizon: float
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Predicted path and ground impact of ballistic tracks.
+
+    Integrates with RK4 (:func:`cupola.threats.ballistic.rk4_step`) only the rows still in the
+    air, and stops once every row has landed.
+
+    Parameters
+    ----------
+    state : (T, 6) float64
+        ``[x, y, z, vx, vy, vz]``, ENU, m and m/s.
+    beta : float
+        Assumed ballistic coefficient, kg/m².
+    dt, horizon : float
+        Path step and length, s.
+
+    Returns
+    -------
+    path : (T, K, 3) float64
+        Positions at ``tau = 0, dt, ..., (K-1) dt``, frozen at the impact point after impact.
+    impact : (T, 2) float64
+        Ground impact point, NaN if the path stays in the air over the horizon.
+    tti : (T,) float64
+        Time to impact, s, ``inf`` if none.
+    """
+    n = len(state)
+    k = int(np.ceil(horizon / dt)) + 1
+    path = np.empty((n, k, 3))
+    impact = np.full((n, 2), np.nan)
+    tti = np.full(n, np.inf)
+    if n == 0:
+        return path, impact, tti
+    pos, vel = state[:, :3].copy(), state[:, 3:].copy()
+    path[:, 0] = pos
+    betas = np.full(n, beta)
+    active = np.arange(n)
+    for j in range(1, k):  # time steps; each one is vectorised over the rows in the air
+        p1, v1 = rk4_step(pos[active], vel[active], betas[active], dt)
+        z0, z1 = pos[active, 2], p1[:, 2]
+        down = z1 <= 0.0
+        if down.any():
+            rows = active[down]
+            frac = z0[down] / np.maximum(z0[down] - z1[down], 1e-12)
+            ground = pos[rows] + frac[:, None] * (p1[down] - pos[rows])
+            ground[:, 2] = 0.0
+            impact[rows] = ground[:, :2]
+            tti[rows] = (j - 1 + frac) * dt
+            path[rows, j:] = ground[:, None, :]
+        pos[active], vel[active] = p1, v1
+        path[active[~down], j] = p1[~down]
+        active = active[~down]
+        if len(active) == 0:
+            break
+    if len(active):
+        path[active, j + 1 :] = pos[active, None, :]
+    return path, impact, tti
+
+
+def level_path(state: FloatArray, dt: float, horizon: float) -> FloatArray:
+    """Constant-velocity ground-track extrapolation of air-breathing tracks.
+
+    Parameters
+    ----------
+    state : (T, 6) float64
+    dt, horizon : float
+        Path step and length, s.
+
+    Returns
+    -------
+    path : (T, K, 3) float64
+        ``p0 + v_xy * tau`` at the track's current altitude.
+    """
+    k = int(np.ceil(horizon / dt)) + 1
+    tau = np.arange(k) * dt
+    vel = np.column_stack([state[:, 3], state[:, 4], np.zeros(len(state))])
+    return np.asarray(state[:, None, :3] + tau[None, :, None] * vel[:, None, :], float)

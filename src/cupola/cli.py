@@ -1,0 +1,181 @@
+"""The ``cupola`` command line.
+
+Every error a user can cause (a bad scenario, a missing file, an output folder in the way)
+is printed as one line on stderr with exit code 2, never as a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from cupola.errors import CupolaError
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    help="Cupola: simulate raids on defended areas and the battle manager that defends them.",
+)
+out_console = Console()
+err_console = Console(stderr=True)
+
+
+def _fail(exc: CupolaError) -> None:
+    err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+    raise typer.Exit(2)
+
+
+@app.command()
+def scenarios() -> None:
+    """List the built-in scenarios, one per line."""
+    from cupola.scenario import builtin_names, load
+
+    for name in builtin_names():
+        sc = load(name)
+        first = sc.description.strip().splitlines()[0] if sc.description.strip() else ""
+        out_console.print(f"{name:<20} {first}", highlight=False, soft_wrap=True)
+
+
+@app.command()
+def validate(
+    file: Annotated[str, typer.Argument(help="Scenario YAML file or built-in scenario name.")],
+) -> None:
+    """Check a scenario file: schema, values and cross-references."""
+    from cupola.scenario import load
+    from cupola.sim.world import compile_world
+
+    try:
+        sc = load(file)
+        world = compile_world(sc)
+    except CupolaError as exc:
+        _fail(exc)
+        return
+    n = sum(s.count for s in sc.raid.salvos)
+    out_console.print(
+        f"{file}: valid scenario {sc.name!r}: {len(sc.assets)} assets, {len(world.zones.ids)} "
+        f"alert zones, {len(sc.radars)} radars, {len(sc.batteries)} batteries, "
+        f"{len(world.units.names)} launchers, {n} threats in {len(sc.raid.salvos)} salvos",
+        highlight=False,
+        soft_wrap=True,
+    )
+
+
+class _LazyProgress:
+    """A progress bar that appears only once a run has taken more than a second."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.start = time.perf_counter()
+        self.progress: Progress | None = None
+        self.task: Any = None
+
+    def __call__(self, t: float, end: float) -> None:
+        if self.progress is None:
+            if time.perf_counter() - self.start < 1.0:
+                return
+            self.progress = Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                TextColumn("{task.completed:.0f}/{task.total:.0f} simulated s"),
+                TimeRemainingColumn(),
+                console=err_console,
+                transient=True,
+            )
+            self.progress.start()
+            self.task = self.progress.add_task(self.label, total=end)
+        self.progress.update(self.task, completed=t)
+
+    def close(self) -> None:
+        if self.progress is not None:
+            self.progress.stop()
+
+
+_SHOWN = (
+    ("threats", "threats launched"),
+    ("threatening", "aimed at defended assets"),
+    ("engaged", "engaged"),
+    ("intercepted", "intercepted"),
+    ("leaked", "leaked (threatening, not intercepted)"),
+    ("hits_on_defended_assets", "hits on defended assets"),
+    ("impacts_open_ground", "impacts on open ground"),
+    ("interceptors_fired", "interceptors fired"),
+    ("interceptor_cost", "interceptor cost (USD)"),
+    ("threat_cost", "threat cost (USD)"),
+    ("alerts_issued", "alerts issued"),
+)
+
+
+def _summary_table(summary: dict[str, Any]) -> Table:
+    table = Table(title=f"{summary['scenario']} (seed {summary['seed']})")
+    table.add_column("figure")
+    table.add_column("value", justify="right")
+    for key, label in _SHOWN:
+        v = summary[key]
+        table.add_row(label, f"{v:,.0f}" if isinstance(v, float) else str(v))
+    return table
+
+
+@app.command()
+def run(
+    scenario: Annotated[str, typer.Argument(help="Built-in scenario name or YAML file.")],
+    seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same run.")] = 1,
+    out: Annotated[
+        Path | None, typer.Option(help="Run folder to write (default runs/<scenario>-seed<N>).")
+    ] = None,
+    overwrite: Annotated[
+        bool, typer.Option(help="Replace the run folder if it already exists.")
+    ] = False,
+) -> None:
+    """Simulate a scenario end to end and write its run folder."""
+    from cupola.output import write_run
+    from cupola.scenario import load
+    from cupola.sim.engine import simulate
+    from cupola.sim.summary import summarize
+    from cupola.sim.world import compile_world
+
+    if seed < 0:
+        _fail(CupolaError(f"--seed: must be a non-negative integer, got {seed}"))
+    try:
+        sc = load(scenario)
+        folder = out if out is not None else Path("runs") / f"{sc.name}-seed{seed}"
+        if folder.exists() and not folder.is_dir():
+            raise CupolaError(f"{folder}: exists and is not a folder")
+        if folder.exists() and any(folder.iterdir()) and not overwrite:
+            raise CupolaError(
+                f"{folder}: folder exists and is not empty (use --overwrite to replace it)"
+            )
+        world = compile_world(sc)
+        bar = _LazyProgress(f"{sc.name}")
+        try:
+            result = simulate(world, seed, progress=bar)
+        finally:
+            bar.close()
+        summary = summarize(result)
+        write_run(result, summary, folder, overwrite=overwrite)
+    except CupolaError as exc:
+        _fail(exc)
+        return
+    out_console.print(_summary_table(summary))
+    out_console.print(f"Run folder: {folder}", highlight=False, soft_wrap=True)
+    out_console.print(f"Report:     {folder / 'report.html'}", highlight=False, soft_wrap=True)
+
+
+def main() -> None:
+    """Entry point of the ``cupola`` script."""
+    try:
+        app()
+    except KeyboardInterrupt:
+        err_console.print("interrupted; nothing was written")
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,83 @@
+r"""Engagement envelope: where and when each launcher can meet each predicted path.
+
+For launcher :math:`l` launching at :math:`t_l` and a track's predicted path sample
+:math:`p_k` at time :math:`t_k`, the interceptor's flight time to the sample is
+:math:`T_f = s^{-1}(\lVert p_k - x_l \rVert)` from the speed profile
+(:func:`cupola.engage.profile.time_to_distance`). The sample is a feasible intercept point when
+
+.. math::
+
+    t_l + T_f \le t_k, \quad r_{min} \le \lVert p_k - x_l \rVert \le r_{max}, \quad
+    h_{min} \le z_k \le h_{ceiling}, \quad t_k < t_{impact},
+
+and the planned intercept is the earliest feasible sample.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+
+from cupola.engage.base import InterceptorTypes
+from cupola.engage.profile import time_to_distance
+
+FloatArray = NDArray[np.float64]
+
+
+def earliest_intercept(
+    itypes: InterceptorTypes,
+    launcher_pos: FloatArray,
+    launcher_type: NDArray[np.int64],
+    launch_time: FloatArray,
+    path: FloatArray,
+    path_time: FloatArray,
+    impact_time: FloatArray,
+    min_altitude: float,
+) -> tuple[NDArray[np.bool_], FloatArray, NDArray[np.int64]]:
+    """Earliest feasible intercept of each path by each launcher.
+
+    Parameters
+    ----------
+    itypes : InterceptorTypes
+    launcher_pos : (L, 3) float64
+        ENU, m.
+    launcher_type : (L,) int64
+        Interceptor type of each launcher.
+    launch_time : (L,) float64
+        Earliest launch time of each launcher, s.
+    path : (T, K, 3) float64
+        Predicted positions of each track, ENU, m.
+    path_time : (K,) float64
+        Times of the path samples, s.
+    impact_time : (T,) float64
+        Predicted impact time of each track, s.
+    min_altitude : float
+        Lowest intercept altitude, m.
+
+    Returns
+    -------
+    feasible : (T, L) bool
+    time : (T, L) float64
+        Intercept time, s (inf where infeasible).
+    sample : (T, L) int64
+        Index of the intercept sample on the path (0 where infeasible).
+    """
+    t = path.shape[0]
+    n_l = len(launcher_pos)
+    d = np.linalg.norm(path[:, None, :, :] - launcher_pos[None, :, None, :], axis=-1)  # T,L,K
+    ty = launcher_type[None, :, None]
+    fly = time_to_distance(itypes, np.broadcast_to(ty, d.shape), d)
+    z = path[:, None, :, 2]
+    ok = (
+        (launch_time[None, :, None] + fly <= path_time[None, None, :])
+        & (d >= itypes.min_range_m[ty])
+        & (d <= itypes.max_range_m[ty])
+        & (z >= min_altitude)
+        & (z <= itypes.ceiling_m[ty])
+        & (path_time[None, None, :] < impact_time[:, None, None])
+    )
+    feasible = ok.any(axis=2)
+    sample = np.where(feasible, ok.argmax(axis=2), 0)
+    time = np.where(feasible, path_time[sample], np.inf)
+    assert time.shape == (t, n_l)
+    return feasible, time, sample

@@ -1,0 +1,166 @@
+r"""Greedy fire control by threatened value.
+
+Threats are served in priority order — the value of the asset they threaten, highest first,
+then the earliest predicted impact, then the track id — and each takes the launcher that
+intercepts it earliest among those with rounds and rate left this cycle. That sequential rule
+(a serial dictatorship) is computed here without a loop over threats, as deferred acceptance
+(Gale and Shapley, "College admissions and the stability of marriage", 1962): every unserved
+threat proposes to its best remaining launcher, each launcher keeps the highest-priority
+proposals that fit its capacity and rejects the rest, and rejected threats move to their next
+choice. When all launchers rank threats by the same priority the stable matching is unique and
+equals the sequential greedy one, which the tests check against a plain loop.
+
+A launcher's capacity in a cycle is :math:`\min(\text{ready}, \max(1, \lfloor P/\Delta\rfloor))`
+rounds for decision period :math:`P` and launch interval :math:`\Delta`; an engagement takes
+:math:`\min(s, \text{capacity})` rounds for doctrine salvo size :math:`s`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+
+from cupola.assess.base import Assessment
+from cupola.engage.base import InterceptorTypes
+from cupola.fire.base import FireOrders, FireParams, UnitState
+from cupola.fire.envelope import earliest_intercept
+from cupola.sim.world import FireUnits
+
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+
+
+def deferred_acceptance(
+    rank: IntArray, pref: IntArray, n_pref: IntArray, demand: IntArray, capacity: IntArray
+) -> IntArray:
+    """Assign candidates to launchers by deferred acceptance with a common priority.
+
+    Parameters
+    ----------
+    rank : (T,) int64
+        Priority of each candidate, 0 best; all distinct.
+    pref : (T, L) int64
+        Launchers of each candidate, best first; only the first ``n_pref`` entries are used.
+    n_pref : (T,) int64
+        Number of acceptable launchers of each candidate.
+    demand : (T, L) int64
+        Rounds candidate ``t`` takes from launcher ``l``.
+    capacity : (L,) int64
+        Rounds each launcher can give.
+
+    Returns
+    -------
+    (T,) int64
+        Launcher of each candidate, -1 when unserved.
+    """
+    t = len(rank)
+    ptr = np.zeros(t, np.int64)
+    held = np.full(t, -1, np.int64)
+    rows = np.arange(t)
+    while True:
+        proposing = (held < 0) & (ptr < n_pref)
+        if not proposing.any():
+            return held
+        choice = np.where(proposing, pref[rows, np.minimum(ptr, pref.shape[1] - 1)], held)
+        active = np.flatnonzero(choice >= 0)
+        lau = choice[active]
+        order = np.lexsort((rank[active], lau))
+        a, lau = active[order], lau[order]
+        d = demand[a, lau]
+        cum = np.cumsum(d)
+        start = np.r_[True, lau[1:] != lau[:-1]]
+        base = np.maximum.accumulate(np.where(start, cum - d, 0))
+        keep = (cum - base) <= capacity[lau]
+        held[a[keep]] = lau[keep]
+        rejected = a[~keep]
+        held[rejected] = -1
+        ptr[rejected] += 1
+
+
+def decide(
+    params: FireParams,
+    units: FireUnits,
+    itypes: InterceptorTypes,
+    state: UnitState,
+    assessment: Assessment,
+    eligible: NDArray[np.bool_],
+    now: float,
+) -> tuple[UnitState, FireOrders]:
+    """One decision cycle of greedy fire control.
+
+    Parameters
+    ----------
+    params : FireParams
+    units : FireUnits
+        Static launcher and battery data.
+    itypes : InterceptorTypes
+    state : UnitState
+        Launchers now.
+    assessment : Assessment
+        The current picture, T tracks.
+    eligible : (T,) bool
+        Tracks that may be engaged now (doctrine says engage, not already engaged or killed).
+    now : float
+        Scenario time, s.
+    """
+    cand = np.flatnonzero(eligible & assessment.engage)
+    interval = units.interval_s[units.battery]
+    reloading = np.isfinite(state.reload_done)
+    rate = np.maximum(1, np.floor(params.decision_period_s / interval + 1e-9)).astype(np.int64)
+    capacity = np.where(reloading, 0, np.minimum(state.ready, rate))
+    if len(cand) == 0 or not (capacity > 0).any():
+        return state, _no_orders()
+    launch_at = np.maximum(now + units.reaction_s[units.battery], state.next_free)
+    feasible, t_int, sample = earliest_intercept(
+        itypes,
+        units.pos,
+        units.itype,
+        launch_at,
+        assessment.path[cand],
+        assessment.path_time,
+        assessment.impact_time[cand],
+        params.min_intercept_altitude_m,
+    )
+    feasible &= capacity[None, :] > 0
+    priority = np.lexsort(
+        (assessment.track_id[cand], assessment.impact_time[cand], -assessment.value[cand])
+    )
+    rank = np.empty(len(cand), np.int64)
+    rank[priority] = np.arange(len(cand))
+    key = np.where(feasible, t_int, np.inf)
+    pref = np.argsort(key, axis=1, kind="stable")
+    n_pref = feasible.sum(axis=1)
+    demand = np.broadcast_to(
+        np.minimum(params.shots_per_engagement, np.maximum(capacity, 1))[None, :], feasible.shape
+    ).astype(np.int64)
+    held = deferred_acceptance(rank, pref, n_pref, demand, capacity)
+
+    won = np.flatnonzero(held >= 0)
+    lau = held[won]
+    order = np.lexsort((rank[won], lau))
+    won, lau = won[order], lau[order]
+    shots = demand[won, lau]
+    cum = np.cumsum(shots)
+    start = np.r_[True, lau[1:] != lau[:-1]] if len(lau) else np.empty(0, bool)
+    before = cum - shots - np.maximum.accumulate(np.where(start, cum - shots, 0))
+    first = launch_at[lau] + before * interval[lau]
+    next_free = state.next_free.copy()
+    np.maximum.at(next_free, lau, first + shots * interval[lau])
+    ready = state.ready.copy()
+    np.subtract.at(ready, lau, shots)
+    s = sample[won, lau]
+    orders = FireOrders(
+        track_id=assessment.track_id[cand[won]],
+        launcher=lau.astype(np.int64),
+        shots=shots.astype(np.int64),
+        first_launch=first,
+        intercept_point=assessment.path[cand[won], s],
+        intercept_time=assessment.path_time[s],
+    )
+    return UnitState(ready, next_free, state.reload_done, state.stock), orders
+
+
+def _no_orders() -> FireOrders:
+    i = np.empty(0, np.int64)
+    f = np.empty(0)
+    return FireOrders(i, i, i, f, np.empty((0, 3)), f)

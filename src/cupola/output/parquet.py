@@ -1,0 +1,55 @@
+"""Parquet files written by DuckDB straight from numpy columns (no pandas, no pyarrow)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import numpy as np
+from numpy.typing import NDArray
+
+_SQL_TYPES = {"f": "DOUBLE", "i": "BIGINT", "u": "BIGINT", "b": "BOOLEAN", "O": "VARCHAR"}
+
+
+def write_parquet(path: Path, columns: dict[str, NDArray[Any]]) -> None:
+    """Write equal-length numpy columns to a Parquet file (zstd), in the given column order.
+
+    Object columns must hold strings. An empty table keeps its column names and types.
+    """
+    con = duckdb.connect()
+    try:
+        if columns and len(next(iter(columns.values()))) > 0:
+            data = {
+                k: (v.astype(str) if v.dtype == object else np.ascontiguousarray(v))
+                for k, v in columns.items()
+            }
+            con.register("t", data)
+            cols = ", ".join(f'"{k}"' for k in columns)
+            target = _quote(path)
+            con.execute(
+                f"COPY (SELECT {cols} FROM t) TO '{target}' (FORMAT parquet, COMPRESSION zstd)"
+            )
+        else:
+            defs = ", ".join(f'"{k}" {_SQL_TYPES[v.dtype.kind]}' for k, v in columns.items())
+            con.execute(f"CREATE TABLE t ({defs})")
+            con.execute(f"COPY t TO '{_quote(path)}' (FORMAT parquet)")
+    finally:
+        con.close()
+
+
+def read_parquet(path: Path) -> dict[str, NDArray[Any]]:
+    """Read a Parquet file into numpy columns."""
+    con = duckdb.connect()
+    try:
+        res: dict[str, NDArray[Any]] = con.execute(
+            "SELECT * FROM read_parquet(?)", [str(path)]
+        ).fetchnumpy()
+        return {k: np.asarray(v) for k, v in res.items()}
+    finally:
+        con.close()
+
+
+def _quote(path: Path) -> str:
+    """A path as the inside of a SQL string literal."""
+    return str(path).replace("'", "''")

@@ -1,0 +1,207 @@
+"""The run folder: every output of one run, written all at once or not at all.
+
+Files (columns documented in ``docs/formats.md``):
+
+- ``events.parquet``: one row per event (launch, detection, track_confirmed, classified,
+  impact_predicted, alert, engagement, interceptor_launch, intercept, miss, impact,
+  track_deleted).
+- ``truth.parquet``: threat and interceptor positions every ``sim.truth_step_s``.
+- ``plots.parquet``: radar plots.
+- ``tracks.parquet``: confirmed tracks after each scan, with their position covariance.
+- ``summary.json``: the run's figures; ``report.html``: map, timeline and tables.
+- ``scenario.yaml``: the scenario as run (defaults filled in).
+
+Everything is written into a hidden sibling folder first and renamed into place at the end,
+so an interrupted or failed run leaves no half-written folder and never touches an existing one
+unless asked to replace it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import shapely
+import yaml
+from numpy.typing import NDArray
+
+from cupola.errors import OutputError
+from cupola.output.parquet import write_parquet
+from cupola.report import ReportInputs, SceneShape, SceneSite, render
+from cupola.sim.engine import RunResult
+from cupola.threats.base import FLYING, KILLED, LANDED, WAITING
+
+
+def _with_geodetic(r: RunResult, cols: dict[str, NDArray[Any]]) -> dict[str, NDArray[Any]]:
+    lon, lat = r.world.frame.to_geodetic(cols["x_m"], cols["y_m"])
+    return {**cols, "lat": lat, "lon": lon, "alt_m": cols["z_m"].copy()}
+
+
+def _outline(geom: Any) -> NDArray[np.float64]:
+    g = geom if geom.geom_type == "Polygon" else max(geom.geoms, key=lambda p: p.area)
+    xy = np.asarray(g.exterior.coords, float)[:-1]
+    return xy
+
+
+def report_inputs(r: RunResult, summary: dict[str, Any]) -> ReportInputs:
+    """The report's view of a run."""
+    w = r.world
+    th = r.threats
+    hit_any = r.hits.any(axis=1)
+    outcome = np.where(
+        th.fate == KILLED,
+        "intercepted",
+        np.where(th.fate == LANDED, np.where(hit_any, "hit", "open_ground"), "in_flight"),
+    )
+    engaged = np.zeros(len(th.pos), bool)
+    lab = r.interceptor_threat
+    engaged[lab[lab >= 0]] = True
+    assets = [
+        SceneShape(
+            name, kind, _outline(geom), float(v), int(summary["hits_per_asset"][name]), False
+        )
+        for name, kind, geom, v in zip(
+            w.assets.names, w.assets.kinds, w.assets.footprints, w.assets.values, strict=True
+        )
+    ]
+    alerted = set(r.events["zone_id"][r.events["kind"] == "alert"].tolist())
+    zones = [
+        SceneShape(name, "zone", _outline(poly), 0.0, 0, int(zid) in alerted)
+        for zid, name, poly in zip(w.zones.ids, w.zones.names, w.zones.polygons, strict=True)
+    ]
+    u = w.units
+    sites = [
+        SceneSite(s.name, "radar", float(p.position[0]), float(p.position[1]), p.max_range_m)
+        for s, p in zip(w.scenario.radars, w.radars, strict=True)
+    ]
+    for b, name in enumerate(u.battery_names):
+        k = int(u.itype[np.flatnonzero(u.battery == b)[0]])
+        rng = float(w.interceptors.max_range_m[k])
+        x, y = (float(v) for v in u.battery_pos[b, :2])
+        sites.append(SceneSite(name, "battery", x, y, rng))
+    sites += [
+        SceneSite(n, "launcher", float(p[0]), float(p[1]), 0.0)
+        for n, p in zip(u.names, u.pos, strict=True)
+    ]
+    truth = _with_geodetic(r, r.truth) if r.truth else _empty_truth()
+    return ReportInputs(
+        title=w.scenario.name,
+        description=w.scenario.description,
+        seed=r.seed,
+        assets=assets,
+        zones=zones,
+        sites=sites,
+        threats={
+            "threat_id": np.arange(len(th.pos), dtype=np.int64),
+            "type": np.array(w.threat_types.names, dtype=object)[th.type_idx],
+            "launch_time": th.launch_time,
+            "outcome": outcome.astype(object),
+            "engaged": engaged,
+        },
+        truth=truth,
+        events=_with_geodetic(r, r.events),
+        summary=summary,
+    )
+
+
+def _empty_truth() -> dict[str, NDArray[Any]]:
+    f = np.empty(0)
+    return {
+        "time": f,
+        "object": np.empty(0, object),
+        "id": np.empty(0, np.int64),
+        **dict.fromkeys(("x_m", "y_m", "z_m", "lat", "lon", "alt_m"), f),
+    }
+
+
+def _write_all(r: RunResult, summary: dict[str, Any], folder: Path) -> None:
+    write_parquet(folder / "events.parquet", _with_geodetic(r, r.events))
+    write_parquet(
+        folder / "truth.parquet", _with_geodetic(r, r.truth) if r.truth else _empty_truth()
+    )
+    p = r.plots
+    write_parquet(
+        folder / "plots.parquet",
+        {
+            "time": p.time,
+            "sensor_id": p.sensor_id,
+            "range_m": p.range_m,
+            "azimuth_rad": p.azimuth_rad,
+            "elevation_rad": p.elevation_rad,
+            "truth_id": p.truth_id,
+        },
+    )
+    tracks = r.tracks or {
+        k: np.empty(0, np.int64 if k in ("track_id", "truth_id") else float)
+        for k in (
+            "time",
+            "track_id",
+            "x_m",
+            "y_m",
+            "z_m",
+            "vx_mps",
+            "vy_mps",
+            "vz_mps",
+            "cov_xx",
+            "cov_xy",
+            "cov_xz",
+            "cov_yy",
+            "cov_yz",
+            "cov_zz",
+            "truth_id",
+        )
+    }
+    write_parquet(folder / "tracks.parquet", tracks)
+    (folder / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+    scenario = r.world.scenario.model_dump(mode="json")
+    (folder / "scenario.yaml").write_text(
+        yaml.safe_dump(scenario, sort_keys=False), encoding="utf-8"
+    )
+    (folder / "report.html").write_text(render(report_inputs(r, summary)), encoding="utf-8")
+
+
+def write_run(r: RunResult, summary: dict[str, Any], out: Path, overwrite: bool = False) -> Path:
+    """Write the run folder ``out`` atomically.
+
+    Raises
+    ------
+    OutputError
+        ``out`` exists and is not empty (and ``overwrite`` is false), or cannot be written.
+    """
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise OutputError(f"{out}: exists and is not a folder")
+    if out.exists() and any(out.iterdir()) and not overwrite:
+        raise OutputError(f"{out}: folder exists and is not empty (use --overwrite to replace it)")
+    parent = out.resolve().parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        tmp = parent / f".{out.name}.partial-{os.getpid()}"
+        if tmp.exists():
+            shutil.rmtree(tmp)
+        tmp.mkdir()
+    except OSError as exc:
+        raise OutputError(f"{out}: cannot create the run folder: {exc.strerror or exc}") from None
+    try:
+        _write_all(r, summary, tmp)
+        if out.exists():
+            old = parent / f".{out.name}.old-{os.getpid()}"
+            out.rename(old)
+            tmp.rename(out)
+            shutil.rmtree(old)
+        else:
+            tmp.rename(out)
+    except OSError as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise OutputError(f"{out}: cannot write the run folder: {exc.strerror or exc}") from None
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return out
+
+
+__all__ = ["FLYING", "WAITING", "report_inputs", "shapely", "write_run"]

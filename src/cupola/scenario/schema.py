@@ -1,0 +1,322 @@
+"""The scenario file format, version 1: pydantic models, unknown fields rejected.
+
+A scenario is a YAML file. Positions are WGS84 ``{lat, lon}`` (degrees) with an optional
+``alt_m`` (meters above the ground); distances in meters, times in seconds from scenario
+start, angles in radians unless the name says ``_deg``, costs in US dollars. Threat and
+interceptor types not defined in the file are looked up by name in the built-in catalog
+(``cupola/scenario/catalog.yaml``). Cross-references (salvo threat types, battery interceptors,
+aimed-at assets) are checked when the file is loaded.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal, Self
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+SCHEMA_VERSION = 1
+
+Positive = Annotated[float, Field(gt=0)]
+NonNegative = Annotated[float, Field(ge=0)]
+Probability = Annotated[float, Field(gt=0, lt=1)]
+Name = Annotated[str, Field(min_length=1, max_length=120)]
+
+
+class Strict(BaseModel):
+    """Base of every scenario model: unknown fields are an error, values are immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class GeoPoint(Strict):
+    """A WGS84 position on the ground."""
+
+    lat: float = Field(ge=-90, le=90, description="Latitude, degrees.")
+    lon: float = Field(ge=-180, le=180, description="Longitude, degrees.")
+
+
+class GeoPoint3(GeoPoint):
+    """A WGS84 position with an altitude above the ground."""
+
+    alt_m: float = Field(default=0.0, ge=0, le=30_000, description="Altitude above ground, m.")
+
+
+class AreaAsset(Strict):
+    """A defended area (an urban polygon)."""
+
+    kind: Literal["area"]
+    name: Name
+    value: NonNegative = Field(description="Value of the area; damage counts it once per hit.")
+    outline: list[GeoPoint] = Field(min_length=3, description="Polygon vertices, not closed.")
+
+
+class PointAsset(Strict):
+    """A defended point with a radius (power plant, substation, base)."""
+
+    kind: Literal["point"]
+    name: Name
+    value: NonNegative
+    position: GeoPoint
+    radius_m: Positive
+
+
+class RouteAsset(Strict):
+    """A defended line with a width (supply route), valued per kilometre."""
+
+    kind: Literal["route"]
+    name: Name
+    value_per_km: NonNegative
+    line: list[GeoPoint] = Field(min_length=2)
+    width_m: Positive
+
+
+Asset = Annotated[AreaAsset | PointAsset | RouteAsset, Field(discriminator="kind")]
+
+
+class AlertZone(Strict):
+    """A named civil-warning polygon."""
+
+    zone_id: int = Field(ge=0)
+    name: Name
+    outline: list[GeoPoint] = Field(min_length=3)
+
+
+class AlertZones(Strict):
+    """Civil-warning zones: the listed polygons, or by default a square grid over the assets."""
+
+    grid_m: Positive = Field(default=2000.0, description="Cell size of the default grid, m.")
+    zones: list[AlertZone] | None = None
+
+
+class Radar(Strict):
+    """A surveillance radar (see :class:`cupola.sensors.base.RadarParams`)."""
+
+    name: Name
+    position: GeoPoint3
+    max_range_m: Positive
+    revisit_s: Annotated[float, Field(gt=0, le=60)]
+    sigma_range_m: Positive
+    sigma_azimuth_rad: Annotated[float, Field(gt=0, lt=0.5)]
+    sigma_elevation_rad: Annotated[float, Field(gt=0, lt=0.5)]
+    reference_range_m: Positive = Field(
+        description="Range at which reference_rcs_m2 is detected with reference_pd."
+    )
+    reference_rcs_m2: Positive
+    reference_pd: Probability = 0.9
+    false_alarm_probability: Probability = 1e-6
+    false_plots_per_scan: NonNegative = 0.0
+    min_elevation_rad: Annotated[float, Field(ge=-0.2, le=0.5)] = 0.0
+    clutter_max_elevation_rad: Annotated[float, Field(gt=0, le=1.5)] = 0.35
+
+
+class Launcher(Strict):
+    """A missile firing unit."""
+
+    position: GeoPoint3
+    ready_rounds: int = Field(ge=0, le=1000)
+
+
+class Battery(Strict):
+    """A battery: battle-management centre, launchers and their interceptor stock."""
+
+    name: Name
+    position: GeoPoint3
+    interceptor: Name = Field(description="Interceptor type name.")
+    reaction_time_s: NonNegative = Field(description="Decision to first launch, s.")
+    launch_interval_s: Positive = Field(description="Minimum time between launches of a launcher.")
+    reload_time_s: Positive = Field(description="Time to reload an empty launcher from stock, s.")
+    stock: int = Field(ge=0, description="Rounds held in reserve for reloading.")
+    launchers: list[Launcher] = Field(min_length=1)
+
+
+class InterceptorType(Strict):
+    """Interceptor kinematics and lethality (see :class:`cupola.engage.base.InterceptorTypes`)."""
+
+    name: Name
+    boost_time_s: Positive
+    launch_speed_mps: Positive
+    burnout_speed_mps: Positive
+    coast_deceleration_mps2: NonNegative
+    min_speed_mps: Positive
+    max_flight_time_s: Positive
+    min_range_m: NonNegative
+    max_range_m: Positive
+    ceiling_m: Positive
+    lethal_radius_m: Positive
+    sskp: Annotated[float, Field(gt=0, le=1)]
+    cost_usd: NonNegative
+    max_lateral_accel_mps2: Positive
+    navigation_constant: Annotated[float, Field(ge=2, le=6)] = 4.0
+    seeker_range_m: Positive
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        if self.max_range_m <= self.min_range_m:
+            raise ValueError("max_range_m must be greater than min_range_m")
+        if self.burnout_speed_mps < self.launch_speed_mps:
+            raise ValueError("burnout_speed_mps must be at least launch_speed_mps")
+        if self.min_speed_mps > self.burnout_speed_mps:
+            raise ValueError("min_speed_mps must not exceed burnout_speed_mps")
+        return self
+
+
+class BallisticThreat(Strict):
+    """A rocket, mortar round or ballistic missile: 3-DOF point mass from burnout."""
+
+    kind: Literal["ballistic"]
+    name: Name
+    burnout_speed_mps: Positive
+    mass_kg: Positive
+    diameter_m: Positive
+    drag_coefficient: NonNegative
+    rcs_m2: Positive
+    warhead_lethal_radius_m: Positive
+    cost_usd: NonNegative
+    lofted: bool = Field(default=False, description="Fire on the high-angle branch (mortars).")
+
+
+class AirBreathingThreat(Strict):
+    """A one-way attack drone or cruise missile: waypoint flight and a terminal dive."""
+
+    kind: Literal["air_breathing"]
+    name: Name
+    cruise_speed_mps: Positive
+    cruise_altitude_m: Annotated[float, Field(gt=0, le=15_000)]
+    rcs_m2: Positive
+    dive_angle_deg: Annotated[float, Field(ge=5, le=90)]
+    warhead_lethal_radius_m: Positive
+    cost_usd: NonNegative
+
+
+ThreatType = Annotated[BallisticThreat | AirBreathingThreat, Field(discriminator="kind")]
+
+
+class Disc(Strict):
+    """A circular area on the ground."""
+
+    center: GeoPoint
+    radius_m: NonNegative
+
+
+class Aim(Strict):
+    """Where a salvo is aimed: exactly one of an area, a defended asset, or points."""
+
+    area: Disc | None = None
+    asset: Name | None = None
+    points: list[GeoPoint] | None = Field(default=None, min_length=1)
+    error_m: NonNegative = Field(
+        default=0.0, description="Standard deviation of the impact error per ground axis, m."
+    )
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> Self:
+        given = [k for k in ("area", "asset", "points") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError("give exactly one of area, asset or points")
+        return self
+
+
+class Salvo(Strict):
+    """A group of threats of one type launched over a time window."""
+
+    threat: Name = Field(description="Threat type name.")
+    count: int = Field(ge=1, le=100_000)
+    launch_area: Disc
+    aim: Aim
+    start_s: NonNegative = 0.0
+    duration_s: NonNegative = 0.0
+    waypoints: list[GeoPoint3] = Field(
+        default_factory=list, description="Air-breathing threats: route before the target."
+    )
+
+
+class Raid(Strict):
+    """The attack: one or more salvos."""
+
+    salvos: list[Salvo] = Field(min_length=1)
+
+
+class Doctrine(Strict):
+    """Engagement rules of the battle-management centre."""
+
+    engage_threshold: NonNegative = Field(
+        default=0.0, description="Engage only threats to assets worth more than this."
+    )
+    shots_per_engagement: int = Field(default=1, ge=1, le=4)
+    engage_outside_assets: bool = Field(
+        default=False, description="Also engage threats predicted to fall outside every asset."
+    )
+    asset_margin_m: NonNegative = Field(
+        default=250.0, description="A predicted impact this close to an asset threatens it."
+    )
+    min_intercept_altitude_m: NonNegative = 300.0
+    decision_period_s: Annotated[float, Field(gt=0, le=30)] = 1.0
+    assumed_ballistic_coefficient_kg_m2: Positive = Field(
+        default=1500.0, description="Ballistic coefficient used to predict impact points."
+    )
+    alert_margin_m: NonNegative = Field(
+        default=500.0, description="Zones within this distance of a predicted impact are alerted."
+    )
+    alert_lead_time_s: Positive = Field(
+        default=90.0, description="Alert once the predicted time to impact is below this."
+    )
+
+
+class TrackerConfig(Strict):
+    """Tracker by registry name, with its settings."""
+
+    name: Literal["gnn_ekf"] = "gnn_ekf"
+    process_noise_mps2: Positive = 30.0
+    gate_probability: Probability = 0.9999
+    confirm_hits: int = Field(default=3, ge=1, le=16)
+    confirm_window: int = Field(default=4, ge=1, le=16)
+    delete_misses: int = Field(default=3, ge=1, le=60)
+    init_velocity_sigma_mps: Positive = 600.0
+
+    @model_validator(mode="after")
+    def _m_of_n(self) -> Self:
+        if self.confirm_hits > self.confirm_window:
+            raise ValueError("confirm_hits must not exceed confirm_window")
+        return self
+
+
+class FireControlConfig(Strict):
+    """Fire control by registry name."""
+
+    name: Literal["greedy"] = "greedy"
+
+
+class SimConfig(Strict):
+    """Clock settings."""
+
+    dt_s: Annotated[float, Field(gt=0, le=1)] = 0.1
+    max_time_s: Annotated[float, Field(gt=0, le=86_400)] = 900.0
+    truth_step_s: Annotated[float, Field(gt=0, le=60)] = 1.0
+
+
+class Scenario(Strict):
+    """A complete scenario, ``schema_version: 1``."""
+
+    schema_version: Literal[1]
+    name: Name
+    description: str = ""
+    origin: GeoPoint
+    sim: SimConfig = SimConfig()
+    assets: list[Asset] = Field(min_length=1)
+    alert_zones: AlertZones = AlertZones()
+    radars: list[Radar] = Field(min_length=1)
+    batteries: list[Battery] = Field(default_factory=list)
+    interceptor_types: list[InterceptorType] = Field(default_factory=list)
+    threat_types: list[ThreatType] = Field(default_factory=list)
+    raid: Raid
+    doctrine: Doctrine = Doctrine()
+    tracker: TrackerConfig = TrackerConfig()
+    fire_control: FireControlConfig = FireControlConfig()
+
+
+class Catalog(Strict):
+    """Built-in threat and interceptor types, referenced by name from scenarios."""
+
+    schema_version: Literal[1]
+    interceptor_types: list[InterceptorType]
+    threat_types: list[ThreatType]

@@ -1,0 +1,114 @@
+"""The event log: one row per thing that happened, collected as array chunks.
+
+Columns (the public ``events.parquet`` format): ``time`` s, ``kind`` str, ``threat_id``,
+``track_id``, ``unit_id``, ``zone_id`` (int64, -1 when not applicable), ``x_m``, ``y_m``,
+``z_m`` (ENU position, NaN when none), ``detail`` (str). The run folder adds ``lat``, ``lon``
+and ``alt_m``.
+
+Rows are ordered by time, then by the order the engine produced them (a stable sort), so the
+same run always gives the same table.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+KINDS = (
+    "launch",
+    "detection",
+    "track_confirmed",
+    "classified",
+    "impact_predicted",
+    "alert",
+    "engagement",
+    "interceptor_launch",
+    "intercept",
+    "miss",
+    "impact",
+    "track_deleted",
+)
+
+
+class EventLog:
+    """Append-only log of event chunks; :meth:`table` returns the ordered columns."""
+
+    def __init__(self) -> None:
+        self._chunks: list[dict[str, NDArray[Any]]] = []
+
+    def add(
+        self,
+        kind: str,
+        time: ArrayLike,
+        *,
+        threat_id: ArrayLike = -1,
+        track_id: ArrayLike = -1,
+        unit_id: ArrayLike = -1,
+        zone_id: ArrayLike = -1,
+        pos: ArrayLike | None = None,
+        detail: ArrayLike = "",
+    ) -> None:
+        """Append events of one kind; scalars are broadcast to the length of ``time``.
+
+        Parameters
+        ----------
+        kind : str
+            One of :data:`KINDS`.
+        time : (n,) float64 or float
+            Event times, s.
+        pos : (n, 3) float64, optional
+            ENU positions, m.
+        """
+        if kind not in KINDS:
+            raise ValueError(f"unknown event kind {kind!r}")
+        columns = (time, threat_id, track_id, unit_id, zone_id, detail)
+        n = max(np.size(c) if not isinstance(c, str) else 1 for c in columns)
+        if pos is not None:
+            n = max(n, len(np.atleast_2d(np.asarray(pos))))
+        if n == 0 or np.size(time) == 0:
+            return
+        t = np.broadcast_to(np.asarray(time, float), n).copy()
+        p = (
+            np.full((n, 3), np.nan)
+            if pos is None
+            else np.broadcast_to(np.asarray(pos, float), (n, 3))
+        )
+        self._chunks.append(
+            {
+                "time": t,
+                "kind": np.full(n, kind, dtype=object),
+                "threat_id": np.broadcast_to(np.asarray(threat_id, np.int64), n).copy(),
+                "track_id": np.broadcast_to(np.asarray(track_id, np.int64), n).copy(),
+                "unit_id": np.broadcast_to(np.asarray(unit_id, np.int64), n).copy(),
+                "zone_id": np.broadcast_to(np.asarray(zone_id, np.int64), n).copy(),
+                "x_m": p[:, 0].copy(),
+                "y_m": p[:, 1].copy(),
+                "z_m": p[:, 2].copy(),
+                "detail": np.broadcast_to(np.asarray(detail, dtype=object), n).copy(),
+            }
+        )
+
+    def table(self) -> dict[str, NDArray[Any]]:
+        """All events as columns, stably sorted by time."""
+        names = ("time", "kind", "threat_id", "track_id", "unit_id", "zone_id", "x_m", "y_m", "z_m")
+        if not self._chunks:
+            cols: dict[str, NDArray[Any]] = {
+                "time": np.empty(0),
+                "kind": np.empty(0, object),
+                **{
+                    k: np.empty(0, np.int64)
+                    for k in ("threat_id", "track_id", "unit_id", "zone_id")
+                },
+                **{k: np.empty(0) for k in ("x_m", "y_m", "z_m")},
+                "detail": np.empty(0, object),
+            }
+            return cols
+        cols = {k: np.concatenate([c[k] for c in self._chunks]) for k in (*names, "detail")}
+        order = np.argsort(cols["time"], kind="stable")
+        return {k: v[order] for k, v in cols.items()}
+
+    def count(self, kind: str) -> int:
+        """Number of events of ``kind`` so far."""
+        return sum(len(c["time"]) for c in self._chunks if c["kind"][0] == kind)

@@ -1,0 +1,122 @@
+"""The ``gnn_ekf`` tracker: extended Kalman filters with global nearest neighbour association.
+
+One call processes one scan of one radar:
+
+1. predict every track to the scan time (:func:`cupola.tracking.kalman.predict`);
+2. gate and associate the scan's plots by GNN (:func:`cupola.tracking.association.gnn_associate`);
+3. update the associated tracks (:func:`cupola.tracking.kalman.update`);
+4. record hits and misses for the tracks the radar could see, start a tentative track on every
+   unassociated plot, confirm by M-of-N and delete (:mod:`cupola.tracking.management`).
+
+Several radars feed one :class:`TrackerState` one scan at a time, in time order: the plots of
+a second radar gate against the same tracks, so a target seen by two radars keeps one track.
+Rows keep their order; new tracks are appended in plot order with ids ``next_id, next_id+1,
+...``, so the output is deterministic. ``truth_id`` of plots is copied to the tracks for
+scoring and never read for a decision.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from cupola.sensors.base import PlotTable, RadarParams
+from cupola.sensors.radar import line_of_sight
+from cupola.tracking.association import gate_threshold, gnn_associate
+from cupola.tracking.base import TrackerOutputs, TrackerParams, TrackerState
+from cupola.tracking.kalman import measure, noise_covariance, predict, update
+from cupola.tracking.management import (
+    concat_tracks,
+    confirm_and_delete,
+    record_scan,
+    start_tracks,
+    take_tracks,
+)
+
+
+def step(
+    params: TrackerParams,
+    state: TrackerState,
+    plots: PlotTable,
+    radar: RadarParams,
+    time: float,
+) -> tuple[TrackerState, TrackerOutputs]:
+    """Process one scan of one radar.
+
+    Parameters
+    ----------
+    params : TrackerParams
+        Tracker settings.
+    state : TrackerState
+        Tracks (T rows) and the next free id. Track times must not be after ``time``.
+    plots : PlotTable
+        The P plots of this scan of ``radar`` (possibly none).
+    radar : RadarParams
+        The radar that made the plots (position, noise, coverage).
+    time : float
+        Scan time, s.
+
+    Returns
+    -------
+    state : TrackerState
+        Surviving tracks in their previous order, then the new tracks in plot order.
+    outputs : TrackerOutputs
+        Track id given to each plot, ids confirmed and deleted in this scan.
+    """
+    tracks = state.tracks
+    radar_pos = np.asarray(radar.position, np.float64)
+    noise = noise_covariance(
+        radar.sigma_range_m, radar.sigma_azimuth_rad, radar.sigma_elevation_rad
+    )
+    z = np.stack([plots.range_m, plots.azimuth_rad, plots.elevation_rad], axis=-1).reshape(-1, 3)
+    n_plots = z.shape[0]
+
+    x, p = predict(tracks.state, tracks.cov, time - tracks.time, params.process_noise_mps2)
+    z_pred, jac = measure(x, radar_pos)
+    s = jac @ p @ np.swapaxes(jac, 1, 2) + noise
+    s = 0.5 * (s + np.swapaxes(s, 1, 2))
+    plot_row = gnn_associate(z_pred, s, z, gate_threshold(params.gate_probability))
+
+    used = np.flatnonzero(plot_row >= 0)
+    rows = plot_row[used]
+    visible = line_of_sight(radar, x[:, :3])
+    if rows.size:
+        x[rows], p[rows] = update(x[rows], p[rows], z[used], radar_pos, noise)
+    hit = np.zeros(x.shape[0], bool)
+    hit[rows] = True
+    history, scans, misses = record_scan(
+        tracks.hit_history, tracks.scans, tracks.misses, hit, visible
+    )
+    truth = tracks.truth_id.copy()
+    truth[rows] = plots.truth_id[used]
+    old = dataclasses.replace(
+        tracks,
+        state=x,
+        cov=p,
+        time=np.full(x.shape[0], float(time)),
+        hit_history=history,
+        scans=scans,
+        misses=misses,
+        truth_id=truth,
+    )
+
+    fresh = np.flatnonzero(plot_row < 0)
+    new = start_tracks(
+        params, z[fresh], radar_pos, noise, plots.truth_id[fresh], state.next_id, float(time)
+    )
+    merged = concat_tracks(old, new)
+
+    plot_track = np.empty(n_plots, np.int64)
+    plot_track[used] = tracks.track_id[rows]
+    plot_track[fresh] = new.track_id
+
+    confirm, delete = confirm_and_delete(params, merged)
+    merged = dataclasses.replace(merged, confirmed=merged.confirmed | confirm)
+    outputs = TrackerOutputs(
+        plot_track=plot_track,
+        confirmed=merged.track_id[confirm],
+        deleted=merged.track_id[delete],
+        deleted_confirmed=merged.confirmed[delete],
+    )
+    return TrackerState(take_tracks(merged, ~delete), state.next_id + fresh.size), outputs

@@ -1,0 +1,247 @@
+"""The gnn_ekf tracker step: confirmation, deletion, clutter, several radars, ids."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+from numpy.testing import assert_array_equal
+
+import cupola.tracking as tracking
+from cupola.core.frames import to_polar
+from cupola.sensors.base import PlotTable, RadarParams, empty_plots
+from cupola.tracking import TRACKERS, TrackerParams, TrackerState, empty_tracks, extrapolate
+from cupola.tracking.gnn_ekf import step
+
+PARAMS = TrackerParams(confirm_hits=3, confirm_window=4, delete_misses=3)
+
+
+def radar(
+    radar_id: int = 0,
+    position: tuple[float, float, float] = (0.0, 0.0, 10.0),
+    max_range_m: float = 150e3,
+) -> RadarParams:
+    return RadarParams(
+        radar_id=radar_id,
+        position=np.array(position),
+        max_range_m=max_range_m,
+        revisit_s=1.0,
+        sigma_range_m=10.0,
+        sigma_azimuth_rad=1e-3,
+        sigma_elevation_rad=1e-3,
+        reference_range_m=50e3,
+        reference_rcs_m2=1.0,
+        reference_pd=0.9,
+        false_alarm_probability=1e-6,
+        false_plots_per_scan=0.0,
+        min_elevation_rad=-0.1,
+        clutter_max_elevation_rad=0.3,
+    )
+
+
+def target_positions(t: float, n: int = 1) -> np.ndarray:
+    """n constant-velocity targets, 20-40 km out, 300 m/s."""
+    k = np.arange(n)
+    start = np.column_stack([20e3 + 2e3 * k, 25e3 - 3e3 * k, 3e3 + 100.0 * k])
+    vel = np.column_stack([-300.0 + 0 * k, 20.0 + 0 * k, 0.0 * k])
+    return start + vel * t
+
+
+def make_plots(
+    rad: RadarParams, pos: np.ndarray, truth: np.ndarray, t: float, rng: np.random.Generator
+) -> PlotTable:
+    r, a, e = to_polar(pos - rad.position)
+    n = len(r)
+    noise = rng.normal(size=(n, 3)) * [rad.sigma_range_m, rad.sigma_azimuth_rad, 1e-3]
+    return PlotTable(
+        time=np.full(n, t),
+        sensor_id=np.full(n, rad.radar_id, np.int64),
+        range_m=r + noise[:, 0],
+        azimuth_rad=(a + noise[:, 1]) % (2 * np.pi),
+        elevation_rad=e + noise[:, 2],
+        truth_id=np.asarray(truth, np.int64),
+    )
+
+
+def start() -> TrackerState:
+    return TrackerState(empty_tracks(), 0)
+
+
+def test_registry_and_exports() -> None:
+    assert TRACKERS["gnn_ekf"] is step
+    for name in tracking.__all__:
+        assert hasattr(tracking, name)
+    assert extrapolate is tracking.extrapolate
+
+
+def test_clean_target_confirmed_after_exactly_m_scans_then_deleted() -> None:
+    rad, rng = radar(), np.random.default_rng(5)
+    state = start()
+    ids = set()
+    for k in range(6):
+        plots = make_plots(rad, target_positions(float(k)), np.array([7]), float(k), rng)
+        state, out = step(PARAMS, state, plots, rad, float(k))
+        ids.add(int(out.plot_track[0]))
+        assert out.deleted.size == 0
+        assert out.confirmed.tolist() == ([0] if k == PARAMS.confirm_hits - 1 else [])
+        assert state.tracks.confirmed.tolist() == [k >= PARAMS.confirm_hits - 1]
+    assert ids == {0}
+    assert state.tracks.truth_id.tolist() == [7]
+    assert state.tracks.hit_history.tolist() == [0b111111]
+    # Estimated velocity is close to the truth after six scans.
+    assert np.allclose(state.tracks.state[0, 3:], [-300.0, 20.0, 0.0], atol=60.0)
+    for k in range(6, 6 + PARAMS.delete_misses):
+        state, out = step(PARAMS, state, empty_plots(), rad, float(k))
+        last = k == 5 + PARAMS.delete_misses
+        assert out.deleted.tolist() == ([0] if last else [])
+        assert out.deleted_confirmed.tolist() == ([True] if last else [])
+        assert state.tracks.misses.tolist() == ([] if last else [k - 5])
+    assert state.next_id == 1
+
+
+def test_lone_clutter_plot_is_never_confirmed() -> None:
+    rad, rng = radar(), np.random.default_rng(6)
+    plots = make_plots(rad, np.array([[5e3, -8e3, 500.0]]), np.array([-1]), 0.0, rng)
+    state, out = step(PARAMS, start(), plots, rad, 0.0)
+    assert out.plot_track.tolist() == [0]
+    assert not state.tracks.confirmed.any()
+    # 3 of 4 cannot be reached once 1 hit + (4 - scans) < 3, i.e. after the 3rd scan.
+    for k in (1, 2):
+        state, out = step(PARAMS, state, empty_plots(), rad, float(k))
+        assert out.confirmed.size == 0
+        assert out.deleted.tolist() == ([0] if k == 2 else [])
+        assert out.deleted_confirmed.tolist() == ([False] if k == 2 else [])
+    assert state.tracks.track_id.size == 0
+
+
+def test_random_clutter_never_confirmed() -> None:
+    rad, rng = radar(), np.random.default_rng(7)
+    state = start()
+    for k in range(15):
+        n = 20
+        r = rng.uniform(5e3, 60e3, n)
+        a = rng.uniform(0, 2 * np.pi, n)
+        e = rng.uniform(0.0, 0.3, n)
+        plots = PlotTable(
+            np.full(n, float(k)), np.zeros(n, np.int64), r, a, e, np.full(n, -1, np.int64)
+        )
+        state, out = step(PARAMS, state, plots, rad, float(k))
+        assert out.confirmed.size == 0
+    assert state.tracks.track_id.size <= 3 * 20
+
+
+def test_two_radars_one_track() -> None:
+    rad_a = radar(0, (0.0, 0.0, 10.0))
+    rad_b = radar(1, (30e3, -10e3, 50.0))
+    rng = np.random.default_rng(8)
+    state = start()
+    confirmed: list[int] = []
+    for k in range(8):
+        for rad, t in ((rad_a, float(k)), (rad_b, k + 0.5)):
+            plots = make_plots(rad, target_positions(t), np.array([3]), t, rng)
+            state, out = step(PARAMS, state, plots, rad, t)
+            assert out.plot_track.tolist() == [0]
+            confirmed += out.confirmed.tolist()
+    assert confirmed == [0]
+    assert state.tracks.track_id.tolist() == [0]
+    assert state.next_id == 1
+
+
+def test_radar_that_cannot_see_a_track_does_not_count_misses() -> None:
+    rad_a = radar(0)
+    rad_blind = radar(1, (-100e3, 0.0, 0.0), max_range_m=20e3)
+    rng = np.random.default_rng(9)
+    state = start()
+    for k in range(4):
+        t = float(k)
+        plots = make_plots(rad_a, target_positions(t), np.array([0]), t, rng)
+        state, _ = step(PARAMS, state, plots, rad_a, t)
+        state, out = step(PARAMS, state, empty_plots(), rad_blind, t + 0.5)
+        assert out.deleted.size == 0
+    assert state.tracks.confirmed.tolist() == [True]
+    assert state.tracks.scans.tolist() == [4]
+    assert state.tracks.misses.tolist() == [0]
+
+
+def test_ids_stable_and_never_reused() -> None:
+    rad, rng = radar(), np.random.default_rng(10)
+    state = start()
+    seen_deleted: set[int] = set()
+    handed_out = 0
+    life: dict[int, int] = {}
+    for k in range(25):
+        t = float(k)
+        n_t = 6 if k < 12 else 3  # three targets stop being seen half way
+        pos = target_positions(t, n_t)
+        keep = rng.uniform(size=n_t) < 0.9
+        truth = np.arange(n_t)[keep]
+        clutter = np.column_stack(
+            [rng.uniform(-40e3, 40e3, 2), rng.uniform(-40e3, 40e3, 2), rng.uniform(0, 5e3, 2)]
+        )
+        all_pos = np.vstack([pos[keep], clutter])
+        plots = make_plots(rad, all_pos, np.concatenate([truth, [-1, -1]]), t, rng)
+        before = state.next_id
+        state, out = step(PARAMS, state, plots, rad, t)
+        new_ids = np.setdiff1d(out.plot_track, list(life))
+        assert_array_equal(new_ids, np.arange(before, state.next_id))
+        handed_out += new_ids.size
+        for i in out.plot_track.tolist():
+            assert i not in seen_deleted
+            life.setdefault(i, k)
+        seen_deleted |= set(out.deleted.tolist())
+        ids = state.tracks.track_id
+        assert np.unique(ids).size == ids.size
+        assert np.all(np.diff(ids) > 0)  # rows stay in id order
+        assert not (set(ids.tolist()) & seen_deleted)
+    assert state.next_id == handed_out
+    confirmed_truth = state.tracks.truth_id[state.tracks.confirmed]
+    assert sorted(confirmed_truth.tolist()) == [0, 1, 2]
+
+
+def test_below_ground_track_is_deleted() -> None:
+    rad, rng = radar(), np.random.default_rng(11)
+    plots = make_plots(rad, np.array([[10e3, 0.0, 100.0]]), np.array([1]), 0.0, rng)
+    state, _ = step(PARAMS, start(), plots, rad, 0.0)
+    for vz, deleted in ((0.0, []), (-400.0, [0])):
+        shifted = state.tracks.state + np.array([0.0, 0.0, 0.0, 0.0, 0.0, vz])
+        moved = dataclasses.replace(state.tracks, state=shifted)
+        _, out = step(PARAMS, TrackerState(moved, state.next_id), empty_plots(), rad, 1.0)
+        assert out.deleted.tolist() == deleted
+
+
+def test_pure_and_deterministic() -> None:
+    rad, rng = radar(), np.random.default_rng(12)
+    state = start()
+    for k in range(3):
+        plots = make_plots(rad, target_positions(float(k), 4), np.arange(4), float(k), rng)
+        state, _ = step(PARAMS, state, plots, rad, float(k))
+    plots = make_plots(rad, target_positions(3.0, 4), np.arange(4), 3.0, rng)
+    copies = {
+        f.name: getattr(state.tracks, f.name).copy() for f in dataclasses.fields(state.tracks)
+    }
+    s1, o1 = step(PARAMS, state, plots, rad, 3.0)
+    s2, o2 = step(PARAMS, state, plots, rad, 3.0)
+    for name, value in copies.items():
+        assert_array_equal(getattr(state.tracks, name), value)
+    for f in dataclasses.fields(s1.tracks):
+        assert_array_equal(getattr(s1.tracks, f.name), getattr(s2.tracks, f.name))
+    for f in dataclasses.fields(o1):
+        assert_array_equal(getattr(o1, f.name), getattr(o2, f.name))
+
+
+@pytest.mark.parametrize("n_tracks", [0, 2])
+def test_empty_scan_shapes(n_tracks: int) -> None:
+    rad, rng = radar(), np.random.default_rng(13)
+    state = start()
+    if n_tracks:
+        plots = make_plots(rad, target_positions(0.0, n_tracks), np.arange(n_tracks), 0.0, rng)
+        state, _ = step(PARAMS, state, plots, rad, 0.0)
+    state, out = step(PARAMS, state, empty_plots(), rad, 1.0)
+    assert out.plot_track.shape == (0,)
+    assert out.plot_track.dtype == np.int64
+    assert out.confirmed.dtype == np.int64
+    assert out.deleted.dtype == np.int64
+    assert out.deleted_confirmed.dtype == np.bool_
+    assert state.tracks.state.shape == (n_tracks, 6)
+    assert state.tracks.cov.shape == (n_tracks, 6, 6)
