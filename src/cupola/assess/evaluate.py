@@ -115,7 +115,7 @@ def assess(
         # it threatens the most valuable asset along its path (the earliest, on a tie).
         idx, val = assets.best(lp[:, :, :2].reshape(-1, 2))
         val = np.where(idx >= 0, val, -1.0).reshape(lp.shape[:2])
-        hit = (val >= 0).any(axis=1)
+        hit = np.asarray((val >= 0).any(axis=1), dtype=np.bool_)
         j = val.argmax(axis=1)
         ground = lp[np.arange(len(lp)), j, :2]
         impact[air] = np.where(hit[:, None], ground, np.nan)

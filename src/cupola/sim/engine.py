@@ -52,6 +52,9 @@ IntArray = NDArray[np.int64]
 CLASSIFY_SKIP_CYCLES = 3
 CLASSIFY_AVERAGE_CYCLES = 5
 
+#: Longest interceptor guidance substep, s (kill rates agree with 4x finer substeps).
+MAX_FLYOUT_SUBSTEP_S = 0.1
+
 #: Stages timed by the engine (seconds of wall clock, for the benchmark's split).
 STAGES = ("threats", "engage", "sensors", "tracking", "assess", "fire", "record")
 
@@ -127,7 +130,7 @@ def _nominal_impacts(th: ThreatTable) -> FloatArray:
     out = th.aim.copy()
     bal = th.kind == threats.BALLISTIC
     if bal.any():
-        p, _, _ = fly_to_ground(th.pos[bal], th.vel[bal], th.beta[bal], dt=0.05)
+        p, _, _ = fly_to_ground(th.pos[bal], th.vel[bal], th.beta[bal], dt=0.2)
         out[bal] = np.where(np.isfinite(p), p, th.aim[bal])
     out[:, 2] = 0.0
     return out
@@ -339,6 +342,7 @@ class Engine:
             t,
             dt,
             self.rng["engage"],
+            substeps=max(1, int(np.ceil(dt / MAX_FLYOUT_SUBSTEP_S - 1e-9))),
         )
         track = self.interceptors.target_track
         np.subtract.at(self.book.in_flight, track[out.detonated], 1)
