@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/cupola run city-mixed-raid --seed 1 --out runs/demo --overwrite
 
-test: $(STAMP)
+test: lint
 	$(BIN)/python -m pytest -n 2 -q
 
 lint: $(STAMP)

@@ -13,8 +13,10 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
+from rich.text import Text
 
 from cupola.errors import CupolaError
 
@@ -29,7 +31,9 @@ err_console = Console(stderr=True)
 
 
 def _fail(exc: CupolaError) -> None:
-    err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+    """Print ``exc`` as one line on stderr (its text taken literally, never as markup); exit 2."""
+    line = " ".join(str(exc).splitlines())
+    err_console.print(f"[bold red]error:[/] {escape(line)}", highlight=False, soft_wrap=True)
     raise typer.Exit(2)
 
 
@@ -41,7 +45,7 @@ def scenarios() -> None:
     for name in builtin_names():
         sc = load(name)
         first = sc.description.strip().splitlines()[0] if sc.description.strip() else ""
-        out_console.print(f"{name:<20} {first}", highlight=False, soft_wrap=True)
+        out_console.print(f"{name:<20} {first}", highlight=False, soft_wrap=True, markup=False)
 
 
 @app.command()
@@ -54,7 +58,7 @@ def validate(
 
     try:
         sc = load(file)
-        world = compile_world(sc)
+        world = compile_world(sc, file)
     except CupolaError as exc:
         _fail(exc)
         return
@@ -65,6 +69,7 @@ def validate(
         f"{len(world.units.names)} launchers, {n} threats in {len(sc.raid.salvos)} salvos",
         highlight=False,
         soft_wrap=True,
+        markup=False,
     )
 
 
@@ -114,7 +119,7 @@ _SHOWN = (
 
 
 def _summary_table(summary: dict[str, Any]) -> Table:
-    table = Table(title=f"{summary['scenario']} (seed {summary['seed']})")
+    table = Table(title=Text(f"{summary['scenario']} (seed {summary['seed']})"))
     table.add_column("figure")
     table.add_column("value", justify="right")
     for key, label in _SHOWN:
@@ -152,7 +157,7 @@ def run(
             raise CupolaError(
                 f"{folder}: folder exists and is not empty (use --overwrite to replace it)"
             )
-        world = compile_world(sc)
+        world = compile_world(sc, scenario)
         bar = _LazyProgress(f"{sc.name}")
         try:
             result = simulate(world, seed, progress=bar)
@@ -164,8 +169,10 @@ def run(
         _fail(exc)
         return
     out_console.print(_summary_table(summary))
-    out_console.print(f"Run folder: {folder}", highlight=False, soft_wrap=True)
-    out_console.print(f"Report:     {folder / 'report.html'}", highlight=False, soft_wrap=True)
+    out_console.print(f"Run folder: {folder}", highlight=False, soft_wrap=True, markup=False)
+    out_console.print(
+        f"Report:     {folder / 'report.html'}", highlight=False, soft_wrap=True, markup=False
+    )
 
 
 def main() -> None:

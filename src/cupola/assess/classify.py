@@ -1,19 +1,28 @@
 r"""Ballistic versus air-breathing classification from a track's kinematics.
 
-A ballistic object (rocket, mortar round, missile) is first seen climbing steeply or falling
-fast; a drone or cruise missile flies nearly level at low speed. The rule, applied when a
-track is confirmed and then kept for the track's life:
+A ballistic object (rocket, mortar round, missile) falls freely: its vertical velocity changes
+at about :math:`-g` all along its flight, and it is seen climbing or falling steeply. A drone or
+cruise missile flies nearly level at low speed and low altitude. Each decision cycle adds the
+track's features — :math:`|v_z|`, :math:`v_{xy}`, :math:`\lVert v\rVert`, :math:`z`, the
+vertical-velocity standard deviation :math:`\sigma_{v_z}` from its covariance, and the vertical
+acceleration :math:`a_z = \Delta v_z / \Delta t` since the previous cycle — to exponential moving
+averages (weight :math:`\alpha` on the newest), written with a bar. Then
 
 .. math::
 
-    \text{air-breathing} \iff |v_z| < 0.25\,\lVert v_{xy} \rVert + 2\sigma_{v_z}
-        \ \wedge\ \lVert v \rVert < 350\ \text{m/s}
-        \ \wedge\ z < 4000\ \text{m}
+    \text{air-breathing} \iff |\bar a_z| < g/2
+        \ \wedge\ \overline{|v_z|} < 0.25\,\overline{v_{xy}} + \bar\sigma_{v_z}
+        \ \wedge\ \overline{\lVert v \rVert} < 350\ \text{m/s}
+        \ \wedge\ \bar z < 4000\ \text{m}
 
-with :math:`\sigma_{v_z}` the standard deviation of the track's vertical velocity, so that a
-noisy level track far from the radar is not taken for a climbing one. A mortar round seen only
-at its apogee would fool it; a later issue replaces this rule with a
-classifier on the track history.
+The :math:`a_z` test keeps a rocket seen around its apogee (slow and level for a moment) from
+passing for a drone; the :math:`\sigma_{v_z}` term keeps a noisy level track far from the radar
+from passing for a climbing one.
+The class is re-evaluated every cycle, so an early mistake is corrected as the track settles,
+with two guards against flip-flopping (:func:`update_class`): a change needs
+``CONFIRM_CYCLES`` consecutive cycles of the other verdict, and a track seen fast
+(> 350 m/s), high (> 4 000 m) or steep (:math:`|v_z| > v_{xy}`) in any cycle is ballistic for
+good — no drone or cruise missile flies like that.
 """
 
 from __future__ import annotations
@@ -23,28 +32,132 @@ from numpy.typing import NDArray
 
 from cupola.assess.base import AIR_BREATHING, BALLISTIC
 
+FloatArray = NDArray[np.float64]
+
+G = 9.80665
 LEVEL_RATIO = 0.25
 MAX_AIR_BREATHING_SPEED_MPS = 350.0
 MAX_AIR_BREATHING_ALT_M = 4000.0
 
+#: Columns of :func:`features`.
+FEATURES = ("abs_vz", "v_xy", "speed", "z", "sigma_vz", "a_z")
 
-def classify(state: NDArray[np.float64], sigma_vz: NDArray[np.float64]) -> NDArray[np.int8]:
-    """Class of each track.
+#: Weight of the newest cycle in the moving averages.
+ALPHA = 0.25
+
+
+def features(
+    state: FloatArray, cov: FloatArray, vz_prev: FloatArray, dt: FloatArray | float
+) -> FloatArray:
+    """Per-cycle classification features of tracks.
 
     Parameters
     ----------
     state : (T, 6) float64
-        Track states ``[x, y, z, vx, vy, vz]``, ENU, m and m/s.
-    sigma_vz : (T,) float64
-        Standard deviation of each track's vertical velocity, m/s.
+        ``[x, y, z, vx, vy, vz]``, ENU, m and m/s.
+    cov : (T, 6, 6) float64
+        State covariances.
+    vz_prev : (T,) float64
+        Vertical velocity at the previous cycle, m/s.
+    dt : (T,) float64 or float
+        Time since the previous cycle, s.
+
+    Returns
+    -------
+    (T, 6) float64
+        The columns of :data:`FEATURES`.
+    """
+    vxy = np.hypot(state[:, 3], state[:, 4])
+    return np.column_stack(
+        [
+            np.abs(state[:, 5]),
+            vxy,
+            np.hypot(vxy, state[:, 5]),
+            state[:, 2],
+            np.sqrt(np.maximum(cov[:, 5, 5], 0.0)),
+            (state[:, 5] - vz_prev) / dt,
+        ]
+    )
+
+
+def classify(mean_features: FloatArray) -> NDArray[np.int8]:
+    """Class of each track from its averaged features (see the module docstring).
+
+    Parameters
+    ----------
+    mean_features : (T, 6) float64
+        Moving averages of :func:`features`.
 
     Returns
     -------
     (T,) int8
         ``BALLISTIC`` or ``AIR_BREATHING``.
     """
-    vh = np.hypot(state[:, 3], state[:, 4])
-    speed = np.hypot(vh, state[:, 5])
-    level = np.abs(state[:, 5]) < LEVEL_RATIO * vh + 2.0 * sigma_vz
-    air = level & (speed < MAX_AIR_BREATHING_SPEED_MPS) & (state[:, 2] < MAX_AIR_BREATHING_ALT_M)
+    abs_vz, vxy, speed, z, sigma_vz, a_z = mean_features.T
+    level = abs_vz < LEVEL_RATIO * vxy + sigma_vz
+    air = (
+        (np.abs(a_z) < 0.5 * G)
+        & level
+        & (speed < MAX_AIR_BREATHING_SPEED_MPS)
+        & (z < MAX_AIR_BREATHING_ALT_M)
+    )
     return np.where(air, AIR_BREATHING, BALLISTIC).astype(np.int8)
+
+
+#: Consecutive contrary verdicts needed to change a track's class.
+CONFIRM_CYCLES = 4
+
+
+def strongly_ballistic(state: FloatArray, cov: FloatArray) -> NDArray[np.bool_]:
+    """(T,) bool: fast, high or steep now, beyond any air-breathing threat's envelope.
+
+    Each test allows two standard deviations of the track's own uncertainty, so noise alone
+    does not latch a level track.
+    """
+    vxy = np.hypot(state[:, 3], state[:, 4])
+    speed = np.hypot(vxy, state[:, 5])
+    sigma_v = np.sqrt(np.maximum(np.diagonal(cov[:, 3:, 3:], axis1=1, axis2=2), 0.0))
+    sigma_z = np.sqrt(np.maximum(cov[:, 2, 2], 0.0))
+    return np.asarray(
+        (speed > MAX_AIR_BREATHING_SPEED_MPS + 2.0 * sigma_v.max(axis=1))
+        | (state[:, 2] > MAX_AIR_BREATHING_ALT_M + 2.0 * sigma_z)
+        | (np.abs(state[:, 5]) > vxy + 2.0 * sigma_v[:, 2]),
+        dtype=np.bool_,
+    )
+
+
+def update_class(
+    current: NDArray[np.int8],
+    votes: NDArray[np.int64],
+    latched: NDArray[np.bool_],
+    verdict: NDArray[np.int8],
+    strong: NDArray[np.bool_],
+) -> tuple[NDArray[np.int8], NDArray[np.int64], NDArray[np.bool_]]:
+    """New class of each track, with hysteresis.
+
+    Parameters
+    ----------
+    current : (T,) int8
+        Class so far, -1 when none yet.
+    votes : (T,) int64
+        Consecutive cycles whose verdict differed from ``current``.
+    latched : (T,) bool
+        Tracks already known ballistic for good.
+    verdict : (T,) int8
+        This cycle's :func:`classify` verdict.
+    strong : (T,) bool
+        This cycle's :func:`strongly_ballistic`.
+
+    Returns
+    -------
+    cls, votes, latched
+        Updated arrays (new arrays; the inputs are not modified).
+    """
+    latched = latched | strong
+    differs = verdict != current
+    votes = np.where(differs, votes + 1, 0)
+    switch = (current < 0) | (votes >= CONFIRM_CYCLES)
+    cls = np.where(switch, verdict, current).astype(np.int8)
+    cls = np.where(latched, BALLISTIC, cls).astype(np.int8)
+    votes = np.where(switch | latched, 0, votes)
+    return cls, votes, latched

@@ -53,7 +53,8 @@ class AreaIndex:
         Returns
         -------
         index : (P,) int64
-            Geometry index, -1 where none contains the point.
+            Geometry index, -1 where none contains the point; among equally valuable
+            geometries, the lowest index (the tree's query order does not decide).
         value : (P,) float64
             Its value, 0 where none.
         """
@@ -67,7 +68,7 @@ class AreaIndex:
         pi, gi = self.tree.query(shapely.points(xy[rows]), predicate="intersects")
         if len(pi):
             v = self.values[gi]
-            order = np.lexsort((-v, pi))  # per point, most valuable first
+            order = np.lexsort((gi, -v, pi))  # per point, most valuable first, then lowest index
             pi, gi, v = pi[order], gi[order], v[order]
             first = np.r_[True, pi[1:] != pi[:-1]]
             index[rows[pi[first]]] = gi[first]

@@ -69,6 +69,12 @@ class LocalFrame:
         return np.asarray(lon, float), np.asarray(lat, float)
 
 
+def _mod_two_pi(a: FloatArray) -> FloatArray:
+    """``a`` mod 2π in [0, 2π): ``np.mod`` of a tiny negative angle rounds up to 2π itself."""
+    r: FloatArray = np.mod(a, TWO_PI)
+    return r - TWO_PI * (r >= TWO_PI)
+
+
 def to_polar(rel: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
     """Range, azimuth and elevation of relative positions.
 
@@ -84,7 +90,7 @@ def to_polar(rel: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
     """
     horiz = np.hypot(rel[..., 0], rel[..., 1])
     rng = np.hypot(horiz, rel[..., 2])
-    az = np.mod(np.arctan2(rel[..., 0], rel[..., 1]), TWO_PI)
+    az = _mod_two_pi(np.arctan2(rel[..., 0], rel[..., 1]))
     el = np.arctan2(rel[..., 2], horiz)
     return rng, az, el
 
@@ -100,4 +106,4 @@ def from_polar(range_m: ArrayLike, azimuth_rad: ArrayLike, elevation_rad: ArrayL
 
 def wrap_angle(a: ArrayLike) -> FloatArray:
     """Wrap angles to [-π, π)."""
-    return np.mod(np.asarray(a, float) + np.pi, TWO_PI) - np.pi
+    return _mod_two_pi(np.asarray(a, float) + np.pi) - np.pi

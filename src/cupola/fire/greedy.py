@@ -3,12 +3,11 @@ r"""Greedy fire control by threatened value.
 Threats are served in priority order — the value of the asset they threaten, highest first,
 then the earliest predicted impact, then the track id — and each takes the launcher that
 intercepts it earliest among those with rounds and rate left this cycle. That sequential rule
-(a serial dictatorship) is computed here without a loop over threats, as deferred acceptance
-(Gale and Shapley, "College admissions and the stability of marriage", 1962): every unserved
-threat proposes to its best remaining launcher, each launcher keeps the highest-priority
-proposals that fit its capacity and rejects the rest, and rejected threats move to their next
-choice. When all launchers rank threats by the same priority the stable matching is unique and
-equals the sequential greedy one, which the tests check against a plain loop.
+(a serial dictatorship) is computed here without a loop over threats, by a fixed-point
+iteration over all threats at once (:func:`deferred_acceptance`); with one salvo size per
+launcher it is also the outcome of deferred acceptance with a common priority (Gale and
+Shapley, "College admissions and the stability of marriage", 1962). The tests check it
+against a plain loop.
 
 A launcher's capacity in a cycle is :math:`\min(\text{ready}, \max(1, \lfloor P/\Delta\rfloor))`
 rounds for decision period :math:`P` and launch interval :math:`\Delta`; an engagement takes
@@ -33,13 +32,32 @@ IntArray = NDArray[np.int64]
 def deferred_acceptance(
     rank: IntArray, pref: IntArray, n_pref: IntArray, demand: IntArray, capacity: IntArray
 ) -> IntArray:
-    """Assign candidates to launchers by deferred acceptance with a common priority.
+    r"""Serial-dictatorship assignment of candidates to launchers, computed without a loop.
+
+    The result is the sequential greedy rule: candidates in rank order, each taking the first
+    launcher of its list that still has room for its demand. Candidate :math:`i` (in rank
+    order) is assigned
+
+    .. math::
+
+        x_i = \text{first } l \in \text{pref}_i \text{ with }
+        d_{il} \le c_l - \sum_{j < i,\ x_j = l} d_{jl},
+
+    a triangular system (each :math:`x_i` depends only on higher-ranked candidates) that is
+    solved by fixed-point iteration: all :math:`x_i` are recomputed from the previous iterate
+    at once, so after :math:`k` iterations the :math:`k` highest-ranked are final, and the
+    iteration stops at the first fixed point (the unique solution), at most :math:`T + 1`
+    iterations, typically a few more than the number of launchers used. With a common
+    priority this is the outcome of deferred acceptance (Gale and Shapley, "College admissions
+    and the stability of marriage", 1962) when each launcher asks the same demand of every
+    candidate; unlike deferred acceptance it stays exact when demands differ (a large demand
+    that does not fit never blocks smaller ones behind it).
 
     Parameters
     ----------
     rank : (T,) int64
         Priority of each candidate, 0 best; all distinct.
-    pref : (T, L) int64
+    pref : (T, M) int64
         Launchers of each candidate, best first; only the first ``n_pref`` entries are used.
     n_pref : (T,) int64
         Number of acceptable launchers of each candidate.
@@ -54,27 +72,26 @@ def deferred_acceptance(
         Launcher of each candidate, -1 when unserved.
     """
     t = len(rank)
-    ptr = np.zeros(t, np.int64)
-    held = np.full(t, -1, np.int64)
+    order = np.argsort(rank, kind="stable")  # candidates in priority order
+    usable = np.arange(pref.shape[1])[None, :] < n_pref[order, None]  # (T, M)
+    lists = np.where(usable, pref[order], 0)
+    dem = demand[order]
+    dem_at = np.take_along_axis(dem, lists, axis=1)  # demand of each listed launcher
     rows = np.arange(t)
-    while True:
-        proposing = (held < 0) & (ptr < n_pref)
-        if not proposing.any():
-            return held
-        choice = np.where(proposing, pref[rows, np.minimum(ptr, pref.shape[1] - 1)], held)
-        active = np.flatnonzero(choice >= 0)
-        lau = choice[active]
-        order = np.lexsort((rank[active], lau))
-        a, lau = active[order], lau[order]
-        d = demand[a, lau]
-        cum = np.cumsum(d)
-        start = np.r_[True, lau[1:] != lau[:-1]]
-        base = np.maximum.accumulate(np.where(start, cum - d, 0))
-        keep = (cum - base) <= capacity[lau]
-        held[a[keep]] = lau[keep]
-        rejected = a[~keep]
-        held[rejected] = -1
-        ptr[rejected] += 1
+    x = np.full(t, -1, np.int64)
+    for _ in range(t + 1):  # fixed-point iterations, not a loop over candidates
+        served = rows[x >= 0]
+        use = np.zeros(dem.shape, np.int64)
+        use[served, x[served]] = dem[served, x[served]]
+        room = capacity[None, :] - (np.cumsum(use, axis=0) - use)  # left by higher ranks
+        fits = usable & (dem_at <= np.take_along_axis(room, lists, axis=1))
+        new = np.where(fits.any(axis=1), lists[rows, fits.argmax(axis=1)], -1)
+        if np.array_equal(new, x):
+            break
+        x = new
+    held = np.empty(t, np.int64)
+    held[order] = x
+    return held
 
 
 def decide(

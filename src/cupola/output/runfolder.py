@@ -191,8 +191,12 @@ def write_run(r: RunResult, summary: dict[str, Any], out: Path, overwrite: bool 
         if out.exists():
             old = parent / f".{out.name}.old-{os.getpid()}"
             out.rename(old)
-            tmp.rename(out)
-            shutil.rmtree(old)
+            try:
+                tmp.rename(out)
+            except OSError:
+                old.rename(out)  # put the previous run back where it was
+                raise
+            shutil.rmtree(old, ignore_errors=True)
         else:
             tmp.rename(out)
     except OSError as exc:

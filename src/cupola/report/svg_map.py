@@ -127,9 +127,14 @@ def _assets(frame: MapFrame, assets: list[SceneShape]) -> list[str]:
     return out
 
 
+#: Zones are labelled only when there are at most this many (a dense grid's names are noise).
+MAX_ZONE_LABELS = 30
+
+
 def _labels(frame: MapFrame, inputs: ReportInputs) -> list[str]:
     out = ['<g class="labels">']
-    for z in inputs.zones:
+    labelled = inputs.zones if len(inputs.zones) <= MAX_ZONE_LABELS else []
+    for z in labelled:
         outline = np.asarray(z.outline, dtype=np.float64).reshape(-1, 2)
         if outline.size == 0:
             continue

@@ -6,6 +6,7 @@ and the reason; nothing here prints or exits.
 
 from __future__ import annotations
 
+import itertools
 import math
 from functools import cache
 from importlib import resources
@@ -13,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from cupola.errors import ScenarioError
 from cupola.scenario.schema import (
@@ -41,8 +42,35 @@ def _read_builtin(name: str) -> str:
     return (resources.files(_BUILTIN) / f"{name}.yaml").read_text(encoding="utf-8")
 
 
-def _field_path(loc: tuple[int | str, ...]) -> str:
-    return ".".join(str(p) for p in loc)
+def _field_path(loc: tuple[int | str, ...], data: Any) -> str:
+    """Dotted path of a pydantic error location, as the keys appear in the file.
+
+    Pydantic puts the tag of a discriminated union (``assets.1.point.position``) into the
+    location; a step that names the ``kind`` of the mapping it stands at, rather than one of its
+    keys, is that tag and is left out.
+    """
+    parts: list[str] = []
+    for step in loc:
+        if isinstance(data, dict) and step not in data and data.get("kind") == step:
+            continue
+        parts.append(str(step))
+        if isinstance(data, dict):
+            data = data.get(step)
+        elif isinstance(data, list) and isinstance(step, int) and 0 <= step < len(data):
+            data = data[step]
+        else:
+            data = None
+    return ".".join(parts)
+
+
+def _one_line(text: str) -> str:
+    """``text`` with newlines and other control characters escaped, so a message stays one line."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
+def _error(source: str, field: str, reason: str) -> ScenarioError:
+    """A ScenarioError whose message is one line, whatever the file put in names and keys."""
+    return ScenarioError(_one_line(source), _one_line(field), _one_line(reason))
 
 
 def _parse_yaml(text: str, source: str) -> dict[str, Any]:
@@ -52,15 +80,23 @@ def _parse_yaml(text: str, source: str) -> dict[str, Any]:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ScenarioError(source, where, f"not valid YAML: {problem}") from None
+        context, opened = getattr(exc, "context", None), getattr(exc, "context_mark", None)
+        if context and opened is not None and (mark is None or opened.line != mark.line):
+            problem += f" ({context} started at line {opened.line + 1}, column {opened.column + 1})"
+        raise _error(source, where, f"not valid YAML: {problem}") from None
+    except (ValueError, TypeError, LookupError, OverflowError) as exc:
+        # PyYAML's constructors let these through for malformed tagged scalars ("!!int x").
+        raise _error(source, "", f"not valid YAML: bad tagged value ({exc})") from None
+    except RecursionError:
+        raise _error(source, "", "not valid YAML: nested too deeply") from None
     if not isinstance(data, dict):
-        raise ScenarioError(source, "", "expected a mapping of scenario fields at the top level")
+        raise _error(source, "", "expected a mapping of scenario fields at the top level")
     return data
 
 
 def _validate(data: dict[str, Any], source: str) -> Scenario:
     if "schema_version" in data and data["schema_version"] != 1:
-        raise ScenarioError(
+        raise _error(
             source,
             "schema_version",
             f"unsupported schema version {data['schema_version']!r}; this Cupola reads version 1",
@@ -75,8 +111,10 @@ def _validate(data: dict[str, Any], source: str) -> Scenario:
             reason = "unknown field"
         elif first["type"] == "missing":
             reason = "missing required field"
+        elif first["type"] == "value_error":
+            reason = reason.removeprefix("Value error, ")
         more = f" (and {len(errors) - 1} more problem(s))" if len(errors) > 1 else ""
-        raise ScenarioError(source, _field_path(first["loc"]), reason + more) from None
+        raise _error(source, _field_path(first["loc"], data), reason + more) from None
 
 
 @cache
@@ -108,6 +146,28 @@ def _distance_m(a: GeoPoint, b: GeoPoint) -> float:
     return 2 * 6_371_000.0 * math.asin(min(1.0, math.sqrt(h)))
 
 
+#: Smallest area an asset or zone outline may enclose, m².
+MIN_OUTLINE_AREA_M2 = 1.0
+
+
+def _encloses_no_area(outline: list[GeoPoint]) -> bool:
+    r"""Whether a polygon outline is degenerate: its vertices (nearly) on one line or coincident.
+
+    Vertices go to local meters by the equirectangular approximation
+    :math:`x = 111\,320\,\Delta\lambda \cos\varphi_0`, :math:`y = 110\,574\,\Delta\varphi`
+    (degrees). The outline is degenerate when every fan triangle :math:`(p_0, p_k, p_{k+1})`
+    has area :math:`|(p_k - p_0) \times (p_{k+1} - p_0)| / 2` below ``MIN_OUTLINE_AREA_M2``;
+    otherwise some triangle, hence the polygon, spans a real area.
+    """
+    lat0, lon0 = outline[0].lat, outline[0].lon
+    kx = 111_320.0 * math.cos(math.radians(lat0))
+    xy = [((p.lon - lon0) * kx, (p.lat - lat0) * 110_574.0) for p in outline[1:]]
+    return all(
+        abs(ax * by - bx * ay) / 2 < MIN_OUTLINE_AREA_M2
+        for (ax, ay), (bx, by) in itertools.pairwise(xy)
+    )
+
+
 def _walk_points(obj: Any, path: str) -> list[tuple[str, GeoPoint]]:
     """Every GeoPoint inside a model, with its dotted path."""
     if isinstance(obj, GeoPoint):
@@ -116,7 +176,7 @@ def _walk_points(obj: Any, path: str) -> list[tuple[str, GeoPoint]]:
     if isinstance(obj, list):
         for i, item in enumerate(obj):
             found += _walk_points(item, f"{path}.{i}")
-    elif hasattr(obj, "model_fields"):
+    elif isinstance(obj, BaseModel):
         for key in type(obj).model_fields:
             found += _walk_points(getattr(obj, key), f"{path}.{key}" if path else key)
     return found
@@ -127,7 +187,7 @@ def _check_references(sc: Scenario, source: str) -> None:
         seen: set[str] = set()
         for i, n in enumerate(names):
             if n in seen:
-                raise ScenarioError(source, f"{field}.{i}.name", f"duplicate name {n!r}")
+                raise _error(source, f"{field}.{i}.name", f"duplicate name {n!r}")
             seen.add(n)
 
     unique([a.name for a in sc.assets], "assets")
@@ -139,40 +199,46 @@ def _check_references(sc: Scenario, source: str) -> None:
         ids = [z.zone_id for z in sc.alert_zones.zones]
         for i, z in enumerate(ids):
             if ids.index(z) != i:
-                raise ScenarioError(
-                    source, f"alert_zones.zones.{i}.zone_id", f"duplicate zone_id {z}"
-                )
+                raise _error(source, f"alert_zones.zones.{i}.zone_id", f"duplicate zone_id {z}")
 
     ttypes, itypes = threat_types(sc), interceptor_types(sc)
     assets = {a.name for a in sc.assets}
     for i, b in enumerate(sc.batteries):
         if b.interceptor not in itypes:
-            raise ScenarioError(
+            raise _error(
                 source,
                 f"batteries.{i}.interceptor",
                 f"unknown interceptor type {b.interceptor!r} (known: {', '.join(sorted(itypes))})",
             )
     for i, s in enumerate(sc.raid.salvos):
         if s.threat not in ttypes:
-            raise ScenarioError(
+            raise _error(
                 source,
                 f"raid.salvos.{i}.threat",
                 f"unknown threat type {s.threat!r} (known: {', '.join(sorted(ttypes))})",
             )
         if s.aim.asset is not None and s.aim.asset not in assets:
-            raise ScenarioError(
+            raise _error(
                 source, f"raid.salvos.{i}.aim.asset", f"no defended asset named {s.aim.asset!r}"
             )
         if s.waypoints and isinstance(ttypes[s.threat], BallisticThreat):
-            raise ScenarioError(
+            raise _error(
                 source, f"raid.salvos.{i}.waypoints", "ballistic threats do not fly waypoints"
+            )
+    outlines = [(f"assets.{i}", a.outline) for i, a in enumerate(sc.assets) if a.kind == "area"]
+    zones = sc.alert_zones.zones or []
+    outlines += [(f"alert_zones.zones.{i}", z.outline) for i, z in enumerate(zones)]
+    for path, outline in outlines:
+        if _encloses_no_area(outline):
+            raise _error(
+                source, f"{path}.outline", "encloses no area (its points coincide or lie on a line)"
             )
     for path, p in _walk_points(sc, ""):
         if path.startswith("origin"):
             continue
         d = _distance_m(sc.origin, p)
         if d > MAX_EXTENT_M:
-            raise ScenarioError(
+            raise _error(
                 source,
                 path,
                 f"{d / 1000:.0f} km from the origin; positions must lie within "
@@ -201,11 +267,11 @@ def load(name_or_path: str | Path) -> Scenario:
         return load_text(_read_builtin(key), key)
     if not path.exists():
         known = ", ".join(builtin_names())
-        raise ScenarioError(key, "", f"no such file, and not a built-in scenario ({known})")
+        raise _error(key, "", f"no such file, and not a built-in scenario ({known})")
     if path.is_dir():
-        raise ScenarioError(key, "", "is a directory, not a scenario file")
+        raise _error(key, "", "is a directory, not a scenario file")
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError(key, "", f"cannot read: {exc}") from None
+        raise _error(key, "", f"cannot read: {exc}") from None
     return load_text(text, key)

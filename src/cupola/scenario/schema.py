@@ -20,12 +20,13 @@ Positive = Annotated[float, Field(gt=0)]
 NonNegative = Annotated[float, Field(ge=0)]
 Probability = Annotated[float, Field(gt=0, lt=1)]
 Name = Annotated[str, Field(min_length=1, max_length=120)]
+Count = Annotated[int, Field(strict=True)]  # YAML ints only: ``true`` is not a count
 
 
 class Strict(BaseModel):
     """Base of every scenario model: unknown fields are an error, values are immutable."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class GeoPoint(Strict):
@@ -76,7 +77,7 @@ Asset = Annotated[AreaAsset | PointAsset | RouteAsset, Field(discriminator="kind
 class AlertZone(Strict):
     """A named civil-warning polygon."""
 
-    zone_id: int = Field(ge=0)
+    zone_id: Count = Field(ge=0)
     name: Name
     outline: list[GeoPoint] = Field(min_length=3)
 
@@ -84,7 +85,9 @@ class AlertZone(Strict):
 class AlertZones(Strict):
     """Civil-warning zones: the listed polygons, or by default a square grid over the assets."""
 
-    grid_m: Positive = Field(default=2000.0, description="Cell size of the default grid, m.")
+    grid_m: Annotated[float, Field(ge=100)] = Field(
+        default=2000.0, description="Cell size of the default grid, m (at least 100)."
+    )
     zones: list[AlertZone] | None = None
 
 
@@ -113,7 +116,7 @@ class Launcher(Strict):
     """A missile firing unit."""
 
     position: GeoPoint3
-    ready_rounds: int = Field(ge=0, le=1000)
+    ready_rounds: Count = Field(ge=0, le=1000)
 
 
 class Battery(Strict):
@@ -125,7 +128,7 @@ class Battery(Strict):
     reaction_time_s: NonNegative = Field(description="Decision to first launch, s.")
     launch_interval_s: Positive = Field(description="Minimum time between launches of a launcher.")
     reload_time_s: Positive = Field(description="Time to reload an empty launcher from stock, s.")
-    stock: int = Field(ge=0, description="Rounds held in reserve for reloading.")
+    stock: Count = Field(ge=0, description="Rounds held in reserve for reloading.")
     launchers: list[Launcher] = Field(min_length=1)
 
 
@@ -220,7 +223,7 @@ class Salvo(Strict):
     """A group of threats of one type launched over a time window."""
 
     threat: Name = Field(description="Threat type name.")
-    count: int = Field(ge=1, le=100_000)
+    count: Count = Field(ge=1, le=100_000)
     launch_area: Disc
     aim: Aim
     start_s: NonNegative = 0.0
@@ -242,7 +245,7 @@ class Doctrine(Strict):
     engage_threshold: NonNegative = Field(
         default=0.0, description="Engage only threats to assets worth more than this."
     )
-    shots_per_engagement: int = Field(default=1, ge=1, le=4)
+    shots_per_engagement: Count = Field(default=1, ge=1, le=4)
     engage_outside_assets: bool = Field(
         default=False, description="Also engage threats predicted to fall outside every asset."
     )
@@ -252,7 +255,7 @@ class Doctrine(Strict):
     min_intercept_altitude_m: NonNegative = 300.0
     decision_period_s: Annotated[float, Field(gt=0, le=30)] = 1.0
     assumed_ballistic_coefficient_kg_m2: Positive = Field(
-        default=1500.0, description="Ballistic coefficient used to predict impact points."
+        default=8000.0, description="Ballistic coefficient used to predict impact points."
     )
     alert_margin_m: NonNegative = Field(
         default=500.0, description="Zones within this distance of a predicted impact are alerted."
@@ -268,9 +271,9 @@ class TrackerConfig(Strict):
     name: Literal["gnn_ekf"] = "gnn_ekf"
     process_noise_mps2: Positive = 30.0
     gate_probability: Probability = 0.9999
-    confirm_hits: int = Field(default=3, ge=1, le=16)
-    confirm_window: int = Field(default=4, ge=1, le=16)
-    delete_misses: int = Field(default=3, ge=1, le=60)
+    confirm_hits: Count = Field(default=3, ge=1, le=16)
+    confirm_window: Count = Field(default=4, ge=1, le=16)
+    delete_misses: Count = Field(default=3, ge=1, le=60)
     init_velocity_sigma_mps: Positive = 600.0
 
     @model_validator(mode="after")

@@ -11,7 +11,10 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
+from cupola.assess.classify import FEATURES
+
 UNSET = -2
+N_FEATURES = len(FEATURES)
 
 
 @dataclass
@@ -24,26 +27,39 @@ class TrackBook:
         Class given at the first assessment, -1 before.
     killed : bool
         An interceptor destroyed what this track follows (kill assessment).
+    killed_at : float64
+        Time of that burst, s.
     in_flight : int64
         Interceptors flying at, or ordered against, this track.
     engaged : bool
         Ever engaged.
     asset : int64
         Threatened asset at the last reported prediction (-1 open ground, ``UNSET`` never).
-    feat_sum : (7,) float64
-        Sum over the decision cycles seen of the track's state and vertical-velocity standard
-        deviation (for classification).
+    feat_ema : (F,) float64
+        Moving averages of the classification features
+        (:data:`cupola.assess.classify.FEATURES`).
     feat_n : int64
-        Number of decision cycles summed.
+        Decision cycles the track has been assessed in.
+    feat_t_prev, feat_vz_prev : float64
+        Time and vertical velocity at the previous decision cycle.
+    cls_votes : int64
+        Consecutive cycles whose verdict differed from ``cls``.
+    cls_latched : bool
+        Known ballistic for good.
     """
 
     cls: NDArray[np.int8] = field(default_factory=lambda: np.full(64, -1, np.int8))
     killed: NDArray[np.bool_] = field(default_factory=lambda: np.zeros(64, bool))
+    killed_at: NDArray[np.float64] = field(default_factory=lambda: np.full(64, np.inf))
     in_flight: NDArray[np.int64] = field(default_factory=lambda: np.zeros(64, np.int64))
     engaged: NDArray[np.bool_] = field(default_factory=lambda: np.zeros(64, bool))
     asset: NDArray[np.int64] = field(default_factory=lambda: np.full(64, UNSET, np.int64))
-    feat_sum: NDArray[np.float64] = field(default_factory=lambda: np.zeros((64, 7)))
+    feat_ema: NDArray[np.float64] = field(default_factory=lambda: np.zeros((64, N_FEATURES)))
     feat_n: NDArray[np.int64] = field(default_factory=lambda: np.zeros(64, np.int64))
+    feat_t_prev: NDArray[np.float64] = field(default_factory=lambda: np.zeros(64))
+    feat_vz_prev: NDArray[np.float64] = field(default_factory=lambda: np.zeros(64))
+    cls_votes: NDArray[np.int64] = field(default_factory=lambda: np.zeros(64, np.int64))
+    cls_latched: NDArray[np.bool_] = field(default_factory=lambda: np.zeros(64, bool))
 
     def ensure(self, n: int) -> None:
         """Grow so that ids below ``n`` are valid."""
@@ -54,8 +70,13 @@ class TrackBook:
         pad = new - size
         self.cls = np.r_[self.cls, np.full(pad, -1, np.int8)]
         self.killed = np.r_[self.killed, np.zeros(pad, bool)]
+        self.killed_at = np.r_[self.killed_at, np.full(pad, np.inf)]
         self.in_flight = np.r_[self.in_flight, np.zeros(pad, np.int64)]
         self.engaged = np.r_[self.engaged, np.zeros(pad, bool)]
         self.asset = np.r_[self.asset, np.full(pad, UNSET, np.int64)]
-        self.feat_sum = np.vstack([self.feat_sum, np.zeros((pad, 7))])
+        self.feat_ema = np.vstack([self.feat_ema, np.zeros((pad, N_FEATURES))])
         self.feat_n = np.r_[self.feat_n, np.zeros(pad, np.int64)]
+        self.feat_t_prev = np.r_[self.feat_t_prev, np.zeros(pad)]
+        self.feat_vz_prev = np.r_[self.feat_vz_prev, np.zeros(pad)]
+        self.cls_votes = np.r_[self.cls_votes, np.zeros(pad, np.int64)]
+        self.cls_latched = np.r_[self.cls_latched, np.zeros(pad, bool)]

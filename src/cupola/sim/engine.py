@@ -30,6 +30,7 @@ from numpy.typing import NDArray
 
 from cupola import engage, sensors, threats
 from cupola.assess import CLASS_NAMES, AreaIndex, AssessParams, assess, classify
+from cupola.assess.classify import ALPHA, features, strongly_ballistic, update_class
 from cupola.core.rng import streams
 from cupola.core.table import concat, take
 from cupola.engage.base import InterceptorTable, empty_interceptors
@@ -47,13 +48,16 @@ from cupola.tracking.base import TrackerState, empty_tracks
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 
-#: A track is classified on its state averaged over decision cycles ``SKIP + 1`` to
-#: ``SKIP + AVERAGE`` after its confirmation.
+#: A track is first classified ``SKIP + AVERAGE`` decision cycles after its confirmation, on
+#: moving averages started after ``SKIP`` cycles; it may be reclassified at every later cycle.
 CLASSIFY_SKIP_CYCLES = 3
 CLASSIFY_AVERAGE_CYCLES = 5
 
 #: Longest interceptor guidance substep, s (kill rates agree with 4x finer substeps).
 MAX_FLYOUT_SUBSTEP_S = 0.1
+
+#: A track still updated this long after a burst declared it killed is live again, s.
+KILL_ASSESSMENT_S = 3.0
 
 #: Stages timed by the engine (seconds of wall clock, for the benchmark's split).
 STAGES = ("threats", "engage", "sensors", "tracking", "assess", "fire", "record")
@@ -364,6 +368,7 @@ class Engine:
             self.threats = replace(th, fate=fate, impact_time=imp_t)
             landed = landed[~np.isin(landed, victims_u)]
             self.book.killed[track[out.detonated[k]]] = True
+            self.book.killed_at[track[out.detonated[k]]] = out.det_time[k]
             self.log.add(
                 "intercept",
                 out.det_time[k],
@@ -491,27 +496,44 @@ class Engine:
         """Classify, predict impacts, alert, and order engagements."""
         clock = wallclock.perf_counter()
         tr = self.tracker.tracks
-        c = tr.confirmed & ~self.book.killed[tr.track_id]
+        # Kill assessment by the radar: a track declared killed that still gets plots well
+        # after the burst was following something else (the burst killed a neighbour).
+        book = self.book
+        late = t1 - book.killed_at[tr.track_id] > KILL_ASSESSMENT_S
+        revived = book.killed[tr.track_id] & late & ((tr.hit_history & 1) == 1)
+        book.killed[tr.track_id[revived]] = False
+        c = tr.confirmed & ~book.killed[tr.track_id]
         ids = tr.track_id[c]
         if len(ids) == 0:
             return
         pos, vel = extrapolate(take(tr, c), t1)
         state = np.hstack([pos, vel])
         labels = tr.truth_id[c]
-        book = self.book
-        # Classify on the kinematics averaged over the track's first decision cycles (one
-        # noisy velocity is not enough); until then the track is assessed as ballistic.
-        # The first cycles after confirmation carry the track's initiation transient: skip them.
+        # Classify on moving averages of the kinematics (one noisy velocity is not enough),
+        # skipping the first cycles after confirmation, which carry the track's initiation
+        # transient; until a track is classified it is assessed as ballistic.
+        n = book.feat_n[ids]
+        f = features(state, tr.cov[c], book.feat_vz_prev[ids], t1 - book.feat_t_prev[ids])
+        started = n > CLASSIFY_SKIP_CYCLES
+        first = n == CLASSIFY_SKIP_CYCLES
+        book.feat_ema[ids[first]] = f[first]
+        book.feat_ema[ids[started]] += ALPHA * (f[started] - book.feat_ema[ids[started]])
         book.feat_n[ids] += 1
-        settled = book.feat_n[ids] > CLASSIFY_SKIP_CYCLES
-        sigma_vz = np.sqrt(tr.cov[c][:, 5, 5])
-        feats = np.column_stack([state, sigma_vz])
-        book.feat_sum[ids[settled]] += feats[settled]
-        n_avg = book.feat_n[ids] - CLASSIFY_SKIP_CYCLES
-        new = (book.cls[ids] < 0) & (n_avg >= CLASSIFY_AVERAGE_CYCLES)
+        book.feat_vz_prev[ids] = state[:, 5]
+        book.feat_t_prev[ids] = t1
+        ready = n >= CLASSIFY_SKIP_CYCLES + CLASSIFY_AVERAGE_CYCLES
+        cls_now, votes, latched = update_class(
+            book.cls[ids],
+            book.cls_votes[ids],
+            book.cls_latched[ids],
+            classify(book.feat_ema[ids]),
+            strongly_ballistic(state, tr.cov[c]) & started,
+        )
+        book.cls_latched[ids] = latched
+        book.cls_votes[ids] = np.where(ready, votes, 0)
+        new = ready & (cls_now != book.cls[ids])
         if new.any():
-            mean = book.feat_sum[ids[new]] / n_avg[new, None]
-            book.cls[ids[new]] = classify(mean[:, :6], mean[:, 6])
+            book.cls[ids[new]] = cls_now[new]
             self.log.add(
                 "classified",
                 t1,

@@ -50,7 +50,11 @@ class EventLog:
         pos: ArrayLike | None = None,
         detail: ArrayLike = "",
     ) -> None:
-        """Append events of one kind; scalars are broadcast to the length of ``time``.
+        """Append ``n`` events of one kind; the columns broadcast against each other.
+
+        Every column is a scalar or an ``(n,)`` array (``pos`` a ``(3,)`` or ``(n, 3)`` one);
+        scalars are repeated ``n`` times, ``n`` may be 0 (nothing is added), and arrays of
+        different lengths raise ``ValueError``.
 
         Parameters
         ----------
@@ -58,16 +62,30 @@ class EventLog:
             One of :data:`KINDS`.
         time : (n,) float64 or float
             Event times, s.
-        pos : (n, 3) float64, optional
-            ENU positions, m.
+        threat_id, track_id, unit_id, zone_id : (n,) int64 or int
+            Ids, -1 when not applicable.
+        pos : (n, 3) or (3,) float64, optional
+            ENU positions, m; NaN when omitted.
+        detail : (n,) str or str
+            Free text.
         """
         if kind not in KINDS:
             raise ValueError(f"unknown event kind {kind!r}")
-        columns = (time, threat_id, track_id, unit_id, zone_id, detail)
-        n = max(np.size(c) if not isinstance(c, str) else 1 for c in columns)
+        # numpy broadcasting of the row axis: scalars (and a single (3,) position) stretch to
+        # any length, including 0; arrays of different lengths > 1 raise ValueError.
+        shapes = [np.shape(c) for c in (time, threat_id, track_id, unit_id, zone_id, detail)]
         if pos is not None:
-            n = max(n, len(np.atleast_2d(np.asarray(pos))))
-        if n == 0 or np.size(time) == 0:
+            shapes.append(np.shape(pos)[:-1])
+        try:
+            shape = np.broadcast_shapes(*shapes)
+        except ValueError:
+            raise ValueError(
+                f"{kind!r} event columns have different lengths: {[s[:1] for s in shapes]}"
+            ) from None
+        if len(shape) > 1:
+            raise ValueError(f"event columns must be 1-D, got shape {shape}")
+        n = shape[0] if shape else 1
+        if n == 0:
             return
         t = np.broadcast_to(np.asarray(time, float), n).copy()
         p = (

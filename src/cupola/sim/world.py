@@ -15,6 +15,7 @@ from shapely.geometry.base import BaseGeometry
 
 from cupola.core.frames import LocalFrame
 from cupola.engage.base import InterceptorTypes
+from cupola.errors import ScenarioError
 from cupola.scenario.load import interceptor_types, threat_types
 from cupola.scenario.schema import (
     AirBreathingThreat,
@@ -29,6 +30,9 @@ from cupola.sensors.base import RadarParams
 from cupola.tracking.base import TrackerParams
 
 FloatArray = NDArray[np.float64]
+
+#: Most alert zones a default grid may have (Israel's national map has about 1,700).
+MAX_GRID_ZONES = 20_000
 
 
 @dataclass(frozen=True)
@@ -164,7 +168,7 @@ def _assets(sc: Scenario, frame: LocalFrame) -> Assets:
     return Assets(names, kinds, np.array(values, float), shapes)
 
 
-def _zones(sc: Scenario, frame: LocalFrame, assets: Assets) -> Zones:
+def _zones(sc: Scenario, frame: LocalFrame, assets: Assets, source: str) -> Zones:
     cfg = sc.alert_zones
     if cfg.zones is not None:
         polys = [shapely.Polygon(_xy(frame, z.outline)) for z in cfg.zones]
@@ -176,6 +180,13 @@ def _zones(sc: Scenario, frame: LocalFrame, assets: Assets) -> Zones:
     x0, y0, x1, y1 = shapely.union_all(assets.footprints).bounds
     xs = np.arange(np.floor(x0 / g) - 1, np.ceil(x1 / g) + 1) * g
     ys = np.arange(np.floor(y0 / g) - 1, np.ceil(y1 / g) + 1) * g
+    if len(xs) * len(ys) > MAX_GRID_ZONES:
+        raise ScenarioError(
+            source,
+            "alert_zones.grid_m",
+            f"a {g:g} m grid over the assets makes {len(xs) * len(ys)} zones "
+            f"(at most {MAX_GRID_ZONES}); use a larger cell",
+        )
     gx, gy = np.meshgrid(xs, ys)
     boxes = shapely.box(gx.ravel(), gy.ravel(), gx.ravel() + g, gy.ravel() + g)
     n = len(boxes)
@@ -266,8 +277,15 @@ def _threat_types(sc: Scenario) -> ThreatTypes:
     )
 
 
-def compile_world(sc: Scenario) -> World:
-    """Compile a validated scenario into the arrays and geometries the engine runs on."""
+def compile_world(sc: Scenario, source: str | None = None) -> World:
+    """Compile a validated scenario into the arrays and geometries the engine runs on.
+
+    Raises
+    ------
+    ScenarioError
+        A valid scenario the engine cannot run (too many default alert zones), naming
+        ``source`` (default: the scenario's name).
+    """
     frame = LocalFrame(sc.origin.lat, sc.origin.lon)
     assets = _assets(sc, frame)
     itypes, inames = _interceptors(sc)
@@ -276,7 +294,7 @@ def compile_world(sc: Scenario) -> World:
         scenario=sc,
         frame=frame,
         assets=assets,
-        zones=_zones(sc, frame, assets),
+        zones=_zones(sc, frame, assets, source or sc.name),
         radars=_radars(sc, frame),
         interceptors=itypes,
         interceptor_names=inames,

@@ -1,0 +1,342 @@
+"""Greedy fire control (``decide``) against a plain reference loop, and hand-made cases."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from numpy.typing import NDArray
+
+from cupola.assess.base import BALLISTIC, Assessment
+from cupola.engage import InterceptorTypes, time_to_distance
+from cupola.fire.base import FireOrders, FireParams, UnitState
+from cupola.fire.greedy import decide
+from cupola.sim.world import FireUnits
+
+FloatArray = NDArray[np.float64]
+
+DT = 2.0
+K = 16
+
+
+def make_types() -> InterceptorTypes:
+    d = {
+        "boost_time_s": 3.0,
+        "launch_speed_mps": 60.0,
+        "burnout_speed_mps": 800.0,
+        "coast_deceleration_mps2": 15.0,
+        "min_speed_mps": 250.0,
+        "max_flight_time_s": 60.0,
+        "min_range_m": 500.0,
+        "max_range_m": 15000.0,
+        "ceiling_m": 10000.0,
+        "lethal_radius_m": 10.0,
+        "sskp": 0.9,
+        "cost_usd": 5e4,
+        "max_lateral_accel_mps2": 300.0,
+        "navigation_constant": 4.0,
+        "seeker_range_m": 2000.0,
+    }
+    return InterceptorTypes(**{k: np.array([v], float) for k, v in d.items()})
+
+
+TYPES = make_types()
+
+
+def make_units(
+    pos: FloatArray,
+    battery: list[int],
+    ready: list[int],
+    reaction: list[float],
+    interval: list[float],
+) -> FireUnits:
+    n_l, n_b = len(battery), len(reaction)
+    return FireUnits(
+        pos=np.asarray(pos, float),
+        battery=np.array(battery, np.int64),
+        itype=np.zeros(n_l, np.int64),
+        ready=np.array(ready, np.int64),
+        capacity=np.array(ready, np.int64),
+        names=[f"b/L{i}" for i in range(n_l)],
+        battery_names=[f"b{i}" for i in range(n_b)],
+        battery_pos=np.zeros((n_b, 3)),
+        reaction_s=np.array(reaction, float),
+        interval_s=np.array(interval, float),
+        reload_s=np.full(n_b, 60.0),
+        stock=np.zeros(n_b, np.int64),
+    )
+
+
+def make_assessment(
+    start: FloatArray, vel: FloatArray, value: list[float], now: float, track_id: list[int]
+) -> Assessment:
+    """Straight-line dives from ``start`` (T, 3) at ``vel`` (T, 3), frozen at the ground."""
+    t = len(start)
+    tau = np.arange(K) * DT
+    with np.errstate(divide="ignore"):
+        t_imp = np.where(vel[:, 2] < 0, -start[:, 2] / np.minimum(vel[:, 2], -1e-300), np.inf)
+    tt = np.minimum(tau[None, :], t_imp[:, None])
+    path = start[:, None, :] + tt[:, :, None] * vel[:, None, :]
+    path[:, :, 2] = np.maximum(path[:, :, 2], 0.0)
+    ground = start[:, :2] + np.where(np.isfinite(t_imp), t_imp, 0)[:, None] * vel[:, :2]
+    v = np.array(value, float)
+    return Assessment(
+        track_id=np.array(track_id, np.int64),
+        cls=np.full(t, BALLISTIC, np.int8),
+        impact=np.where(np.isfinite(t_imp)[:, None], ground, np.nan),
+        impact_time=now + t_imp,
+        asset=np.where(v > 0, 0, -1).astype(np.int64),
+        value=v,
+        engage=np.ones(t, bool),
+        path=path,
+        path_time=now + tau,
+    )
+
+
+@dataclass
+class Order:
+    launcher: int
+    shots: int
+    first_launch: float
+    sample: int
+
+
+def reference_decide(
+    params: FireParams,
+    units: FireUnits,
+    state: UnitState,
+    a: Assessment,
+    eligible: NDArray[np.bool_],
+    now: float,
+) -> tuple[dict[int, Order], NDArray[np.int64], FloatArray]:
+    """The rule written as loops: threats by priority, each its earliest-intercept launcher."""
+    n_l = len(units.pos)
+    interval = [float(units.interval_s[units.battery[j]]) for j in range(n_l)]
+    cap = []
+    for j in range(n_l):
+        rate = max(1, math.floor(params.decision_period_s / interval[j] + 1e-9))
+        cap.append(0 if np.isfinite(state.reload_done[j]) else min(int(state.ready[j]), rate))
+    launch_at = [
+        max(now + float(units.reaction_s[units.battery[j]]), float(state.next_free[j]))
+        for j in range(n_l)
+    ]
+    cand = [i for i in range(len(a.track_id)) if eligible[i] and a.engage[i]]
+    cand.sort(key=lambda i: (-a.value[i], a.impact_time[i], a.track_id[i]))
+    left = list(cap)
+    used = [0] * n_l
+    orders: dict[int, Order] = {}
+    next_free = state.next_free.copy()
+    ready = state.ready.copy()
+    for i in cand:
+        options = []
+        for j in range(n_l):
+            if cap[j] == 0:
+                continue
+            for s in range(K):
+                p = a.path[i, s]
+                d = math.dist(p, units.pos[j])
+                fly = float(time_to_distance(TYPES, 0, d))
+                if (
+                    launch_at[j] + fly <= a.path_time[s]
+                    and TYPES.min_range_m[0] <= d <= TYPES.max_range_m[0]
+                    and params.min_intercept_altitude_m <= p[2] <= TYPES.ceiling_m[0]
+                    and a.path_time[s] < a.impact_time[i]
+                ):
+                    options.append((float(a.path_time[s]), j, s))
+                    break
+        for _, j, s in sorted(options):
+            shots = min(params.shots_per_engagement, max(cap[j], 1))
+            if shots <= left[j]:
+                left[j] -= shots
+                first = launch_at[j] + used[j] * interval[j]
+                used[j] += shots
+                orders[int(a.track_id[i])] = Order(j, shots, first, s)
+                next_free[j] = max(next_free[j], first + shots * interval[j])
+                ready[j] -= shots
+                break
+    return orders, ready, next_free
+
+
+def check_against_reference(
+    params: FireParams,
+    units: FireUnits,
+    state: UnitState,
+    a: Assessment,
+    eligible: NDArray[np.bool_],
+    now: float,
+) -> tuple[UnitState, FireOrders]:
+    copies = [x.copy() for x in (state.ready, state.next_free, state.reload_done, a.path)]
+    new, orders = decide(params, units, TYPES, state, a, eligible, now)
+    for c, x in zip(copies, (state.ready, state.next_free, state.reload_done, a.path), strict=True):
+        np.testing.assert_array_equal(c, x)  # inputs untouched
+    want, ready, next_free = reference_decide(params, units, state, a, eligible, now)
+    assert sorted(orders.track_id.tolist()) == sorted(want)
+    assert len(set(orders.track_id.tolist())) == len(orders.track_id)  # no track twice
+    row_of = {int(tid): i for i, tid in enumerate(a.track_id)}
+    for e, tid in enumerate(orders.track_id.tolist()):
+        w = want[tid]
+        assert orders.launcher[e] == w.launcher
+        assert orders.shots[e] == w.shots
+        assert math.isclose(orders.first_launch[e], w.first_launch, rel_tol=0, abs_tol=1e-9)
+        # The planned intercept is a sample of the predicted path, at that sample's time.
+        np.testing.assert_array_equal(orders.intercept_point[e], a.path[row_of[tid], w.sample])
+        assert orders.intercept_time[e] == a.path_time[w.sample]
+    np.testing.assert_array_equal(new.ready, ready)
+    np.testing.assert_allclose(new.next_free, next_free, rtol=0, atol=1e-9)
+    np.testing.assert_array_equal(new.stock, state.stock)
+    # Invariants, independent of the reference.
+    interval = units.interval_s[units.battery]
+    rate = np.maximum(1, np.floor(params.decision_period_s / interval + 1e-9))
+    fired = np.bincount(orders.launcher, weights=orders.shots, minlength=len(units.pos))
+    assert (fired <= state.ready).all()
+    assert (fired <= rate).all()
+    assert (fired[np.isfinite(state.reload_done)] == 0).all()
+    assert (new.ready >= 0).all()
+    b = units.battery[orders.launcher]
+    assert (orders.first_launch >= now + units.reaction_s[b] - 1e-9).all()
+    assert (orders.first_launch >= state.next_free[orders.launcher] - 1e-9).all()
+    return new, orders
+
+
+@settings(max_examples=80, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1))
+def test_equals_reference_on_random_cases(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    now = float(rng.uniform(0, 100))
+    n_b = int(rng.integers(1, 3))
+    n_l = int(rng.integers(1, 5))
+    t = int(rng.integers(0, 9))
+    units = make_units(
+        np.c_[rng.uniform(-6e3, 6e3, (n_l, 2)), np.zeros(n_l)],
+        rng.integers(0, n_b, n_l).tolist(),
+        rng.integers(0, 5, n_l).tolist(),
+        rng.uniform(1, 5, n_b).tolist(),
+        rng.choice([0.5, 1.0, 1.5, 3.0], n_b).tolist(),
+    )
+    state = UnitState(
+        ready=units.ready.copy(),
+        next_free=now + rng.uniform(-5, 5, n_l),
+        reload_done=np.where(rng.random(n_l) < 0.2, now + 10.0, np.nan),
+        stock=np.full(n_b, 7, np.int64),
+    )
+    start = np.c_[rng.uniform(-12e3, 12e3, (t, 2)), rng.uniform(1000, 9000, t)]
+    vel = np.c_[rng.uniform(-300, 300, (t, 2)), rng.uniform(-300, -20, t)]
+    values = rng.choice([0.0, 10.0, 50.0, 100.0], t).tolist()
+    ids = rng.choice(1000, t, replace=False).tolist()
+    a = make_assessment(start, vel, values, now, ids)
+    a = with_engage(a, rng.random(t) < 0.9)
+    eligible = rng.random(t) < 0.9
+    params = FireParams(
+        shots_per_engagement=int(rng.integers(1, 4)),
+        min_intercept_altitude_m=float(rng.uniform(0, 800)),
+        decision_period_s=float(rng.choice([1.0, 2.0, 3.0])),
+    )
+    check_against_reference(params, units, state, a, eligible, now)
+
+
+def one_launcher(ready: int, interval: float = 1.0, reaction: float = 2.0) -> FireUnits:
+    return make_units(np.zeros((1, 3)), [0], [ready], [reaction], [interval])
+
+
+def fresh_state(units: FireUnits, next_free: float = 0.0) -> UnitState:
+    n_l = len(units.pos)
+    return UnitState(
+        units.ready.copy(), np.full(n_l, next_free), np.full(n_l, np.nan), units.stock.copy()
+    )
+
+
+def two_threats(values: list[float], now: float = 0.0) -> Assessment:
+    start = np.array([[6000.0, 0.0, 6000.0], [-6000.0, 1000.0, 6000.0]])
+    vel = np.array([[-100.0, 0.0, -150.0], [100.0, 0.0, -150.0]])
+    return make_assessment(start, vel, values, now, [7, 3])
+
+
+PARAMS = FireParams(shots_per_engagement=1, min_intercept_altitude_m=300.0, decision_period_s=1.0)
+
+
+def test_scarce_round_goes_to_the_more_valuable_threat() -> None:
+    units = one_launcher(ready=1)
+    for values, winner in (([10.0, 100.0], 3), ([100.0, 10.0], 7)):
+        a = two_threats(values)
+        new, orders = check_against_reference(
+            PARAMS, units, fresh_state(units), a, np.ones(2, bool), 0.0
+        )
+        assert orders.track_id.tolist() == [winner]
+        assert new.ready.tolist() == [0]
+
+
+def test_rate_per_cycle_and_launch_spacing() -> None:
+    """Interval 1 s and period 3 s: 3 rounds this cycle, launched 1 s apart after reaction."""
+    units = one_launcher(ready=10, interval=1.0, reaction=2.0)
+    params = FireParams(shots_per_engagement=1, min_intercept_altitude_m=0.0, decision_period_s=3.0)
+    start = np.c_[np.linspace(-5000, 5000, 5), np.full(5, 6000.0), np.full(5, 5000.0)]
+    vel = np.tile([0.0, -50.0, -100.0], (5, 1))
+    a = make_assessment(start, vel, [100.0, 90.0, 80.0, 70.0, 60.0], 10.0, [0, 1, 2, 3, 4])
+    new, orders = check_against_reference(
+        params, units, fresh_state(units), a, np.ones(5, bool), 10.0
+    )
+    order = np.argsort(orders.first_launch)
+    assert orders.track_id[order].tolist() == [0, 1, 2]  # most valuable first
+    np.testing.assert_allclose(orders.first_launch[order], [12.0, 13.0, 14.0])
+    assert new.next_free.tolist() == [15.0]
+    assert new.ready.tolist() == [7]
+
+
+def test_salvo_waits_for_a_busy_launcher() -> None:
+    """A launcher busy until t=20 launches then, not at now + reaction; salvo of 2."""
+    units = one_launcher(ready=4, interval=0.5, reaction=2.0)
+    params = FireParams(shots_per_engagement=2, min_intercept_altitude_m=0.0, decision_period_s=2.0)
+    a = two_threats([100.0, 50.0])
+    new, orders = check_against_reference(
+        params, units, fresh_state(units, next_free=20.0), a, np.ones(2, bool), 0.0
+    )
+    assert orders.shots.tolist() == [2, 2]
+    assert sorted(orders.first_launch.tolist()) == [20.0, 21.0]
+    assert new.next_free.tolist() == [22.0]
+
+
+def with_engage(a: Assessment, engage: NDArray[np.bool_]) -> Assessment:
+    return Assessment(**{**{f: getattr(a, f) for f in a.__slots__}, "engage": engage})
+
+
+def test_no_candidates_or_no_capacity_gives_no_orders() -> None:
+    units = one_launcher(ready=2)
+    a = two_threats([100.0, 10.0])
+    s = fresh_state(units)
+    yes, no = np.ones(2, bool), np.zeros(2, bool)
+    empty = UnitState(np.zeros(1, np.int64), s.next_free, s.reload_done, s.stock)
+    reloading = UnitState(s.ready, s.next_free, np.array([30.0]), s.stock)
+    cases = [
+        (s, no, a),  # nothing eligible
+        (s, yes, with_engage(a, no)),  # the doctrine engages nothing
+        (empty, yes, a),  # no rounds
+        (reloading, yes, a),  # reloading
+    ]
+    for st_, eligible, aa in cases:
+        new, orders = decide(PARAMS, units, TYPES, st_, aa, eligible, 0.0)
+        assert len(orders.track_id) == 0
+        assert orders.intercept_point.shape == (0, 3)
+        assert orders.track_id.dtype == orders.launcher.dtype == orders.shots.dtype == np.int64
+        np.testing.assert_array_equal(new.ready, st_.ready)
+        np.testing.assert_array_equal(new.next_free, st_.next_free)
+
+
+def test_unreachable_threat_is_not_engaged() -> None:
+    units = one_launcher(ready=2)
+    start = np.array([[40000.0, 0.0, 6000.0]])  # far beyond max range for its whole path
+    a = make_assessment(start, np.array([[-50.0, 0.0, -100.0]]), [100.0], 0.0, [1])
+    new, orders = check_against_reference(
+        PARAMS, units, fresh_state(units), a, np.ones(1, bool), 0.0
+    )
+    assert len(orders.track_id) == 0
+    assert new.ready.tolist() == [2]
+
+
+def test_empty_assessment() -> None:
+    units = one_launcher(ready=2)
+    a = make_assessment(np.empty((0, 3)), np.empty((0, 3)), [], 0.0, [])
+    _, orders = decide(PARAMS, units, TYPES, fresh_state(units), a, np.empty(0, bool), 0.0)
+    assert len(orders.track_id) == 0

@@ -1,0 +1,57 @@
+"""The README's examples, run: the summary table it shows, its Python snippet, its error line."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from cupola.cli import _SHOWN, app
+from cupola.scenario.load import _read_builtin
+from cupola.sim.engine import RunResult
+from cupola.sim.summary import summarize
+
+README = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+
+
+def _block_after(marker: str, lang: str) -> str:
+    start = README.index(marker)
+    match = re.search(rf"```{lang}\n(.*?)```", README[start:], re.S)
+    assert match, f"no ```{lang} block after {marker!r}"
+    return match.group(1)
+
+
+def test_readme_summary_table_is_what_border_town_gives(
+    run_builtin: Callable[[str, int], RunResult],
+) -> None:
+    summary = summarize(run_builtin("border-town", 1))
+    table = _block_after("`cupola run border-town --seed 1` prints:", "text")
+    rows = dict(re.findall(r"│ (.+?)\s+│\s+([\d,]+) │", table))
+    assert len(rows) == len(_SHOWN)
+    for key, label in _SHOWN:
+        assert int(rows[label].replace(",", "")) == round(summary[key]), label
+    # The prose under the table.
+    assert summary["engaged_not_threatening"] == 0
+    assert summary["engaged_threatening"] == summary["threatening"] == 46
+    assert summary["interceptors_fired"] - summary["engaged"] == 3
+
+
+def test_readme_python_example_runs(capsys: pytest.CaptureFixture[str]) -> None:
+    code = _block_after("From Python:", "python")
+    exec(compile(code, "README.md", "exec"), {})
+    assert "threatening rockets intercepted" in capsys.readouterr().out
+
+
+def test_readme_error_example(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    data = yaml.safe_load(_read_builtin("border-town"))
+    data["raid"]["salvos"][0]["count"] = 0
+    (tmp_path / "my.yaml").write_text(yaml.safe_dump(data))
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(app, ["validate", "my.yaml"])
+    assert result.exit_code == 2
+    shown = _block_after("A mistake gets one line", "text").splitlines()[1]
+    assert result.output.strip() == shown.strip()
