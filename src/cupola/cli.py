@@ -73,6 +73,27 @@ def validate(
     )
 
 
+@app.command()
+def schema(
+    out: Annotated[
+        Path | None, typer.Option(help="Write the JSON Schema to this file instead of stdout.")
+    ] = None,
+) -> None:
+    """Print the JSON Schema of the scenario format (for editor completion and validation)."""
+    import json
+
+    from cupola.scenario import Scenario
+
+    text = json.dumps(Scenario.model_json_schema(), indent=2) + "\n"
+    if out is None:
+        sys.stdout.write(text)
+        return
+    try:
+        out.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        _fail(CupolaError(f"{out}: cannot write: {exc.strerror or exc}"))
+
+
 class _LazyProgress:
     """A progress bar that appears only once a run has taken more than a second."""
 
