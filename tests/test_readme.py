@@ -37,7 +37,8 @@ def test_readme_summary_table_is_what_border_town_gives(
     # The prose under the table.
     assert summary["engaged_not_threatening"] == 0
     assert summary["engaged_threatening"] == summary["threatening"] == 46
-    assert summary["interceptors_fired"] - summary["engaged"] == 3
+    assert summary["intercepted"] == 46
+    assert summary["interceptors_fired"] - summary["engaged"] == 4
 
 
 def test_readme_python_example_runs(capsys: pytest.CaptureFixture[str]) -> None:
@@ -55,3 +56,10 @@ def test_readme_error_example(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     assert result.exit_code == 2
     shown = _block_after("A mistake gets one line", "text").splitlines()[1]
     assert result.output.strip() == shown.strip()
+
+
+def test_readme_city_saturation_claim(run_builtin: Callable[[str, int], RunResult]) -> None:
+    s = summarize(run_builtin("city-mixed-raid", 1))
+    assert "about 30 % of the rockets aimed at defended assets get through" in README
+    assert 0.25 <= s["leaked"] / s["threatening"] <= 0.35
+    assert s["interceptors_fired"] == 120

@@ -112,24 +112,25 @@ def reference_decide(
     eligible: NDArray[np.bool_],
     now: float,
 ) -> tuple[dict[int, Order], NDArray[np.int64], FloatArray]:
-    """The rule written as loops: threats by priority, each its earliest-intercept launcher."""
+    """The rule written as loops: threats by priority, each its earliest-intercept launcher
+    among those whose launch is due this cycle (to within one path step); then each launcher's
+    rounds in need order."""
     n_l = len(units.pos)
+    shots_max = params.shots_per_engagement
     interval = [float(units.interval_s[units.battery[j]]) for j in range(n_l)]
+    reaction = [float(units.reaction_s[units.battery[j]]) for j in range(n_l)]
+    launch_at = [max(now + reaction[j], float(state.next_free[j])) for j in range(n_l)]
+    window_end = [now + reaction[j] + params.decision_period_s for j in range(n_l)]
     cap = []
     for j in range(n_l):
-        rate = max(1, math.floor(params.decision_period_s / interval[j] + 1e-9))
-        cap.append(0 if np.isfinite(state.reload_done[j]) else min(int(state.ready[j]), rate))
-    launch_at = [
-        max(now + float(units.reaction_s[units.battery[j]]), float(state.next_free[j]))
-        for j in range(n_l)
-    ]
+        slots = math.ceil((window_end[j] - launch_at[j]) / interval[j] - 1e-9)
+        free = slots > 0 and not np.isfinite(state.reload_done[j]) and state.ready[j] > 0
+        cap.append(min(int(state.ready[j]), max(slots, shots_max)) if free else 0)
     cand = [i for i in range(len(a.track_id)) if eligible[i] and a.engage[i]]
     cand.sort(key=lambda i: (-a.value[i], a.impact_time[i], a.track_id[i]))
+    rank = {i: r for r, i in enumerate(cand)}
     left = list(cap)
-    used = [0] * n_l
-    orders: dict[int, Order] = {}
-    next_free = state.next_free.copy()
-    ready = state.ready.copy()
+    chosen: dict[int, tuple[int, int, int, float]] = {}
     for i in cand:
         options = []
         for j in range(n_l):
@@ -145,18 +146,29 @@ def reference_decide(
                     and params.min_intercept_altitude_m <= p[2] <= TYPES.ceiling_m[0]
                     and a.path_time[s] < a.impact_time[i]
                 ):
-                    options.append((float(a.path_time[s]), j, s))
+                    need = float(a.path_time[s]) - fly
+                    if need < window_end[j] + DT:
+                        options.append((float(a.path_time[s]), j, s, need))
                     break
-        for _, j, s in sorted(options):
-            shots = min(params.shots_per_engagement, max(cap[j], 1))
+        for _, j, s, need in sorted(options):
+            shots = min(shots_max, max(int(state.ready[j]), 1))
             if shots <= left[j]:
                 left[j] -= shots
-                first = launch_at[j] + used[j] * interval[j]
-                used[j] += shots
-                orders[int(a.track_id[i])] = Order(j, shots, first, s)
-                next_free[j] = max(next_free[j], first + shots * interval[j])
-                ready[j] -= shots
+                chosen[i] = (j, shots, s, need)
                 break
+    orders: dict[int, Order] = {}
+    next_free = state.next_free.copy()
+    ready = state.ready.copy()
+    for j in range(n_l):
+        mine = sorted((v[3], rank[i], i) for i, v in chosen.items() if v[0] == j)
+        end = -math.inf
+        for need, _, i in mine:
+            _, shots, s, _ = chosen[i]
+            first = max(end, need, launch_at[j])
+            end = first + shots * interval[j]
+            orders[int(a.track_id[i])] = Order(j, shots, first, s)
+            next_free[j] = max(next_free[j], end)
+            ready[j] -= shots
     return orders, ready, next_free
 
 
@@ -189,10 +201,17 @@ def check_against_reference(
     np.testing.assert_array_equal(new.stock, state.stock)
     # Invariants, independent of the reference.
     interval = units.interval_s[units.battery]
-    rate = np.maximum(1, np.floor(params.decision_period_s / interval + 1e-9))
+    reaction = units.reaction_s[units.battery]
+    window = now + reaction + params.decision_period_s - np.maximum(now + reaction, state.next_free)
+    slots = np.maximum(np.ceil(window / interval - 1e-9), 0)
     fired = np.bincount(orders.launcher, weights=orders.shots, minlength=len(units.pos))
     assert (fired <= state.ready).all()
-    assert (fired <= rate).all()
+    assert (fired[slots == 0] == 0).all()
+    assert (fired <= np.maximum(slots, params.shots_per_engagement)).all()
+    # Each interceptor leaves no earlier than needed to meet its threat at the planned point.
+    d = np.linalg.norm(orders.intercept_point - units.pos[orders.launcher], axis=1)
+    need = orders.intercept_time - time_to_distance(TYPES, 0, d)
+    assert (orders.first_launch >= need - 1e-9).all()
     assert (fired[np.isfinite(state.reload_done)] == 0).all()
     assert (new.ready >= 0).all()
     b = units.battery[orders.launcher]
@@ -269,7 +288,7 @@ def test_scarce_round_goes_to_the_more_valuable_threat() -> None:
 
 
 def test_rate_per_cycle_and_launch_spacing() -> None:
-    """Interval 1 s and period 3 s: 3 rounds this cycle, launched 1 s apart after reaction."""
+    """Interval 1 s and period 3 s: 3 rounds this cycle, at least 1 s apart after reaction."""
     units = one_launcher(ready=10, interval=1.0, reaction=2.0)
     params = FireParams(shots_per_engagement=1, min_intercept_altitude_m=0.0, decision_period_s=3.0)
     start = np.c_[np.linspace(-5000, 5000, 5), np.full(5, 6000.0), np.full(5, 5000.0)]
@@ -279,23 +298,43 @@ def test_rate_per_cycle_and_launch_spacing() -> None:
         params, units, fresh_state(units), a, np.ones(5, bool), 10.0
     )
     order = np.argsort(orders.first_launch)
-    assert orders.track_id[order].tolist() == [0, 1, 2]  # most valuable first
-    np.testing.assert_allclose(orders.first_launch[order], [12.0, 13.0, 14.0])
-    assert new.next_free.tolist() == [15.0]
+    assert sorted(orders.track_id.tolist()) == [0, 1, 2]  # the most valuable three
+    launches = orders.first_launch[order]
+    assert launches[0] >= 12.0
+    assert (np.diff(launches) >= 1.0 - 1e-9).all()
+    assert new.next_free.tolist() == [launches[-1] + 1.0]
     assert new.ready.tolist() == [7]
 
 
-def test_salvo_waits_for_a_busy_launcher() -> None:
-    """A launcher busy until t=20 launches then, not at now + reaction; salvo of 2."""
-    units = one_launcher(ready=4, interval=0.5, reaction=2.0)
-    params = FireParams(shots_per_engagement=2, min_intercept_altitude_m=0.0, decision_period_s=2.0)
+def test_busy_launcher_waits_and_salvo_keeps_its_size() -> None:
+    """Busy past this cycle: no new engagement. Free within it: a full salvo, after it is free,
+    even when the rate alone (one round per interval in what is left of the cycle) is lower."""
+    units = one_launcher(ready=4, interval=1.0, reaction=2.0)
+    params = FireParams(shots_per_engagement=2, min_intercept_altitude_m=0.0, decision_period_s=1.0)
     a = two_threats([100.0, 50.0])
-    new, orders = check_against_reference(
+    _, orders = check_against_reference(
         params, units, fresh_state(units, next_free=20.0), a, np.ones(2, bool), 0.0
     )
-    assert orders.shots.tolist() == [2, 2]
-    assert sorted(orders.first_launch.tolist()) == [20.0, 21.0]
-    assert new.next_free.tolist() == [22.0]
+    assert len(orders.track_id) == 0
+    new, orders = check_against_reference(
+        params, units, fresh_state(units, next_free=2.5), a, np.ones(2, bool), 0.0
+    )
+    assert orders.shots.tolist() == [2]
+    assert orders.track_id.tolist() == [7]
+    assert orders.first_launch[0] >= 2.5
+    assert new.next_free.tolist() == [orders.first_launch[0] + 2.0]
+
+
+def test_intercept_far_in_the_future_waits() -> None:
+    """A threat that only enters the envelope much later is not launched at now."""
+    units = one_launcher(ready=2, interval=0.5, reaction=2.0)
+    # Level at 3 km altitude, 14 km out and closing slowly: reachable at once but the
+    # earliest path sample inside the envelope is minutes away for a slow target.
+    start = np.array([[30000.0, 0.0, 3000.0]])
+    vel = np.array([[-60.0, 0.0, -0.1]])
+    a = make_assessment(start, vel, [100.0], 0.0, [1])
+    _, orders = check_against_reference(PARAMS, units, fresh_state(units), a, np.ones(1, bool), 0.0)
+    assert len(orders.track_id) == 0
 
 
 def with_engage(a: Assessment, engage: NDArray[np.bool_]) -> Assessment:

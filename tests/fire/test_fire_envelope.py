@@ -108,8 +108,16 @@ def test_equals_brute_force(seed: int, t: int, n_l: int) -> None:
     launch_time = now + rng.uniform(0, 10, n_l)
     min_alt = float(rng.uniform(0, 1000))
     args = (TYPES, launcher_pos, launcher_type, launch_time, path, path_time, impact_time, min_alt)
-    got = earliest_intercept(*args)
+    *got, flight = earliest_intercept(*args)
     want = reference(*args)
+    # The flight time is the profile's time to the planned intercept point.
+    f, _, smp = got
+    tt, ll = np.nonzero(f)
+    d = np.linalg.norm(path[tt, smp[tt, ll]] - launcher_pos[ll], axis=1)
+    np.testing.assert_allclose(
+        flight[tt, ll], time_to_distance(TYPES, launcher_type[ll], d), rtol=1e-12
+    )
+    assert np.isinf(flight[~f]).all()
     for g, w in zip(got, want, strict=True):
         assert g.shape == (t, n_l)
         np.testing.assert_array_equal(g, w)
@@ -126,7 +134,7 @@ def one_case(
     """A track hovering at ``point`` (samples every second), launcher 0 at the origin."""
     path_time = np.arange(40.0)
     path = np.broadcast_to(np.array(point, float), (1, 40, 3)).copy()
-    f, t, s = earliest_intercept(
+    f, t, s, _ = earliest_intercept(
         TYPES,
         np.zeros((1, 3)),
         np.array([itype], np.int64),
@@ -178,7 +186,7 @@ def test_impact_time_cuts_samples() -> None:
 
 
 def test_empty_tracks() -> None:
-    f, t, s = earliest_intercept(
+    f, t, s, _ = earliest_intercept(
         TYPES,
         np.zeros((2, 3)),
         np.zeros(2, np.int64),

@@ -36,7 +36,9 @@ def test_builtin_summary_matches_golden(name: str, run_builtin: Runner) -> None:
 @pytest.mark.parametrize("name", builtin_names())
 def test_builtin_accounting_is_consistent(name: str, run_builtin: Runner) -> None:
     s = summarize(run_builtin(name, 1))
-    assert s["threats"] == s["intercepted"] + s["impacts"]  # every threat ends, one way
+    # every launched threat ends one way or another (or is cut short by max_time_s)
+    assert s["threats"] == s["intercepted"] + s["impacts"] + s["threats_in_flight_at_end"]
+    assert s["intercepted"] <= s["engaged"]
     assert s["impacts"] == s["hits_on_defended_assets"] + s["impacts_open_ground"]
     assert s["engaged"] == s["engaged_threatening"] + s["engaged_not_threatening"]
     assert s["leaked"] <= s["threatening"]

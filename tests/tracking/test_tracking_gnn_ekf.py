@@ -245,3 +245,28 @@ def test_empty_scan_shapes(n_tracks: int) -> None:
     assert out.deleted_confirmed.dtype == np.bool_
     assert state.tracks.state.shape == (n_tracks, 6)
     assert state.tracks.cov.shape == (n_tracks, 6, 6)
+
+
+def test_simultaneous_scans_count_once_for_confirmation() -> None:
+    """Two radars scanning at the same time: M-of-N counts scan times, not radars, so a
+    3-of-4 track is confirmed at its third scan time, not its second."""
+    rad_a = radar(0, (0.0, 0.0, 10.0))
+    rad_b = radar(1, (30e3, -10e3, 50.0))
+    rng = np.random.default_rng(9)
+    state = start()
+    confirmed_at: list[float] = []
+    for k in range(4):
+        t = float(k)
+        for rad in (rad_a, rad_b):
+            plots = make_plots(rad, target_positions(t), np.array([0]), t, rng)
+            state, out = step(PARAMS, state, plots, rad, t)
+            confirmed_at += [t] * len(out.confirmed)
+    assert confirmed_at == [2.0]
+    assert state.tracks.scans.tolist() == [4]
+    # A miss of the second radar at the same time does not undo the first radar's hit.
+    empty = make_plots(rad_b, np.empty((0, 3)), np.empty(0), 4.0, rng)
+    hit = make_plots(rad_a, target_positions(4.0), np.array([0]), 4.0, rng)
+    state, _ = step(PARAMS, state, hit, rad_a, 4.0)
+    state, _ = step(PARAMS, state, empty, rad_b, 4.0)
+    assert state.tracks.misses.tolist() == [0]
+    assert int(state.tracks.hit_history[0]) & 1 == 1

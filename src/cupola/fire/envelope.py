@@ -10,7 +10,10 @@ For launcher :math:`l` launching at :math:`t_l` and a track's predicted path sam
     t_l + T_f \le t_k, \quad r_{min} \le \lVert p_k - x_l \rVert \le r_{max}, \quad
     h_{min} \le z_k \le h_{ceiling}, \quad t_k < t_{impact},
 
-and the planned intercept is the earliest feasible sample.
+and the planned intercept is the earliest feasible sample. The interceptor need not leave at
+:math:`t_l`: leaving at :math:`t_k - T_f` it meets the threat at the planned point, so fire
+control launches then (:mod:`cupola.fire.greedy`), and an intercept that needs no launch
+before the next decision cycle waits for it.
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ def earliest_intercept(
     path_time: FloatArray,
     impact_time: FloatArray,
     min_altitude: float,
-) -> tuple[NDArray[np.bool_], FloatArray, NDArray[np.int64]]:
+) -> tuple[NDArray[np.bool_], FloatArray, NDArray[np.int64], FloatArray]:
     """Earliest feasible intercept of each path by each launcher.
 
     Parameters
@@ -61,6 +64,8 @@ def earliest_intercept(
         Intercept time, s (inf where infeasible).
     sample : (T, L) int64
         Index of the intercept sample on the path (0 where infeasible).
+    flight_time : (T, L) float64
+        Interceptor flight time to the intercept point, s (inf where infeasible).
     """
     t = path.shape[0]
     n_l = len(launcher_pos)
@@ -79,5 +84,7 @@ def earliest_intercept(
     feasible = ok.any(axis=2)
     sample = np.where(feasible, ok.argmax(axis=2), 0)
     time = np.where(feasible, path_time[sample], np.inf)
+    fly_at = np.take_along_axis(fly, sample[:, :, None], axis=2)[:, :, 0]
+    flight = np.where(feasible, fly_at, np.inf)
     assert time.shape == (t, n_l)
-    return feasible, time, sample
+    return feasible, time, sample, flight

@@ -203,6 +203,22 @@ def _check_references(sc: Scenario, source: str) -> None:
 
     ttypes, itypes = threat_types(sc), interceptor_types(sc)
     assets = {a.name for a in sc.assets}
+    for i, r in enumerate(sc.radars):
+        if r.revisit_s < sc.sim.dt_s:
+            raise _error(
+                source,
+                f"radars.{i}.revisit_s",
+                f"{r.revisit_s:g} s is shorter than the simulation tick "
+                f"sim.dt_s ({sc.sim.dt_s:g} s)",
+            )
+    for i, b in enumerate(sc.batteries):
+        for k, ln in enumerate(b.launchers):
+            if ln.ready_rounds == 0 and ln.capacity is None and b.stock > 0:
+                raise _error(
+                    source,
+                    f"batteries.{i}.launchers.{k}.capacity",
+                    "give the capacity of a launcher that starts empty (it reloads from stock)",
+                )
     for i, b in enumerate(sc.batteries):
         if b.interceptor not in itypes:
             raise _error(
@@ -263,7 +279,7 @@ def load(name_or_path: str | Path) -> Scenario:
     """
     key = str(name_or_path)
     path = Path(key)
-    if key in builtin_names() and not path.exists():
+    if key in builtin_names() and not path.is_file():
         return load_text(_read_builtin(key), key)
     if not path.exists():
         known = ", ".join(builtin_names())

@@ -111,12 +111,29 @@ class Radar(Strict):
     min_elevation_rad: Annotated[float, Field(ge=-0.2, le=0.5)] = 0.0
     clutter_max_elevation_rad: Annotated[float, Field(gt=0, le=1.5)] = 0.35
 
+    @model_validator(mode="after")
+    def _detectable(self) -> Self:
+        if self.reference_pd <= self.false_alarm_probability:
+            raise ValueError("reference_pd must be greater than false_alarm_probability")
+        if self.clutter_max_elevation_rad <= self.min_elevation_rad:
+            raise ValueError("clutter_max_elevation_rad must be greater than min_elevation_rad")
+        return self
+
 
 class Launcher(Strict):
     """A missile firing unit."""
 
     position: GeoPoint3
     ready_rounds: Count = Field(ge=0, le=1000)
+    capacity: Count | None = Field(
+        default=None, ge=1, le=1000, description="Rounds a full launcher holds (ready_rounds)."
+    )
+
+    @model_validator(mode="after")
+    def _fits(self) -> Self:
+        if self.capacity is not None and self.ready_rounds > self.capacity:
+            raise ValueError("ready_rounds must not exceed capacity")
+        return self
 
 
 class Battery(Strict):

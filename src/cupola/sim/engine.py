@@ -194,6 +194,8 @@ class Engine:
         self.zone_since = np.full(len(z.ids), np.nan)
         self.zone_until = np.full(len(z.ids), -np.inf)
         self.next_scan = np.array([r.revisit_s for r in world.radars])
+        # One stream per radar: adding a radar does not change what the others see.
+        self.radar_rng = self.rng["sensors"].spawn(len(world.radars))
         self.next_decision = 0.0
         self.next_truth = 0.0
         self.plot_chunks: list[PlotTable] = []
@@ -256,7 +258,7 @@ class Engine:
             self.log.add("launch", self.threats.launch_time[ids], threat_id=ids, pos=prev.pos[ids])
         clock = self._lap("threats", clock)
 
-        self._launch_due(t1)
+        self._launch_due()
         landed = self._flyout(prev, fout, t, dt)
         self._impacts(landed, fout)
         clock = self._lap("engage", clock)
@@ -277,10 +279,14 @@ class Engine:
         return now
 
     # -- engagement ------------------------------------------------------------------------
-    def _launch_due(self, t1: float) -> None:
-        """Launch the ordered rounds whose time has come (cancel those whose track is gone)."""
+    def _launch_due(self) -> None:
+        """Launch the ordered rounds whose time has come (cancel those whose track is gone).
+
+        A round leaves at the start of the first tick at or after its planned time, so it is
+        at most one tick late.
+        """
         p = self.pending
-        due = p.time < t1 - 1e-9
+        due = p.time <= self.t + 1e-9  # rounds leave at the first tick at or after their time
         if not due.any():
             return
         live = np.isin(p.track, self.tracker.tracks.track_id)
@@ -309,7 +315,7 @@ class Engine:
             ids = np.arange(n_before, len(self.interceptors.pos))
             self.log.add(
                 "interceptor_launch",
-                p.time[go],
+                self.t,
                 threat_id=label,
                 track_id=p.track[go],
                 unit_id=lau,
@@ -431,7 +437,7 @@ class Engine:
         for r in due:  # a few radars; each call is vectorised over targets
             radar = self.world.radars[r]
             clock = wallclock.perf_counter()
-            plots = sensors.observe(radar, th.pos[fly], th.rcs[fly], fly, t1, self.rng["sensors"])
+            plots = sensors.observe(radar, th.pos[fly], th.rcs[fly], fly, t1, self.radar_rng[r])
             self.stage_seconds["sensors"] += wallclock.perf_counter() - clock
             self.plot_chunks.append(plots)
             seen = plots.truth_id[plots.truth_id >= 0]

@@ -1,7 +1,8 @@
 """The raid: salvos of the scenario drawn into the threat table before the clock starts.
 
-Per salvo, with the ``raid`` random stream: launch times uniform over the salvo's window,
-launch points uniform over its launch disc, aim points from its aim (a disc, an asset's
+Per salvo, with its own stream spawned from the ``raid`` stream: launch times uniform over
+the salvo's window, launch points uniform over its launch disc, aim points from its aim (a
+disc, an asset's
 representative point, or one of its points) plus the aim error (Gaussian per ground axis).
 Ballistic threats get the launch velocity whose drag-affected trajectory lands on that point
 (:func:`cupola.threats.launch.solve_launch`); air-breathing threats start at cruise altitude
@@ -59,13 +60,15 @@ def build_threats(world: World, rng: np.random.Generator) -> tuple[ThreatTable, 
     types = world.threat_types
     n_wp = 1 + max(len(s.waypoints) for s in sc.raid.salvos)
     parts: list[dict[str, NDArray[np.generic]]] = []
-    for si, s in enumerate(sc.raid.salvos):
+    # One stream per salvo: changing one salvo does not change the others' draws.
+    salvo_rngs = rng.spawn(len(sc.raid.salvos))
+    for si, (s, srng) in enumerate(zip(sc.raid.salvos, salvo_rngs, strict=True)):
         n = s.count
         k = types.names.index(s.threat)
         model = types.models[k]
-        times = np.sort(s.start_s + s.duration_s * rng.random(n))
-        launch = _disc(world, s.launch_area, n, rng)
-        target = np.column_stack([_aim(world, s, n, rng), np.zeros(n)])
+        times = np.sort(s.start_s + s.duration_s * srng.random(n))
+        launch = _disc(world, s.launch_area, n, srng)
+        target = np.column_stack([_aim(world, s, n, srng), np.zeros(n)])
         wps = np.repeat(target[:, None, :], n_wp, axis=1)
         if isinstance(model, BallisticThreat):
             area = np.pi * (model.diameter_m / 2) ** 2

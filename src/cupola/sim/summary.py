@@ -5,9 +5,12 @@ Definitions (``threatening`` and the ``engaged_*`` split use truth, for scoring 
 - ``threats``: threats launched.
 - ``threatening``: threats whose nominal impact point (where they land if nothing stops them)
   lies within their warhead's lethal radius of a defended asset.
-- ``engaged``: threats at which at least one interceptor was launched.
+- ``engaged``: threats at which at least one interceptor was launched (the threat the track
+  followed at launch), or that an interceptor destroyed.
 - ``intercepted``: threats destroyed by an interceptor.
-- ``leaked``: threatening threats not intercepted.
+- ``leaked``: threatening threats that reached the ground.
+- ``threats_in_flight_at_end``, ``threats_not_launched``: what ``sim.max_time_s`` cut short;
+  per-threat figures count launched threats only.
 - ``hits_on_defended_assets``: impacts that damaged at least one defended asset;
   ``hits_per_asset`` counts them per asset and ``damage_value`` sums the assets' values.
 - ``interceptors_fired``, ``interceptor_cost``, ``threat_cost`` (USD).
@@ -23,7 +26,7 @@ import numpy as np
 
 from cupola.sim.engine import RunResult
 from cupola.sim.raid import asset_hits
-from cupola.threats.base import KILLED, LANDED
+from cupola.threats.base import FLYING, KILLED, LANDED, WAITING
 
 
 def summarize(r: RunResult) -> dict[str, Any]:
@@ -34,18 +37,20 @@ def summarize(r: RunResult) -> dict[str, Any]:
     n = len(th.pos)
     types = w.threat_types
     radius = types.lethal_radius_m[th.type_idx]
-    threatening = asset_hits(w, r.nominal_impact, radius).any(axis=1)
+    launched = th.fate != WAITING
+    killed = th.fate == KILLED
+    landed = th.fate == LANDED
+    in_flight = th.fate == FLYING
+    threatening = asset_hits(w, r.nominal_impact, radius).any(axis=1) & launched
     engaged = np.zeros(n, bool)
     lab = r.interceptor_threat
     engaged[lab[lab >= 0]] = True
-    killed = th.fate == KILLED
-    landed = th.fate == LANDED
+    engaged |= killed  # a burst that kills a neighbour of its target engaged it too
     hit_any = hits.any(axis=1) & landed
     ev = r.events
     kinds = ev["kind"]
     n_fired = len(r.interceptors.pos)
     icost = float(w.interceptors.cost_usd[r.interceptors.type_idx].sum()) if n_fired else 0.0
-    launched = ~np.isnan(th.launch_time) & (th.launch_time <= r.end_time)
     per_asset = {name: int(hits[landed, a].sum()) for a, name in enumerate(w.assets.names)}
     confirmed = kinds == "track_confirmed"
     return {
@@ -57,10 +62,12 @@ def summarize(r: RunResult) -> dict[str, Any]:
         "engaged": int(engaged.sum()),
         "engaged_threatening": int((engaged & threatening).sum()),
         "engaged_not_threatening": int((engaged & ~threatening).sum()),
-        "ignored_not_threatening": int((~engaged & ~threatening).sum()),
+        "ignored_not_threatening": int((launched & ~engaged & ~threatening).sum()),
         "intercepted": int(killed.sum()),
-        "leaked": int((threatening & ~killed).sum()),
+        "leaked": int((threatening & landed).sum()),
         "impacts": int(landed.sum()),
+        "threats_in_flight_at_end": int(in_flight.sum()),
+        "threats_not_launched": int((~launched).sum()),
         "impacts_open_ground": int((landed & ~hit_any).sum()),
         "hits_on_defended_assets": int(hit_any.sum()),
         "damage_value": round(float((hits[landed] * w.assets.values).sum()), 3),

@@ -80,7 +80,7 @@ class FireUnits:
     ready : (L,) int64
         Rounds on the launcher at the start.
     capacity : (L,) int64
-        Rounds a full launcher holds (its starting load).
+        Rounds a full launcher holds (its ``capacity``, by default its starting load).
     names : list of str
         ``"<battery>/L<k>"`` per launcher.
     battery_names : list of str
@@ -209,7 +209,7 @@ def _interceptors(sc: Scenario) -> tuple[InterceptorTypes, list[str]]:
 
 
 def _units(sc: Scenario, frame: LocalFrame, inames: list[str]) -> FireUnits:
-    pos, battery, itype, ready, names = [], [], [], [], []
+    pos, battery, itype, ready, capacity, names = [], [], [], [], [], []
     for b_idx, b in enumerate(sc.batteries):
         for k, ln in enumerate(b.launchers):
             x, y = frame.to_local(ln.position.lon, ln.position.lat)
@@ -217,6 +217,7 @@ def _units(sc: Scenario, frame: LocalFrame, inames: list[str]) -> FireUnits:
             battery.append(b_idx)
             itype.append(inames.index(b.interceptor))
             ready.append(ln.ready_rounds)
+            capacity.append(ln.capacity if ln.capacity is not None else ln.ready_rounds)
             names.append(f"{b.name}/L{k + 1}")
     bpos = [
         [*map(float, frame.to_local(b.position.lon, b.position.lat)), b.position.alt_m]
@@ -228,7 +229,7 @@ def _units(sc: Scenario, frame: LocalFrame, inames: list[str]) -> FireUnits:
         battery=np.array(battery, np.int64),
         itype=np.array(itype, np.int64),
         ready=ready_arr,
-        capacity=ready_arr.copy(),
+        capacity=np.array(capacity, np.int64),
         names=names,
         battery_names=[b.name for b in sc.batteries],
         battery_pos=np.array(bpos, float).reshape(-1, 3),

@@ -85,8 +85,9 @@ def step(
         x[rows], p[rows] = update(x[rows], p[rows], z[used], radar_pos, noise)
     hit = np.zeros(x.shape[0], bool)
     hit[rows] = True
+    same_time = tracks.time == time  # another radar already scanned at this time
     history, scans, misses = record_scan(
-        tracks.hit_history, tracks.scans, tracks.misses, hit, visible
+        tracks.hit_history, tracks.scans, tracks.misses, hit, visible, same_time
     )
     truth = tracks.truth_id.copy()
     truth[rows] = plots.truth_id[used]

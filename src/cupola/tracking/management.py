@@ -25,7 +25,8 @@ have seen it (its predicted position passes :func:`cupola.sensors.radar.line_of_
 counted scan shifts ``hit_history`` left by one bit and sets bit 0 on a hit, adds one to
 ``scans``, and resets ``misses`` on a hit or adds one on a miss. Scans of a radar that cannot see
 the track leave it unchanged, so a target seen by only one of several radars is not penalised
-by the others' scans.
+by the others' scans. Scans of several radars at the same time count once: a plot of the
+second one sets bit 0 if the first missed (M-of-N counts scan times, not radars).
 
 Confirmation and deletion (M-of-N from the first plot)
 ------------------------------------------------------
@@ -136,7 +137,12 @@ def start_tracks(
 
 
 def record_scan(
-    hit_history: IntArray, scans: IntArray, misses: IntArray, hit: BoolArray, visible: BoolArray
+    hit_history: IntArray,
+    scans: IntArray,
+    misses: IntArray,
+    hit: BoolArray,
+    visible: BoolArray,
+    same_time: BoolArray | None = None,
 ) -> tuple[IntArray, IntArray, IntArray]:
     """Hit/miss bookkeeping of one scan (module docstring).
 
@@ -148,15 +154,19 @@ def record_scan(
         The track got a plot of this scan.
     visible : (T,) bool
         The radar could have seen the track.
+    same_time : (T,) bool, optional
+        A scan of another radar at the same time was already counted for the track: this
+        scan only adds its hit to that one (M-of-N counts scan times, not radars).
 
     Returns
     -------
     hit_history, scans, misses : (T,) int64
         New counters.
     """
-    counted = hit | visible
+    same = np.zeros_like(hit) if same_time is None else same_time
+    counted = (hit | visible) & ~same
     shifted = ((hit_history << 1) | hit.astype(np.int64)) & _HISTORY_MASK
-    new_history = np.where(counted, shifted, hit_history)
+    new_history = np.where(counted, shifted, hit_history | (same & hit).astype(np.int64))
     new_scans = scans + counted
     new_misses = np.where(hit, 0, misses + (counted & ~hit))
     return new_history, new_scans.astype(np.int64), new_misses.astype(np.int64)
