@@ -13,7 +13,6 @@ from cupola.scenario import load
 from cupola.sim.engine import RunResult, simulate
 from cupola.sim.world import compile_world
 
-
 # CI runs the property tests on a fixed sequence of examples, so that a pass or a failure
 # reproduces; local runs explore new examples every time.
 settings.register_profile("ci", derandomize=True, print_blob=True)
