@@ -30,6 +30,17 @@ out_console = Console()
 err_console = Console(stderr=True)
 
 
+def _warn(source: str, warnings: list[tuple[str, str]]) -> None:
+    for field, message in warnings:
+        err_console.print(f"note: {source}: {field}: {message}", markup=False, soft_wrap=True)
+
+
+def _plural(n: int, word: str) -> str:
+    if n == 1:
+        return f"{n} {word}"
+    return f"{n} {word[:-1]}ies" if word.endswith("y") else f"{n} {word}s"
+
+
 def _fail(exc: CupolaError) -> None:
     """Print ``exc`` as one line on stderr (its text taken literally, never as markup); exit 2."""
     line = " ".join(str(exc).splitlines())
@@ -52,8 +63,14 @@ def scenarios() -> None:
 def validate(
     file: Annotated[str, typer.Argument(help="Scenario YAML file or built-in scenario name.")],
 ) -> None:
-    """Check a scenario file: schema, values and cross-references."""
+    """Check a scenario file: schema, values and cross-references.
+
+    Also draws the raid once (seed 0) and warns about threats aimed beyond their reach and
+    salvos that start after the end of the simulation.
+    """
+    from cupola.core.rng import streams
     from cupola.scenario import load
+    from cupola.sim.raid import build_threats, raid_warnings
     from cupola.sim.world import compile_world
 
     try:
@@ -62,11 +79,15 @@ def validate(
     except CupolaError as exc:
         _fail(exc)
         return
+    _, salvo, reachable = build_threats(world, streams(0)["raid"])
+    _warn(file, raid_warnings(world, salvo, reachable))
     n = sum(s.count for s in sc.raid.salvos)
     out_console.print(
-        f"{file}: valid scenario {sc.name!r}: {len(sc.assets)} assets, {len(world.zones.ids)} "
-        f"alert zones, {len(sc.radars)} radars, {len(sc.batteries)} batteries, "
-        f"{len(world.units.names)} launchers, {n} threats in {len(sc.raid.salvos)} salvos",
+        f"{file}: valid scenario {sc.name!r}: {_plural(len(sc.assets), 'asset')}, "
+        f"{_plural(len(world.zones.ids), 'alert zone')}, {_plural(len(sc.radars), 'radar')}, "
+        f"{_plural(len(sc.batteries), 'battery')}, "
+        f"{_plural(len(world.units.names), 'launcher')}, {_plural(n, 'threat')} in "
+        f"{_plural(len(sc.raid.salvos), 'salvo')}",
         highlight=False,
         soft_wrap=True,
         markup=False,
@@ -126,10 +147,11 @@ class _LazyProgress:
 
 _SHOWN = (
     ("threats", "threats launched"),
-    ("threatening", "aimed at defended assets"),
+    ("threatening", "bound for defended assets"),
     ("engaged", "engaged"),
     ("intercepted", "intercepted"),
-    ("leaked", "leaked (threatening, not intercepted)"),
+    ("intercepted_threatening", "  of them bound for defended assets"),
+    ("leaked", "leaked (bound for assets, not intercepted)"),
     ("hits_on_defended_assets", "hits on defended assets"),
     ("impacts_open_ground", "impacts on open ground"),
     ("interceptors_fired", "interceptors fired"),
@@ -161,9 +183,10 @@ def run(
     ] = False,
 ) -> None:
     """Simulate a scenario end to end and write its run folder."""
-    from cupola.output import write_run
+    from cupola.output import check_output, write_run
     from cupola.scenario import load
     from cupola.sim.engine import simulate
+    from cupola.sim.raid import raid_warnings
     from cupola.sim.summary import summarize
     from cupola.sim.world import compile_world
 
@@ -172,23 +195,22 @@ def run(
     try:
         sc = load(scenario)
         folder = out if out is not None else Path("runs") / f"{sc.name}-seed{seed}"
-        if folder.exists() and not folder.is_dir():
-            raise CupolaError(f"{folder}: exists and is not a folder")
-        if folder.exists() and any(folder.iterdir()) and not overwrite:
-            raise CupolaError(
-                f"{folder}: folder exists and is not empty (use --overwrite to replace it)"
-            )
+        check_output(folder, overwrite)  # before the work, not after it
         world = compile_world(sc, scenario)
         bar = _LazyProgress(f"{sc.name}")
         try:
             result = simulate(world, seed, progress=bar)
-        finally:
+        except KeyboardInterrupt:
             bar.close()
+            err_console.print("interrupted; nothing was written", markup=False)
+            raise typer.Exit(130) from None
+        bar.close()
         summary = summarize(result)
         write_run(result, summary, folder, overwrite=overwrite)
     except CupolaError as exc:
         _fail(exc)
         return
+    _warn(scenario, raid_warnings(world, result.salvo, result.reachable))
     out_console.print(_summary_table(summary))
     out_console.print(f"Run folder: {folder}", highlight=False, soft_wrap=True, markup=False)
     out_console.print(

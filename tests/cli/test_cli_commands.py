@@ -355,7 +355,7 @@ def test_overwrite_replaces_the_folder(
     folder, _ = first_run
     out = tmp_path / "out"
     out.mkdir()
-    (out / "stale.txt").write_text("old", encoding="utf-8")
+    (out / "summary.json").write_text("an older run", encoding="utf-8")
     proc = _python_m(
         "run", "border-town", "--seed", "3", "--out", str(out), "--overwrite", cwd=tmp_path
     )
@@ -364,3 +364,20 @@ def test_overwrite_replaces_the_folder(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # no .old / .partial left
     # same scenario and seed: the same figures
     assert (out / "summary.json").read_text("utf-8") == (folder / "summary.json").read_text("utf-8")
+
+
+def test_overwrite_refuses_a_folder_that_is_not_a_run(tmp_path: Path) -> None:
+    """--overwrite replaces a previous run, never a folder holding anything else."""
+    out = tmp_path / "src"
+    out.mkdir()
+    (out / "main.py").write_text("code", encoding="utf-8")
+    proc = _python_m("run", "border-town", "--out", str(out), "--overwrite", cwd=tmp_path)
+    assert proc.returncode == 2
+    assert "not a Cupola run folder" in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1
+    assert [p.name for p in out.iterdir()] == ["main.py"]
+    assert (out / "main.py").read_text(encoding="utf-8") == "code"
+    for bad in (".", str(tmp_path / "src" / "main.py" / "sub")):
+        proc = _python_m("run", "border-town", "--out", bad, "--overwrite", cwd=tmp_path)
+        assert proc.returncode == 2, bad
+        assert len(proc.stderr.strip().splitlines()) == 1

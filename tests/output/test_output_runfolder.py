@@ -95,10 +95,13 @@ def test_existing_folder_is_kept_without_overwrite(
     (out / "mine.txt").write_text("keep me")
     with pytest.raises(OutputError, match="not empty"):
         runfolder.write_run(border_town_run, summarize(border_town_run), out)
+    with pytest.raises(OutputError, match="not a Cupola run folder"):
+        runfolder.write_run(border_town_run, summarize(border_town_run), out, overwrite=True)
     assert (out / "mine.txt").read_text() == "keep me"
+    (out / "mine.txt").unlink()
+    (out / "summary.json").write_text("an older run")
     runfolder.write_run(border_town_run, summarize(border_town_run), out, overwrite=True)
-    assert not (out / "mine.txt").exists()
-    assert (out / "summary.json").exists()
+    assert (out / "summary.json").read_text() != "an older run"
 
 
 def test_failure_leaves_nothing_half_written(
@@ -114,10 +117,10 @@ def test_failure_leaves_nothing_half_written(
     assert list(tmp_path.iterdir()) == []
 
     out.mkdir()
-    (out / "old.txt").write_text("old run")
-    with pytest.raises(OutputError):
+    (out / "summary.json").write_text("old run")
+    with pytest.raises(OutputError, match="No space left"):
         runfolder.write_run(border_town_run, summarize(border_town_run), out, overwrite=True)
-    assert (out / "old.txt").read_text() == "old run"
+    assert (out / "summary.json").read_text() == "old run"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]
 
 

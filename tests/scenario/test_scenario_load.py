@@ -233,7 +233,7 @@ CASES: list[tuple[str, Callable[[dict[str, Any]], None], str, str]] = [
     (
         "threat-type-bad-kind",
         _set(("threat_types",), [{"kind": "laser", "name": "x"}]),
-        "threat_types.0",
+        "threat_types.0.kind",
         "laser",
     ),
 ]

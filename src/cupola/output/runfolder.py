@@ -25,7 +25,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import shapely
 import yaml
 from numpy.typing import NDArray
 
@@ -33,7 +32,7 @@ from cupola.errors import OutputError
 from cupola.output.parquet import write_parquet
 from cupola.report import ReportInputs, SceneShape, SceneSite, render
 from cupola.sim.engine import RunResult
-from cupola.threats.base import FLYING, KILLED, LANDED, WAITING
+from cupola.threats.base import KILLED, LANDED
 
 
 def _with_geodetic(r: RunResult, cols: dict[str, NDArray[Any]]) -> dict[str, NDArray[Any]]:
@@ -164,19 +163,59 @@ def _write_all(r: RunResult, summary: dict[str, Any], folder: Path) -> None:
     (folder / "report.html").write_text(render(report_inputs(r, summary)), encoding="utf-8")
 
 
+#: The files of a run folder; ``--overwrite`` replaces only a folder holding nothing else.
+RUN_FILES = frozenset(
+    {
+        "events.parquet",
+        "truth.parquet",
+        "plots.parquet",
+        "tracks.parquet",
+        "summary.json",
+        "report.html",
+        "scenario.yaml",
+    }
+)
+
+
+def check_output(out: Path, overwrite: bool = False) -> None:
+    """Refuse, before any work is done, an output folder that cannot take a run.
+
+    Raises
+    ------
+    OutputError
+        A part of the path is a file; ``out`` is the current folder or one above it; it
+        exists and is not empty (without ``overwrite``); or, with ``overwrite``, it holds
+        something other than a previous run's files.
+    """
+    out = Path(out)
+    for part in reversed([out, *out.parents]):
+        if part.exists() and not part.is_dir():
+            raise OutputError(f"{out}: {part} is a file, not a folder")
+    resolved, here = out.resolve(), Path.cwd().resolve()
+    if resolved == here or resolved in here.parents:
+        raise OutputError(f"{out}: is the current folder or above it; name a new folder")
+    if not out.exists() or not any(out.iterdir()):
+        return
+    if not overwrite:
+        raise OutputError(f"{out}: folder exists and is not empty (use --overwrite to replace it)")
+    others = sorted(p.name for p in out.iterdir() if p.name not in RUN_FILES)
+    if others:
+        raise OutputError(
+            f"{out}: not a Cupola run folder (it holds {others[0]!r}); --overwrite replaces "
+            "only a previous run's folder"
+        )
+
+
 def write_run(r: RunResult, summary: dict[str, Any], out: Path, overwrite: bool = False) -> Path:
     """Write the run folder ``out`` atomically.
 
     Raises
     ------
     OutputError
-        ``out`` exists and is not empty (and ``overwrite`` is false), or cannot be written.
+        ``out`` fails :func:`check_output`, or cannot be written.
     """
     out = Path(out)
-    if out.exists() and not out.is_dir():
-        raise OutputError(f"{out}: exists and is not a folder")
-    if out.exists() and any(out.iterdir()) and not overwrite:
-        raise OutputError(f"{out}: folder exists and is not empty (use --overwrite to replace it)")
+    check_output(out, overwrite)
     parent = out.resolve().parent
     try:
         parent.mkdir(parents=True, exist_ok=True)
@@ -208,4 +247,4 @@ def write_run(r: RunResult, summary: dict[str, Any], out: Path, overwrite: bool 
     return out
 
 
-__all__ = ["FLYING", "WAITING", "report_inputs", "shapely", "write_run"]
+__all__ = ["RUN_FILES", "check_output", "report_inputs", "write_run"]

@@ -6,6 +6,7 @@ and the reason; nothing here prints or exits.
 
 from __future__ import annotations
 
+import difflib
 import itertools
 import math
 from functools import cache
@@ -30,6 +31,9 @@ from cupola.scenario.schema import (
 MAX_EXTENT_M = 400_000.0
 
 _BUILTIN = "cupola.scenario.builtin"
+
+#: The ``kind`` values of the lists that hold several kinds of item.
+_KINDS = {"assets": "area, point, route", "threat_types": "ballistic, air_breathing"}
 
 
 def builtin_names() -> list[str]:
@@ -73,9 +77,29 @@ def _error(source: str, field: str, reason: str) -> ScenarioError:
     return ScenarioError(_one_line(source), _one_line(field), _one_line(reason))
 
 
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """A safe YAML loader that refuses a mapping with the same key twice."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            try:
+                duplicate = key in seen
+            except TypeError:  # unhashable keys are refused by the base class below
+                duplicate = False
+            if duplicate:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key {key!r}", key_node.start_mark
+                )
+            if not isinstance(key, list | dict):
+                seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
 def _parse_yaml(text: str, source: str) -> dict[str, Any]:
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_UniqueKeyLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -104,17 +128,32 @@ def _validate(data: dict[str, Any], source: str) -> Scenario:
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
-        errors = exc.errors()
+        # An unknown field often explains a "missing" one next to it (a misspelt key): say it
+        # first.
+        errors = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
         first = errors[0]
+        field = _field_path(first["loc"], data)
         reason = first["msg"]
+        ctx = first.get("ctx") or {}
         if first["type"] == "extra_forbidden":
             reason = "unknown field"
         elif first["type"] == "missing":
             reason = "missing required field"
         elif first["type"] == "value_error":
             reason = reason.removeprefix("Value error, ")
+        elif first["type"] in ("union_tag_not_found", "union_tag_invalid"):
+            field = f"{field}.{ctx.get('discriminator', 'kind')}".strip(".").replace("'", "")
+            expected = str(ctx.get("expected_tags", "")).replace("'", "") or _KINDS.get(
+                str(first["loc"][0]), ""
+            )
+            tag = ctx.get("tag")
+            reason = (
+                f"unknown kind {tag!r} (expected {expected})"
+                if tag is not None
+                else f"missing (expected {expected})"
+            )
         more = f" (and {len(errors) - 1} more problem(s))" if len(errors) > 1 else ""
-        raise _error(source, _field_path(first["loc"], data), reason + more) from None
+        raise _error(source, field, reason + more) from None
 
 
 @cache
@@ -249,9 +288,16 @@ def _check_references(sc: Scenario, source: str) -> None:
             raise _error(
                 source, f"{path}.outline", "encloses no area (its points coincide or lie on a line)"
             )
-    for path, p in _walk_points(sc, ""):
-        if path.startswith("origin"):
-            continue
+    points = [(path, p) for path, p in _walk_points(sc, "") if not path.startswith("origin")]
+    far = [path for path, p in points if _distance_m(sc.origin, p) > MAX_EXTENT_M]
+    if points and len(far) > len(points) / 2:
+        raise _error(
+            source,
+            "origin",
+            f"{len(far)} of {len(points)} positions lie more than {MAX_EXTENT_M / 1000:.0f} km "
+            "from the origin (lat and lon swapped?)",
+        )
+    for path, p in points:
         d = _distance_m(sc.origin, p)
         if d > MAX_EXTENT_M:
             raise _error(
@@ -282,8 +328,12 @@ def load(name_or_path: str | Path) -> Scenario:
     if key in builtin_names() and not path.is_file():
         return load_text(_read_builtin(key), key)
     if not path.exists():
-        known = ", ".join(builtin_names())
-        raise _error(key, "", f"no such file, and not a built-in scenario ({known})")
+        known = builtin_names()
+        close = difflib.get_close_matches(key, known, n=1)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        raise _error(
+            key, "", f"no such file, and not a built-in scenario ({hint}known: {', '.join(known)})"
+        )
     if path.is_dir():
         raise _error(key, "", "is a directory, not a scenario file")
     try:

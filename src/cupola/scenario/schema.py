@@ -107,7 +107,7 @@ class Radar(Strict):
     reference_rcs_m2: Positive
     reference_pd: Probability = 0.9
     false_alarm_probability: Probability = 1e-6
-    false_plots_per_scan: NonNegative = 0.0
+    false_plots_per_scan: Annotated[float, Field(ge=0, le=10_000)] = 0.0
     min_elevation_rad: Annotated[float, Field(ge=-0.2, le=0.5)] = 0.0
     clutter_max_elevation_rad: Annotated[float, Field(gt=0, le=1.5)] = 0.35
 

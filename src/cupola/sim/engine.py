@@ -85,6 +85,8 @@ class RunResult:
         Final threat table.
     salvo : (N,) int64
         Salvo of each threat.
+    reachable : (N,) bool
+        Whether each threat can reach its aim point (the others fall short).
     nominal_impact : (N, 3) float64
         Where each threat would land if not intercepted, ENU, m.
     interceptors : InterceptorTable
@@ -114,6 +116,7 @@ class RunResult:
     seed: int
     threats: ThreatTable
     salvo: IntArray
+    reachable: NDArray[np.bool_]
     nominal_impact: FloatArray
     interceptors: InterceptorTable
     interceptor_threat: IntArray
@@ -129,15 +132,30 @@ class RunResult:
     stage_seconds: dict[str, float]
 
 
-def _nominal_impacts(th: ThreatTable) -> FloatArray:
-    """Where each threat lands if nothing stops it: ballistic from its launch state, else aim."""
+def _nominal_impacts(th: ThreatTable) -> tuple[FloatArray, FloatArray]:
+    """Where and when each threat lands if nothing stops it.
+
+    Ballistic rows are flown from their launch state; air-breathing rows land on their aim
+    point after their route's length at their speed.
+
+    Returns
+    -------
+    impact : (N, 3) float64
+        ENU, m, ``z = 0``.
+    flight_time : (N,) float64
+        s.
+    """
     out = th.aim.copy()
     bal = th.kind == threats.BALLISTIC
+    route = np.concatenate([th.pos[:, None, :], th.waypoints], axis=1)
+    length = np.linalg.norm(np.diff(route, axis=1), axis=2).sum(axis=1)
+    flight = np.where(bal, 0.0, length / np.where(bal, 1.0, th.speed))
     if bal.any():
-        p, _, _ = fly_to_ground(th.pos[bal], th.vel[bal], th.beta[bal], dt=0.2)
+        p, tof, _ = fly_to_ground(th.pos[bal], th.vel[bal], th.beta[bal], dt=0.2)
         out[bal] = np.where(np.isfinite(p), p, th.aim[bal])
+        flight[bal] = np.where(np.isfinite(tof), tof, 0.0)
     out[:, 2] = 0.0
-    return out
+    return out, flight
 
 
 class Engine:
@@ -149,9 +167,16 @@ class Engine:
         sc = world.scenario
         self.rng = streams(seed)
         self.dt = sc.sim.dt_s
+        # Times are integer multiples of the tick, the revisit and the truth step (counted, not
+        # summed), so that they stay exact: truth at t = 100 s is at 100.0, not 99.99999.
+        self.tick = 0
         self.t = 0.0
-        self.threats, self.salvo = build_threats(world, self.rng["raid"])
-        self.nominal = _nominal_impacts(self.threats)
+        self.threats, self.salvo, self.reachable = build_threats(world, self.rng["raid"])
+        self.nominal, flight = _nominal_impacts(self.threats)
+        #: When the raid should be over (last nominal impact plus a margin), for progress.
+        self.expected_end = float(
+            min(sc.sim.max_time_s, np.max(self.threats.launch_time + flight, initial=0.0) + 30.0)
+        )
         n = len(self.threats.pos)
         self.detected = np.zeros(n, bool)
         self.interceptors = empty_interceptors()
@@ -193,11 +218,12 @@ class Engine:
         self.alert_index = AreaIndex.build(z.polygons, np.zeros(len(z.ids)), d.alert_margin_m)
         self.zone_since = np.full(len(z.ids), np.nan)
         self.zone_until = np.full(len(z.ids), -np.inf)
-        self.next_scan = np.array([r.revisit_s for r in world.radars])
+        self.revisit = np.array([r.revisit_s for r in world.radars])
+        self.scans_done = np.zeros(len(world.radars), np.int64)
         # One stream per radar: adding a radar does not change what the others see.
         self.radar_rng = self.rng["sensors"].spawn(len(world.radars))
         self.next_decision = 0.0
-        self.next_truth = 0.0
+        self.truth_done = 0
         self.plot_chunks: list[PlotTable] = []
         self.track_rows: list[dict[str, NDArray[Any]]] = []
         self.truth_rows: list[dict[str, NDArray[Any]]] = []
@@ -216,7 +242,7 @@ class Engine:
         while self.t < end - 1e-9:
             self.step()
             if progress is not None:
-                progress(self.t, end)
+                progress(self.t, max(self.expected_end, self.t))
             done = (
                 self.t > last_launch
                 and not self.threats.flying.any()
@@ -231,6 +257,7 @@ class Engine:
             seed=self.seed,
             threats=self.threats,
             salvo=self.salvo,
+            reachable=self.reachable,
             nominal_impact=self.nominal,
             interceptors=self.interceptors,
             interceptor_threat=self.icpt_threat,
@@ -249,7 +276,7 @@ class Engine:
     def step(self) -> None:
         """One tick from ``t`` to ``t + dt``."""
         t, dt = self.t, self.dt
-        t1 = t + dt
+        t1 = round((self.tick + 1) * dt, 9)
         clock = wallclock.perf_counter()
         prev = self.threats
         self.threats, fout = threats.flight.step(prev, t, dt)
@@ -269,6 +296,7 @@ class Engine:
             self._decide(t1)
         clock = wallclock.perf_counter()
         self._reload(t1)
+        self.tick += 1
         self.t = t1
         self._record_truth()
         self._lap("record", clock)
@@ -431,7 +459,7 @@ class Engine:
     # -- sensing and tracking ----------------------------------------------------------------
     def _scan(self, t1: float) -> bool:
         """Scan with every radar that is due; feed each scan to the tracker."""
-        due = np.flatnonzero(self.next_scan <= t1 + 1e-9)
+        due = np.flatnonzero((self.scans_done + 1) * self.revisit <= t1 + 1e-9)
         th = self.threats
         fly = np.flatnonzero(th.flying)
         for r in due:  # a few radars; each call is vectorised over targets
@@ -449,7 +477,7 @@ class Engine:
             self.tracker, out = self.track_step(self.world.tracker, self.tracker, plots, radar, t1)
             self._track_events(out, t1)
             self.stage_seconds["tracking"] += wallclock.perf_counter() - clock
-            self.next_scan[r] += radar.revisit_s
+            self.scans_done[r] += 1
         if len(due):
             self._record_tracks(t1)
         return len(due) > 0
@@ -662,9 +690,10 @@ class Engine:
         self.units = UnitState(ready, u.next_free, reload_done, stock)
 
     def _record_truth(self, force: bool = False) -> None:
-        if not force and self.t < self.next_truth - 1e-9:
+        step = self.world.scenario.sim.truth_step_s
+        if not force and self.t < self.truth_done * step - 1e-9:
             return
-        self.next_truth += self.world.scenario.sim.truth_step_s
+        self.truth_done += 1
         th, ic = self.threats, self.interceptors
         ti = np.flatnonzero(th.flying)
         ii = np.flatnonzero(ic.alive)

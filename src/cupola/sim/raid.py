@@ -46,7 +46,9 @@ def _aim(world: World, s: Salvo, n: int, rng: np.random.Generator) -> FloatArray
     return pts + rng.normal(0.0, aim.error_m, (n, 2)) if aim.error_m > 0 else pts
 
 
-def build_threats(world: World, rng: np.random.Generator) -> tuple[ThreatTable, NDArray[np.int64]]:
+def build_threats(
+    world: World, rng: np.random.Generator
+) -> tuple[ThreatTable, NDArray[np.int64], NDArray[np.bool_]]:
     """Draw every threat of the raid.
 
     Returns
@@ -55,6 +57,9 @@ def build_threats(world: World, rng: np.random.Generator) -> tuple[ThreatTable, 
         N rows, all ``WAITING``, in salvo order.
     salvo : (N,) int64
         Salvo index of each row.
+    reachable : (N,) bool
+        Whether each ballistic row can reach its aim point (the others fall short, fired at
+        their maximum-range elevation); always true for air-breathing rows.
     """
     sc = world.scenario
     types = world.threat_types
@@ -75,7 +80,7 @@ def build_threats(world: World, rng: np.random.Generator) -> tuple[ThreatTable, 
             cda = model.drag_coefficient * area
             beta = model.mass_kg / cda if cda > 0 else np.inf
             pos = np.column_stack([launch, np.zeros(n)])
-            vel, _ = solve_launch(
+            vel, ok = solve_launch(
                 pos,
                 target,
                 np.full(n, model.burnout_speed_mps),
@@ -84,6 +89,7 @@ def build_threats(world: World, rng: np.random.Generator) -> tuple[ThreatTable, 
             )
             kind, speed, dive = BALLISTIC, np.nan, np.nan
             beta_col = np.full(n, beta)
+            reach = np.asarray(ok, bool)
         else:
             assert isinstance(model, AirBreathingThreat)
             alt = model.cruise_altitude_m
@@ -101,6 +107,7 @@ def build_threats(world: World, rng: np.random.Generator) -> tuple[ThreatTable, 
                 np.radians(model.dive_angle_deg),
             )
             beta_col = np.full(n, np.inf)
+            reach = np.ones(n, bool)
         parts.append(
             {
                 "pos": pos,
@@ -115,6 +122,7 @@ def build_threats(world: World, rng: np.random.Generator) -> tuple[ThreatTable, 
                 "waypoints": wps,
                 "aim": target,
                 "salvo": np.full(n, si, np.int64),
+                "reachable": reach,
             }
         )
     cat = {key: np.concatenate([p[key] for p in parts]) for key in parts[0]}
@@ -135,7 +143,32 @@ def build_threats(world: World, rng: np.random.Generator) -> tuple[ThreatTable, 
         aim=cat["aim"].astype(float),
         impact_time=np.full(n_all, np.nan),
     )
-    return table, cat["salvo"].astype(np.int64)
+    return table, cat["salvo"].astype(np.int64), cat["reachable"].astype(bool)
+
+
+def raid_warnings(
+    world: World, salvo: NDArray[np.int64], reachable: NDArray[np.bool_]
+) -> list[tuple[str, str]]:
+    """Things about the raid a user probably did not intend, as (field, message) pairs.
+
+    Threats aimed beyond their type's reach (they fall short), and salvos that start after
+    ``sim.max_time_s`` (never launched).
+    """
+    sc = world.scenario
+    out = []
+    short = np.bincount(salvo[~reachable], minlength=len(sc.raid.salvos))
+    for i, s in enumerate(sc.raid.salvos):
+        if short[i]:
+            out.append(
+                (
+                    f"raid.salvos.{i}",
+                    f"{short[i]} of {s.count} {s.threat} threats are aimed beyond their reach "
+                    "and will fall short",
+                )
+            )
+        if s.start_s >= sc.sim.max_time_s:
+            out.append((f"raid.salvos.{i}.start_s", "starts after sim.max_time_s: never launched"))
+    return out
 
 
 def asset_hits(world: World, points: FloatArray, radius: FloatArray) -> NDArray[np.bool_]:

@@ -7,7 +7,10 @@ Definitions (``threatening`` and the ``engaged_*`` split use truth, for scoring 
   lies within their warhead's lethal radius of a defended asset.
 - ``engaged``: threats at which at least one interceptor was launched (the threat the track
   followed at launch), or that an interceptor destroyed.
-- ``intercepted``: threats destroyed by an interceptor.
+- ``intercepted``: threats destroyed by an interceptor; ``intercepted_threatening`` those of
+  them that were threatening (``threatening = intercepted_threatening + leaked`` once every
+  threat has ended).
+- ``threats_beyond_reach``: threats aimed farther than their type can fly (they fall short).
 - ``leaked``: threatening threats that reached the ground.
 - ``threats_in_flight_at_end``, ``threats_not_launched``: what ``sim.max_time_s`` cut short;
   per-threat figures count launched threats only.
@@ -64,10 +67,12 @@ def summarize(r: RunResult) -> dict[str, Any]:
         "engaged_not_threatening": int((engaged & ~threatening).sum()),
         "ignored_not_threatening": int((launched & ~engaged & ~threatening).sum()),
         "intercepted": int(killed.sum()),
+        "intercepted_threatening": int((killed & threatening).sum()),
         "leaked": int((threatening & landed).sum()),
         "impacts": int(landed.sum()),
         "threats_in_flight_at_end": int(in_flight.sum()),
         "threats_not_launched": int((~launched).sum()),
+        "threats_beyond_reach": int((launched & ~r.reachable).sum()),
         "impacts_open_ground": int((landed & ~hit_any).sum()),
         "hits_on_defended_assets": int(hit_any.sum()),
         "damage_value": round(float((hits[landed] * w.assets.values).sum()), 3),
