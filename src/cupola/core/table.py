@@ -43,3 +43,17 @@ def n_rows(table: _Table) -> int:
     """Number of rows (length of the first field)."""
     first = dataclasses.fields(table)[0]
     return len(getattr(table, first.name))
+
+
+def rows_of(ids: NDArray[np.int64], wanted: NDArray[np.int64]) -> NDArray[np.int64]:
+    """Row of each ``wanted`` id in an array of unique ``ids``, -1 where absent.
+
+    >>> rows_of(np.array([7, 3, 9]), np.array([9, 4, 7])).tolist()
+    [2, -1, 0]
+    """
+    if len(ids) == 0:
+        return np.full(len(wanted), -1, np.int64)
+    order = np.argsort(ids, kind="stable")
+    pos = np.minimum(np.searchsorted(ids, wanted, sorter=order), len(ids) - 1)
+    rows = order[pos]
+    return np.where(ids[rows] == wanted, rows, -1).astype(np.int64)

@@ -8,35 +8,34 @@ One tick from ``t`` to ``t + dt``::
     damage       impacts on defended assets
     sensors      radar.observe               for every radar whose scan is due
     tracking     tracker step                one scan at a time, all radars into one picture
-    assess       classify, predict impacts   every decision period, after a scan
-    alerts       zones near predicted impacts
-    fire control assignment of launchers to threats
+    battle mgmt  BattleManager.decide        every decision period, after a scan: kill
+                                             assessment, classification, impact prediction
+                                             and the engagement rule, alerts, fire control
     logistics    reloads from battery stock
 
 Stages are pure functions of their inputs; the engine only threads state between them and
-records events, plots, tracks and truth.
+records events, plots, tracks and truth. The battle-management centre's own notes (per track,
+per alert zone, the queue of ordered rounds) live in :mod:`cupola.sim.bmc`.
 """
 
 from __future__ import annotations
 
 import time as wallclock
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
-import shapely
 from numpy.typing import NDArray
 
 from cupola import engage, sensors, threats
-from cupola.assess import CLASS_NAMES, AreaIndex, AssessParams, assess, classify
-from cupola.assess.classify import ALPHA, features, strongly_ballistic, update_class
+from cupola.assess import AreaIndex
 from cupola.core.rng import streams
-from cupola.core.table import concat, take
+from cupola.core.table import concat, rows_of
 from cupola.engage.base import InterceptorTable, empty_interceptors
-from cupola.fire import FIRE_CONTROLS, FireParams, UnitState
+from cupola.fire import UnitState
 from cupola.sensors.base import PlotTable
-from cupola.sim.book import TrackBook
+from cupola.sim.bmc import BattleManager
 from cupola.sim.events import EventLog
 from cupola.sim.raid import asset_hits, build_threats
 from cupola.sim.world import World
@@ -48,29 +47,11 @@ from cupola.tracking.base import TrackerState, empty_tracks
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 
-#: A track is first classified ``SKIP + AVERAGE`` decision cycles after its confirmation, on
-#: moving averages started after ``SKIP`` cycles; it may be reclassified at every later cycle.
-CLASSIFY_SKIP_CYCLES = 3
-CLASSIFY_AVERAGE_CYCLES = 5
-
 #: Longest interceptor guidance substep, s (kill rates agree with 4x finer substeps).
 MAX_FLYOUT_SUBSTEP_S = 0.1
 
-#: A track still updated this long after a burst declared it killed is live again, s.
-KILL_ASSESSMENT_S = 3.0
-
 #: Stages timed by the engine (seconds of wall clock, for the benchmark's split).
 STAGES = ("threats", "engage", "sensors", "tracking", "assess", "fire", "record")
-
-
-@dataclass
-class Pending:
-    """Launches ordered but not yet made (Q rows)."""
-
-    time: FloatArray = field(default_factory=lambda: np.empty(0))
-    launcher: IntArray = field(default_factory=lambda: np.empty(0, np.int64))
-    track: IntArray = field(default_factory=lambda: np.empty(0, np.int64))
-    aim: FloatArray = field(default_factory=lambda: np.empty((0, 3)))
 
 
 @dataclass
@@ -183,7 +164,6 @@ class Engine:
         self.icpt_threat = np.empty(0, np.int64)
         self.tracker = TrackerState(empty_tracks(), 0)
         self.track_step = TRACKERS[sc.tracker.name]
-        self.fire_step = FIRE_CONTROLS[sc.fire_control.name]
         u = world.units
         self.units = UnitState(
             ready=u.ready.copy(),
@@ -191,33 +171,11 @@ class Engine:
             reload_done=np.full(len(u.ready), np.nan),
             stock=u.stock.copy(),
         )
-        self.pending = Pending()
-        self.book = TrackBook()
         self.log = EventLog()
-        d = sc.doctrine
-        self.assess_params = AssessParams(
-            beta_kg_m2=d.assumed_ballistic_coefficient_kg_m2,
-            dt_s=2.0,
-            horizon_s=240.0,
-            asset_margin_m=d.asset_margin_m,
-            engage_threshold=d.engage_threshold,
-            engage_outside_assets=d.engage_outside_assets,
-            alert_margin_m=d.alert_margin_m,
-            alert_lead_time_s=d.alert_lead_time_s,
-        )
-        self.fire_params = FireParams(
-            shots_per_engagement=d.shots_per_engagement,
-            min_intercept_altitude_m=d.min_intercept_altitude_m,
-            decision_period_s=d.decision_period_s,
-        )
-        self.asset_index = AreaIndex.build(
-            world.assets.footprints, world.assets.values, d.asset_margin_m
-        )
+        self.stage_seconds = dict.fromkeys(STAGES, 0.0)
+        self.bmc = BattleManager(world, self.log, self.stage_seconds)
         z = world.zones
         self.zone_index = AreaIndex.build(z.polygons, np.zeros(len(z.ids)), 0.0)
-        self.alert_index = AreaIndex.build(z.polygons, np.zeros(len(z.ids)), d.alert_margin_m)
-        self.zone_since = np.full(len(z.ids), np.nan)
-        self.zone_until = np.full(len(z.ids), -np.inf)
         self.revisit = np.array([r.revisit_s for r in world.radars])
         self.scans_done = np.zeros(len(world.radars), np.int64)
         # One stream per radar: adding a radar does not change what the others see.
@@ -230,7 +188,6 @@ class Engine:
         self.impact_warned = np.zeros(n, bool)
         self.impact_zone = np.full(n, -1, np.int64)
         self.hits = np.zeros((n, len(world.assets.names)), bool)
-        self.stage_seconds = dict.fromkeys(STAGES, 0.0)
 
     # -- the tick ------------------------------------------------------------------------
     def run(self, progress: Callable[[float, float], None] | None = None) -> RunResult:
@@ -247,7 +204,7 @@ class Engine:
                 self.t > last_launch
                 and not self.threats.flying.any()
                 and not self.interceptors.alive.any()
-                and len(self.pending.time) == 0
+                and len(self.bmc.pending.time) == 0
             )
             if done:
                 break
@@ -293,7 +250,7 @@ class Engine:
         scanned = self._scan(t1)
         if scanned and t1 >= self.next_decision - 1e-9:
             self.next_decision = t1 + self.world.scenario.doctrine.decision_period_s
-            self._decide(t1)
+            self.units = self.bmc.decide(t1, self.tracker.tracks, self.units)
         clock = wallclock.perf_counter()
         self._reload(t1)
         self.tick += 1
@@ -308,50 +265,36 @@ class Engine:
 
     # -- engagement ------------------------------------------------------------------------
     def _launch_due(self) -> None:
-        """Launch the ordered rounds whose time has come (cancel those whose track is gone).
-
-        A round leaves at the start of the first tick at or after its planned time, so it is
-        at most one tick late.
-        """
-        p = self.pending
-        due = p.time <= self.t + 1e-9  # rounds leave at the first tick at or after their time
-        if not due.any():
+        """Launch the rounds the battle manager ordered for now."""
+        go, self.units = self.bmc.due_launches(self.t, self.tracker.tracks, self.units)
+        if len(go.time) == 0:
             return
-        live = np.isin(p.track, self.tracker.tracks.track_id)
-        cancel = due & (~live | self.book.killed[p.track])
-        go = due & ~cancel
-        if cancel.any():  # rounds not fired go back on the launcher
-            np.add.at(self.units.ready, p.launcher[cancel], 1)
-            np.subtract.at(self.book.in_flight, p.track[cancel], 1)
-        if go.any():
-            u = self.world.units
-            lau = p.launcher[go]
-            n_before = len(self.interceptors.pos)
-            self.interceptors = engage.launch(
-                self.world.interceptors,
-                self.interceptors,
-                u.pos[lau],
-                u.itype[lau],
-                lau,
-                p.track[go],
-                p.aim[go],
-                self.t,
-            )
-            rows = _rows_of(self.tracker.tracks.track_id, p.track[go])
-            label = self.tracker.tracks.truth_id[rows]
-            self.icpt_threat = np.r_[self.icpt_threat, label]
-            ids = np.arange(n_before, len(self.interceptors.pos))
-            self.log.add(
-                "interceptor_launch",
-                self.t,
-                threat_id=label,
-                track_id=p.track[go],
-                unit_id=lau,
-                pos=u.pos[lau],
-                detail=[f"interceptor {i}" for i in ids],
-            )
-        keep = ~due
-        self.pending = Pending(p.time[keep], p.launcher[keep], p.track[keep], p.aim[keep])
+        u = self.world.units
+        lau = go.launcher
+        n_before = len(self.interceptors.pos)
+        self.interceptors = engage.launch(
+            self.world.interceptors,
+            self.interceptors,
+            u.pos[lau],
+            u.itype[lau],
+            lau,
+            go.track,
+            go.aim,
+            self.t,
+        )
+        rows = rows_of(self.tracker.tracks.track_id, go.track)
+        label = self.tracker.tracks.truth_id[rows]
+        self.icpt_threat = np.r_[self.icpt_threat, label]
+        ids = np.arange(n_before, len(self.interceptors.pos))
+        self.log.add(
+            "interceptor_launch",
+            self.t,
+            threat_id=label,
+            track_id=go.track,
+            unit_id=lau,
+            pos=u.pos[lau],
+            detail=[f"interceptor {i}" for i in ids],
+        )
 
     def _flyout(
         self, prev: ThreatTable, fout: threats.FlightOutputs, t: float, dt: float
@@ -363,7 +306,7 @@ class Engine:
             return landed
         tr = self.tracker.tracks
         pos, vel = extrapolate(tr, t)
-        rows = _rows_of(tr.track_id, ic.target_track)
+        rows = rows_of(tr.track_id, ic.target_track)
         found = rows >= 0
         guide_pos = np.where(found[:, None], pos[np.maximum(rows, 0)], np.nan)
         guide_vel = np.where(found[:, None], vel[np.maximum(rows, 0)], np.nan)
@@ -383,8 +326,7 @@ class Engine:
             substeps=max(1, int(np.ceil(dt / MAX_FLYOUT_SUBSTEP_S - 1e-9))),
         )
         track = self.interceptors.target_track
-        np.subtract.at(self.book.in_flight, track[out.detonated], 1)
-        np.subtract.at(self.book.in_flight, track[out.missed], 1)
+        self.bmc.on_bursts(track[out.detonated], out.killed, out.det_time, track[out.missed])
         if len(out.detonated):
             k = out.killed
             victims = out.threat[k]
@@ -401,8 +343,6 @@ class Engine:
             imp_t[victims_u] = kill_t
             self.threats = replace(th, fate=fate, impact_time=imp_t)
             landed = landed[~np.isin(landed, victims_u)]
-            self.book.killed[track[out.detonated[k]]] = True
-            self.book.killed_at[track[out.detonated[k]]] = out.det_time[k]
             self.log.add(
                 "intercept",
                 out.det_time[k],
@@ -446,9 +386,7 @@ class Engine:
         self.hits[ids] = hits
         zone, _ = self.zone_index.best(pts[:, :2])
         self.impact_zone[ids] = zone
-        zi = np.maximum(zone, 0)
-        warned = (zone >= 0) & (self.zone_since[zi] <= times) & (times <= self.zone_until[zi] + 30)
-        self.impact_warned[ids] = warned
+        self.impact_warned[ids] = self.bmc.under_alert(zone, times)
         names = self.world.assets.names
         detail = [
             "hit: " + ", ".join(names[a] for a in np.flatnonzero(h)) if h.any() else "open ground"
@@ -484,9 +422,9 @@ class Engine:
 
     def _track_events(self, out: Any, t1: float) -> None:
         tr = self.tracker.tracks
-        self.book.ensure(self.tracker.next_id)
+        self.bmc.book.ensure(self.tracker.next_id)
         if len(out.confirmed):
-            rows = _rows_of(tr.track_id, out.confirmed)
+            rows = rows_of(tr.track_id, out.confirmed)
             self.log.add(
                 "track_confirmed",
                 t1,
@@ -525,147 +463,6 @@ class Engine:
             }
         )
 
-    # -- battle management -----------------------------------------------------------------
-    def _decide(self, t1: float) -> None:
-        """Classify, predict impacts, alert, and order engagements."""
-        clock = wallclock.perf_counter()
-        tr = self.tracker.tracks
-        # Kill assessment by the radar: a track declared killed that still gets plots well
-        # after the burst was following something else (the burst killed a neighbour).
-        book = self.book
-        late = t1 - book.killed_at[tr.track_id] > KILL_ASSESSMENT_S
-        revived = book.killed[tr.track_id] & late & ((tr.hit_history & 1) == 1)
-        book.killed[tr.track_id[revived]] = False
-        c = tr.confirmed & ~book.killed[tr.track_id]
-        ids = tr.track_id[c]
-        if len(ids) == 0:
-            return
-        pos, vel = extrapolate(take(tr, c), t1)
-        state = np.hstack([pos, vel])
-        labels = tr.truth_id[c]
-        # Classify on moving averages of the kinematics (one noisy velocity is not enough),
-        # skipping the first cycles after confirmation, which carry the track's initiation
-        # transient; until a track is classified it is assessed as ballistic.
-        n = book.feat_n[ids]
-        f = features(state, tr.cov[c], book.feat_vz_prev[ids], t1 - book.feat_t_prev[ids])
-        started = n > CLASSIFY_SKIP_CYCLES
-        first = n == CLASSIFY_SKIP_CYCLES
-        book.feat_ema[ids[first]] = f[first]
-        book.feat_ema[ids[started]] += ALPHA * (f[started] - book.feat_ema[ids[started]])
-        book.feat_n[ids] += 1
-        book.feat_vz_prev[ids] = state[:, 5]
-        book.feat_t_prev[ids] = t1
-        ready = n >= CLASSIFY_SKIP_CYCLES + CLASSIFY_AVERAGE_CYCLES
-        cls_now, votes, latched = update_class(
-            book.cls[ids],
-            book.cls_votes[ids],
-            book.cls_latched[ids],
-            classify(book.feat_ema[ids]),
-            strongly_ballistic(state, tr.cov[c]) & started,
-        )
-        book.cls_latched[ids] = latched
-        book.cls_votes[ids] = np.where(ready, votes, 0)
-        new = ready & (cls_now != book.cls[ids])
-        if new.any():
-            book.cls[ids[new]] = cls_now[new]
-            self.log.add(
-                "classified",
-                t1,
-                threat_id=labels[new],
-                track_id=ids[new],
-                pos=pos[new],
-                detail=[CLASS_NAMES[k] for k in book.cls[ids[new]]],
-            )
-        cls = np.maximum(book.cls[ids], 0).astype(np.int8)  # unclassified -> ballistic
-        a = assess(self.assess_params, self.asset_index, ids, state, cls, t1)
-        changed = (book.asset[ids] != a.asset) & np.isfinite(a.impact_time)
-        if changed.any():
-            names = self.world.assets.names
-            self.log.add(
-                "impact_predicted",
-                t1,
-                threat_id=labels[changed],
-                track_id=ids[changed],
-                pos=np.column_stack([a.impact[changed], np.zeros(int(changed.sum()))]),
-                detail=[
-                    (f"{names[k]}" if k >= 0 else "open ground")
-                    + f"; impact at t={ti:.1f} s"
-                    + ("; engage" if e else "; hold fire")
-                    for k, ti, e in zip(
-                        a.asset[changed], a.impact_time[changed], a.engage[changed], strict=True
-                    )
-                ],
-            )
-            book.asset[ids[changed]] = a.asset[changed]
-        self._alerts(a, labels, t1)
-        self.stage_seconds["assess"] += wallclock.perf_counter() - clock
-
-        clock = wallclock.perf_counter()
-        eligible = book.in_flight[ids] == 0
-        self.units, orders = self.fire_step(
-            self.fire_params, self.world.units, self.world.interceptors, self.units, a, eligible, t1
-        )
-        if len(orders.track_id):
-            lab = labels[_rows_of(ids, orders.track_id)]
-            book.in_flight[orders.track_id] += orders.shots
-            book.engaged[orders.track_id] = True
-            self.log.add(
-                "engagement",
-                t1,
-                threat_id=lab,
-                track_id=orders.track_id,
-                unit_id=orders.launcher,
-                pos=orders.intercept_point,
-                detail=[
-                    f"{s} shot(s), planned intercept at t={ti:.1f} s"
-                    for s, ti in zip(orders.shots, orders.intercept_time, strict=True)
-                ],
-            )
-            k = np.repeat(np.arange(len(orders.shots)), orders.shots)
-            j = np.arange(len(k)) - np.repeat(np.cumsum(orders.shots) - orders.shots, orders.shots)
-            interval = self.world.units.interval_s[self.world.units.battery[orders.launcher[k]]]
-            p = self.pending
-            self.pending = Pending(
-                np.r_[p.time, orders.first_launch[k] + j * interval],
-                np.r_[p.launcher, orders.launcher[k]],
-                np.r_[p.track, orders.track_id[k]],
-                np.vstack([p.aim, orders.intercept_point[k]]),
-            )
-        self.stage_seconds["fire"] += wallclock.perf_counter() - clock
-
-    def _alerts(self, a: Any, labels: IntArray, t1: float) -> None:
-        """Alert the zones near predicted impacts that are due within the lead time."""
-        lead = self.world.scenario.doctrine.alert_lead_time_s
-        soon = np.isfinite(a.impact_time) & (a.impact_time - t1 <= lead)
-        if not soon.any():
-            return
-        rows = np.flatnonzero(soon)
-        pi, zi = self.alert_index.tree.query(shapely.points(a.impact[rows]), predicate="intersects")
-        if len(zi) == 0:
-            return
-        until = np.full(len(self.zone_until), -np.inf)
-        np.maximum.at(until, zi, a.impact_time[rows[pi]])
-        zones = np.unique(zi)
-        fresh = zones[self.zone_until[zones] < t1]
-        if len(fresh):
-            order = np.lexsort((pi, zi))
-            zs, ps = zi[order], pi[order]
-            lead_pair = np.r_[True, zs[1:] != zs[:-1]]
-            first = ps[lead_pair][np.isin(zs[lead_pair], fresh)]
-            self.zone_since[fresh] = t1
-            self.log.add(
-                "alert",
-                t1,
-                threat_id=labels[rows[first]],
-                track_id=a.track_id[rows[first]],
-                zone_id=self.world.zones.ids[fresh],
-                detail=[
-                    f"{self.world.zones.names[z]}; impact expected at t={until[z]:.1f} s"
-                    for z in fresh
-                ],
-            )
-        self.zone_until[zones] = np.maximum(self.zone_until[zones], until[zones])
-
     def _reload(self, t1: float) -> None:
         """Start and finish reloads of empty launchers from their battery's stock."""
         u, w = self.units, self.world.units
@@ -685,7 +482,7 @@ class Engine:
             np.subtract.at(stock, b, give)
             reload_done[idx] = np.nan
         empty = (ready == 0) & ~np.isfinite(reload_done) & (stock[w.battery] > 0)
-        empty &= ~np.isin(np.arange(len(ready)), self.pending.launcher)
+        empty &= ~np.isin(np.arange(len(ready)), self.bmc.pending.launcher)
         reload_done[empty] = t1 + w.reload_s[w.battery[empty]]
         self.units = UnitState(ready, u.next_free, reload_done, stock)
 
@@ -711,16 +508,6 @@ class Engine:
                 "z_m": p[:, 2],
             }
         )
-
-
-def _rows_of(ids: IntArray, wanted: IntArray) -> IntArray:
-    """Row of each ``wanted`` id in the array of unique ``ids``, -1 when absent."""
-    if len(ids) == 0:
-        return np.full(len(wanted), -1, np.int64)
-    order = np.argsort(ids, kind="stable")
-    pos = np.minimum(np.searchsorted(ids, wanted, sorter=order), len(ids) - 1)
-    rows = order[pos]
-    return np.where(ids[rows] == wanted, rows, -1).astype(np.int64)
 
 
 def _stack(rows: list[dict[str, NDArray[Any]]]) -> dict[str, NDArray[Any]]:

@@ -1,0 +1,336 @@
+"""The battle-management centre: what it believes about each track, and what it orders.
+
+Every decision period, after a scan, :meth:`BattleManager.decide` runs the battle-management
+stages on the picture: kill assessment (a track declared killed that keeps getting plots is
+live again), classification (:mod:`cupola.assess.classify`, on moving averages with
+hysteresis), impact prediction and the engagement rule (:func:`cupola.assess.assess`), civil
+alerts to the zones near predicted impacts, and fire control (the scenario's registered rule,
+:data:`cupola.fire.FIRE_CONTROLS`). Orders become rounds queued in :attr:`pending`, which the
+engine launches when their time comes (:meth:`BattleManager.due_launches`).
+
+Its notes on each track live in a :class:`~cupola.sim.book.TrackBook`; everything it does is
+recorded in the run's event log.
+"""
+
+from __future__ import annotations
+
+import time as wallclock
+from dataclasses import dataclass, field
+
+import numpy as np
+import shapely
+from numpy.typing import NDArray
+
+from cupola.assess import CLASS_NAMES, AreaIndex, Assessment, AssessParams, assess, classify
+from cupola.assess.classify import ALPHA, features, strongly_ballistic, update_class
+from cupola.core.table import rows_of, take
+from cupola.fire import FIRE_CONTROLS, FireParams, UnitState
+from cupola.sim.book import TrackBook
+from cupola.sim.events import EventLog
+from cupola.sim.world import World
+from cupola.tracking import extrapolate
+from cupola.tracking.base import TrackTable
+
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+
+#: A track is first classified ``SKIP + AVERAGE`` decision cycles after its confirmation, on
+#: moving averages started after ``SKIP`` cycles; it may be reclassified at every later cycle.
+CLASSIFY_SKIP_CYCLES = 3
+CLASSIFY_AVERAGE_CYCLES = 5
+
+#: A track still updated this long after a burst declared it killed is live again, s.
+KILL_ASSESSMENT_S = 3.0
+
+#: Predicted paths: step and length, s.
+PATH_STEP_S = 2.0
+PATH_HORIZON_S = 240.0
+
+
+@dataclass
+class Pending:
+    """Rounds ordered but not yet launched (Q rows).
+
+    Attributes
+    ----------
+    time : (Q,) float64
+        Planned launch time, s.
+    launcher : (Q,) int64
+    track : (Q,) int64
+        Track the round is fired at.
+    aim : (Q, 3) float64
+        Planned intercept point, ENU, m.
+    """
+
+    time: FloatArray = field(default_factory=lambda: np.empty(0))
+    launcher: IntArray = field(default_factory=lambda: np.empty(0, np.int64))
+    track: IntArray = field(default_factory=lambda: np.empty(0, np.int64))
+    aim: FloatArray = field(default_factory=lambda: np.empty((0, 3)))
+
+    def take(self, mask: NDArray[np.bool_]) -> Pending:
+        """The rows of ``mask``."""
+        return Pending(self.time[mask], self.launcher[mask], self.track[mask], self.aim[mask])
+
+
+class BattleManager:
+    """The battle-management centre of a run (one per run, driven by the engine).
+
+    Parameters
+    ----------
+    world : World
+        The compiled scenario.
+    log : EventLog
+        The run's event log, written to.
+    stage_seconds : dict
+        Wall-clock accumulators of the engine (keys ``assess`` and ``fire``).
+    """
+
+    def __init__(self, world: World, log: EventLog, stage_seconds: dict[str, float]) -> None:
+        self.world = world
+        self.log = log
+        self.stage_seconds = stage_seconds
+        d = world.scenario.doctrine
+        self.book = TrackBook()
+        self.pending = Pending()
+        self.fire_step = FIRE_CONTROLS[world.scenario.fire_control.name]
+        self.assess_params = AssessParams(
+            beta_kg_m2=d.assumed_ballistic_coefficient_kg_m2,
+            dt_s=PATH_STEP_S,
+            horizon_s=PATH_HORIZON_S,
+            asset_margin_m=d.asset_margin_m,
+            engage_threshold=d.engage_threshold,
+            engage_outside_assets=d.engage_outside_assets,
+            alert_margin_m=d.alert_margin_m,
+            alert_lead_time_s=d.alert_lead_time_s,
+        )
+        self.fire_params = FireParams(
+            shots_per_engagement=d.shots_per_engagement,
+            min_intercept_altitude_m=d.min_intercept_altitude_m,
+            decision_period_s=d.decision_period_s,
+        )
+        self.asset_index = AreaIndex.build(
+            world.assets.footprints, world.assets.values, d.asset_margin_m
+        )
+        z = world.zones
+        self.alert_index = AreaIndex.build(z.polygons, np.zeros(len(z.ids)), d.alert_margin_m)
+        #: Start and end of each zone's current (or last) alert, s.
+        self.zone_since = np.full(len(z.ids), np.nan)
+        self.zone_until = np.full(len(z.ids), -np.inf)
+
+    def decide(self, t1: float, tr: TrackTable, units: UnitState) -> UnitState:
+        """One decision cycle: kill assessment, classification, impact prediction and the
+        engagement rule, alerts, and fire orders (queued in :attr:`pending`).
+
+        Parameters
+        ----------
+        t1 : float
+            Time of the cycle (a scan time), s.
+        tr : TrackTable
+            The picture after the scan.
+        units : UnitState
+            Launchers before the cycle.
+
+        Returns
+        -------
+        UnitState
+            Launchers after the orders (rounds taken, launch times booked).
+        """
+        clock = wallclock.perf_counter()
+        # Kill assessment by the radar: a track declared killed that still gets plots well
+        # after the burst was following something else (the burst killed a neighbour).
+        book = self.book
+        late = t1 - book.killed_at[tr.track_id] > KILL_ASSESSMENT_S
+        revived = book.killed[tr.track_id] & late & ((tr.hit_history & 1) == 1)
+        book.killed[tr.track_id[revived]] = False
+        c = tr.confirmed & ~book.killed[tr.track_id]
+        ids = tr.track_id[c]
+        if len(ids) == 0:
+            return units
+        pos, vel = extrapolate(take(tr, c), t1)
+        state = np.hstack([pos, vel])
+        labels = tr.truth_id[c]
+        # Classify on moving averages of the kinematics (one noisy velocity is not enough),
+        # skipping the first cycles after confirmation, which carry the track's initiation
+        # transient; until a track is classified it is assessed as ballistic.
+        n = book.feat_n[ids]
+        f = features(state, tr.cov[c], book.feat_vz_prev[ids], t1 - book.feat_t_prev[ids])
+        started = n > CLASSIFY_SKIP_CYCLES
+        first = n == CLASSIFY_SKIP_CYCLES
+        book.feat_ema[ids[first]] = f[first]
+        book.feat_ema[ids[started]] += ALPHA * (f[started] - book.feat_ema[ids[started]])
+        book.feat_n[ids] += 1
+        book.feat_vz_prev[ids] = state[:, 5]
+        book.feat_t_prev[ids] = t1
+        ready = n >= CLASSIFY_SKIP_CYCLES + CLASSIFY_AVERAGE_CYCLES
+        cls_now, votes, latched = update_class(
+            book.cls[ids],
+            book.cls_votes[ids],
+            book.cls_latched[ids],
+            classify(book.feat_ema[ids]),
+            strongly_ballistic(state, tr.cov[c]) & started,
+        )
+        book.cls_latched[ids] = latched
+        book.cls_votes[ids] = np.where(ready, votes, 0)
+        new = ready & (cls_now != book.cls[ids])
+        if new.any():
+            book.cls[ids[new]] = cls_now[new]
+            self.log.add(
+                "classified",
+                t1,
+                threat_id=labels[new],
+                track_id=ids[new],
+                pos=pos[new],
+                detail=[CLASS_NAMES[k] for k in book.cls[ids[new]]],
+            )
+        cls = np.maximum(book.cls[ids], 0).astype(np.int8)  # unclassified -> ballistic
+        a = assess(self.assess_params, self.asset_index, ids, state, cls, t1)
+        changed = (book.asset[ids] != a.asset) & np.isfinite(a.impact_time)
+        if changed.any():
+            names = self.world.assets.names
+            self.log.add(
+                "impact_predicted",
+                t1,
+                threat_id=labels[changed],
+                track_id=ids[changed],
+                pos=np.column_stack([a.impact[changed], np.zeros(int(changed.sum()))]),
+                detail=[
+                    (f"{names[k]}" if k >= 0 else "open ground")
+                    + f"; impact at t={ti:.1f} s"
+                    + ("; engage" if e else "; hold fire")
+                    for k, ti, e in zip(
+                        a.asset[changed], a.impact_time[changed], a.engage[changed], strict=True
+                    )
+                ],
+            )
+            book.asset[ids[changed]] = a.asset[changed]
+        self._alerts(a, labels, t1)
+        self.stage_seconds["assess"] += wallclock.perf_counter() - clock
+
+        clock = wallclock.perf_counter()
+        eligible = book.in_flight[ids] == 0
+        units, orders = self.fire_step(
+            self.fire_params, self.world.units, self.world.interceptors, units, a, eligible, t1
+        )
+        if len(orders.track_id):
+            lab = labels[rows_of(ids, orders.track_id)]
+            book.in_flight[orders.track_id] += orders.shots
+            book.engaged[orders.track_id] = True
+            self.log.add(
+                "engagement",
+                t1,
+                threat_id=lab,
+                track_id=orders.track_id,
+                unit_id=orders.launcher,
+                pos=orders.intercept_point,
+                detail=[
+                    f"{s} shot(s), planned intercept at t={ti:.1f} s"
+                    for s, ti in zip(orders.shots, orders.intercept_time, strict=True)
+                ],
+            )
+            k = np.repeat(np.arange(len(orders.shots)), orders.shots)
+            j = np.arange(len(k)) - np.repeat(np.cumsum(orders.shots) - orders.shots, orders.shots)
+            interval = self.world.units.interval_s[self.world.units.battery[orders.launcher[k]]]
+            p = self.pending
+            self.pending = Pending(
+                np.r_[p.time, orders.first_launch[k] + j * interval],
+                np.r_[p.launcher, orders.launcher[k]],
+                np.r_[p.track, orders.track_id[k]],
+                np.vstack([p.aim, orders.intercept_point[k]]),
+            )
+        self.stage_seconds["fire"] += wallclock.perf_counter() - clock
+        return units
+
+    def _alerts(self, a: Assessment, labels: IntArray, t1: float) -> None:
+        """Alert the zones near predicted impacts that are due within the lead time."""
+        lead = self.world.scenario.doctrine.alert_lead_time_s
+        soon = np.isfinite(a.impact_time) & (a.impact_time - t1 <= lead)
+        if not soon.any():
+            return
+        rows = np.flatnonzero(soon)
+        pi, zi = self.alert_index.tree.query(shapely.points(a.impact[rows]), predicate="intersects")
+        if len(zi) == 0:
+            return
+        until = np.full(len(self.zone_until), -np.inf)
+        np.maximum.at(until, zi, a.impact_time[rows[pi]])
+        zones = np.unique(zi)
+        fresh = zones[self.zone_until[zones] < t1]
+        if len(fresh):
+            order = np.lexsort((pi, zi))
+            zs, ps = zi[order], pi[order]
+            lead_pair = np.r_[True, zs[1:] != zs[:-1]]
+            first = ps[lead_pair][np.isin(zs[lead_pair], fresh)]
+            self.zone_since[fresh] = t1
+            self.log.add(
+                "alert",
+                t1,
+                threat_id=labels[rows[first]],
+                track_id=a.track_id[rows[first]],
+                zone_id=self.world.zones.ids[fresh],
+                detail=[
+                    f"{self.world.zones.names[z]}; impact expected at t={until[z]:.1f} s"
+                    for z in fresh
+                ],
+            )
+        self.zone_until[zones] = np.maximum(self.zone_until[zones], until[zones])
+
+    def due_launches(self, t: float, tr: TrackTable, units: UnitState) -> tuple[Pending, UnitState]:
+        """Take the rounds due at ``t`` out of the queue.
+
+        A round leaves at the start of the first tick at or after its planned time (at most
+        one tick late). Rounds at a track that is gone or killed are cancelled and go back on
+        their launcher.
+
+        Returns
+        -------
+        go : Pending
+            Rounds to launch now.
+        units : UnitState
+            Launchers with cancelled rounds returned.
+        """
+        p = self.pending
+        due = p.time <= t + 1e-9
+        if not due.any():
+            return Pending(), units
+        live = np.isin(p.track, tr.track_id)
+        cancel = due & (~live | self.book.killed[p.track])
+        if cancel.any():
+            ready = units.ready.copy()
+            np.add.at(ready, p.launcher[cancel], 1)
+            np.subtract.at(self.book.in_flight, p.track[cancel], 1)
+            units = UnitState(ready, units.next_free, units.reload_done, units.stock)
+        self.pending = p.take(~due)
+        return p.take(due & ~cancel), units
+
+    def on_bursts(
+        self,
+        detonated_track: IntArray,
+        killed: NDArray[np.bool_],
+        burst_time: FloatArray,
+        missed_track: IntArray,
+    ) -> None:
+        """Kill assessment of a flyout step: interceptors that burst or self-destructed.
+
+        Parameters
+        ----------
+        detonated_track : (D,) int64
+            Track of each interceptor whose fuze fired.
+        killed : (D,) bool
+            Whether the burst destroyed a threat.
+        burst_time : (D,) float64
+            s.
+        missed_track : (S,) int64
+            Track of each interceptor that self-destructed.
+        """
+        np.subtract.at(self.book.in_flight, detonated_track, 1)
+        np.subtract.at(self.book.in_flight, missed_track, 1)
+        self.book.killed[detonated_track[killed]] = True
+        self.book.killed_at[detonated_track[killed]] = burst_time[killed]
+
+    def under_alert(self, zone: IntArray, times: FloatArray) -> NDArray[np.bool_]:
+        """(M,) bool: impacts at ``times`` in ``zone`` (-1 none) fell in a zone under alert
+        (or alerted up to 30 s before)."""
+        zi = np.maximum(zone, 0)
+        return np.asarray(
+            (zone >= 0) & (self.zone_since[zi] <= times) & (times <= self.zone_until[zi] + 30),
+            dtype=np.bool_,
+        )
