@@ -156,7 +156,7 @@ def _write_all(r: RunResult, summary: dict[str, Any], folder: Path) -> None:
     }
     write_parquet(folder / "tracks.parquet", tracks)
     (folder / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
-    scenario = r.world.scenario.model_dump(mode="json")
+    scenario = r.world.scenario.model_dump(mode="json", exclude_none=True)
     (folder / "scenario.yaml").write_text(
         yaml.safe_dump(scenario, sort_keys=False), encoding="utf-8"
     )
