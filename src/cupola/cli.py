@@ -27,6 +27,24 @@ app = typer.Typer(
     help="Cupola: simulate raids on defended areas and the battle manager that defends them.",
 )
 out_console = Console()
+
+
+def _version(value: bool) -> None:
+    if value:
+        from cupola import __version__
+
+        out_console.print(f"cupola {__version__}", highlight=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
+    ] = False,
+) -> None:
+    """Cupola: simulate raids on defended areas and the battle manager that defends them."""
 err_console = Console(stderr=True)
 
 
@@ -55,8 +73,9 @@ def scenarios() -> None:
 
     for name in builtin_names():
         sc = load(name)
-        first = sc.description.strip().splitlines()[0] if sc.description.strip() else ""
-        out_console.print(f"{name:<20} {first}", highlight=False, soft_wrap=True, markup=False)
+        text = " ".join(sc.description.split())
+        first = text.split(". ")[0].rstrip(".")  # the description's first sentence
+        out_console.print(f"{name:<18} {first}", highlight=False, soft_wrap=True, markup=False)
 
 
 @app.command()
