@@ -45,6 +45,8 @@ def _main(
     ] = False,
 ) -> None:
     """Cupola: simulate raids on defended areas and the battle manager that defends them."""
+
+
 err_console = Console(stderr=True)
 
 
