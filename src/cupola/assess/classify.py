@@ -10,7 +10,7 @@ averages (weight :math:`\alpha` on the newest), written with a bar. Then
 
 .. math::
 
-    \text{air-breathing} \iff |\bar a_z| < g/2
+    \text{air-breathing} \iff |\bar a_z| < g/4
         \ \wedge\ \overline{|v_z|} < 0.25\,\overline{v_{xy}} + \bar\sigma_{v_z}
         \ \wedge\ \overline{\lVert v \rVert} < 350\ \text{m/s}
         \ \wedge\ \bar z < 4000\ \text{m}
@@ -96,7 +96,7 @@ def classify(mean_features: FloatArray) -> NDArray[np.int8]:
     abs_vz, vxy, speed, z, sigma_vz, a_z = mean_features.T
     level = abs_vz < LEVEL_RATIO * vxy + sigma_vz
     air = (
-        (np.abs(a_z) < 0.5 * G)
+        (np.abs(a_z) < 0.25 * G)
         & level
         & (speed < MAX_AIR_BREATHING_SPEED_MPS)
         & (z < MAX_AIR_BREATHING_ALT_M)
