@@ -3,8 +3,9 @@
 Hierarchy::
 
     CupolaError                 anything Cupola reports to a user as one line
-    ├── ScenarioError           a scenario file that cannot be used (names file, field, reason)
-    └── OutputError             a run folder that cannot be written
+    ├── InputError              an input file that cannot be used (names file, field, reason)
+    │   └── ScenarioError       a scenario file
+    └── OutputError             a run folder or output file that cannot be written
 
 The command line turns each of them into one line on stderr and exit code 2.
 """
@@ -16,16 +17,16 @@ class CupolaError(Exception):
     """Base class of the errors Cupola reports as one line, without a traceback."""
 
 
-class ScenarioError(CupolaError):
-    """A scenario that cannot be loaded or used.
+class InputError(CupolaError):
+    """An input file (scenario, plots, sensors, configuration) that cannot be used.
 
     Parameters
     ----------
     source : str
         The file (or built-in scenario name) the problem is in.
     field : str
-        Dotted path of the offending field (``raid.salvos.0.count``), or ``""`` for the
-        whole file.
+        Where in it: a dotted field path (``raid.salvos.0.count``), a column and row
+        (``time, row 12``), or ``""`` for the whole file.
     reason : str
         What is wrong, in plain words.
     """
@@ -36,6 +37,10 @@ class ScenarioError(CupolaError):
         self.reason = reason
         where = f"{source}: {field}" if field else source
         super().__init__(f"{where}: {reason}")
+
+
+class ScenarioError(InputError):
+    """A scenario that cannot be loaded or used (see :class:`InputError`)."""
 
 
 class OutputError(CupolaError):

@@ -15,8 +15,9 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
+from cupola.core.files import one_line, parse_yaml, validate_model
 from cupola.errors import ScenarioError
 from cupola.scenario.schema import (
     AirBreathingThreat,
@@ -46,76 +47,13 @@ def _read_builtin(name: str) -> str:
     return (resources.files(_BUILTIN) / f"{name}.yaml").read_text(encoding="utf-8")
 
 
-def _field_path(loc: tuple[int | str, ...], data: Any) -> str:
-    """Dotted path of a pydantic error location, as the keys appear in the file.
-
-    Pydantic puts the tag of a discriminated union (``assets.1.point.position``) into the
-    location; a step that names the ``kind`` of the mapping it stands at, rather than one of its
-    keys, is that tag and is left out.
-    """
-    parts: list[str] = []
-    for step in loc:
-        if isinstance(data, dict) and step not in data and data.get("kind") == step:
-            continue
-        parts.append(str(step))
-        if isinstance(data, dict):
-            data = data.get(step)
-        elif isinstance(data, list) and isinstance(step, int) and 0 <= step < len(data):
-            data = data[step]
-        else:
-            data = None
-    return ".".join(parts)
-
-
-def _one_line(text: str) -> str:
-    """``text`` with newlines and other control characters escaped, so a message stays one line."""
-    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
-
-
 def _error(source: str, field: str, reason: str) -> ScenarioError:
     """A ScenarioError whose message is one line, whatever the file put in names and keys."""
-    return ScenarioError(_one_line(source), _one_line(field), _one_line(reason))
-
-
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """A safe YAML loader that refuses a mapping with the same key twice."""
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        seen: set[Any] = set()
-        for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=deep)
-            try:
-                duplicate = key in seen
-            except TypeError:  # unhashable keys are refused by the base class below
-                duplicate = False
-            if duplicate:
-                raise yaml.constructor.ConstructorError(
-                    None, None, f"duplicate key {key!r}", key_node.start_mark
-                )
-            if not isinstance(key, list | dict):
-                seen.add(key)
-        return super().construct_mapping(node, deep=deep)
+    return ScenarioError(one_line(source), one_line(field), one_line(reason))
 
 
 def _parse_yaml(text: str, source: str) -> dict[str, Any]:
-    try:
-        data = yaml.load(text, Loader=_UniqueKeyLoader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        context, opened = getattr(exc, "context", None), getattr(exc, "context_mark", None)
-        if context and opened is not None and (mark is None or opened.line != mark.line):
-            problem += f" ({context} started at line {opened.line + 1}, column {opened.column + 1})"
-        raise _error(source, where, f"not valid YAML: {problem}") from None
-    except (ValueError, TypeError, LookupError, OverflowError) as exc:
-        # PyYAML's constructors let these through for malformed tagged scalars ("!!int x").
-        raise _error(source, "", f"not valid YAML: bad tagged value ({exc})") from None
-    except RecursionError:
-        raise _error(source, "", "not valid YAML: nested too deeply") from None
-    if not isinstance(data, dict):
-        raise _error(source, "", "expected a mapping of scenario fields at the top level")
-    return data
+    return parse_yaml(text, source, ScenarioError, "scenario fields")
 
 
 def _validate(data: dict[str, Any], source: str) -> Scenario:
@@ -125,35 +63,7 @@ def _validate(data: dict[str, Any], source: str) -> Scenario:
             "schema_version",
             f"unsupported schema version {data['schema_version']!r}; this Cupola reads version 1",
         )
-    try:
-        return Scenario.model_validate(data)
-    except ValidationError as exc:
-        # An unknown field often explains a "missing" one next to it (a misspelt key): say it
-        # first.
-        errors = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
-        first = errors[0]
-        field = _field_path(first["loc"], data)
-        reason = first["msg"]
-        ctx = first.get("ctx") or {}
-        if first["type"] == "extra_forbidden":
-            reason = "unknown field"
-        elif first["type"] == "missing":
-            reason = "missing required field"
-        elif first["type"] == "value_error":
-            reason = reason.removeprefix("Value error, ")
-        elif first["type"] in ("union_tag_not_found", "union_tag_invalid"):
-            field = f"{field}.{ctx.get('discriminator', 'kind')}".strip(".").replace("'", "")
-            expected = str(ctx.get("expected_tags", "")).replace("'", "") or _KINDS.get(
-                str(first["loc"][0]), ""
-            )
-            tag = ctx.get("tag")
-            reason = (
-                f"unknown kind {tag!r} (expected {expected})"
-                if tag is not None
-                else f"missing (expected {expected})"
-            )
-        more = f" (and {len(errors) - 1} more problem(s))" if len(errors) > 1 else ""
-        raise _error(source, field, reason + more) from None
+    return validate_model(Scenario, data, source, ScenarioError, _KINDS)
 
 
 @cache
