@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 from typing import Annotated, Any
 
+import numpy as np
 import typer
 from rich.console import Console
 from rich.markup import escape
@@ -236,6 +237,45 @@ def run(
     out_console.print(f"Run folder: {folder}", highlight=False, soft_wrap=True, markup=False)
     out_console.print(
         f"Report:     {folder / 'report.html'}", highlight=False, soft_wrap=True, markup=False
+    )
+
+
+@app.command()
+def track(
+    plots: Annotated[Path, typer.Argument(help="Plots file (Parquet), in time order.")],
+    sensors: Annotated[Path, typer.Option(help="Sensors file (YAML): ids, positions, noise.")],
+    out: Annotated[Path, typer.Option(help="Tracks file to write (Parquet).")],
+    config: Annotated[
+        Path | None, typer.Option(help="Tracker file (YAML, a `tracker:` section).")
+    ] = None,
+    overwrite: Annotated[bool, typer.Option(help="Replace the tracks file if it exists.")] = False,
+) -> None:
+    """Run the tracker on recorded radar plots and write the confirmed tracks."""
+    from cupola.output.parquet import write_parquet_file
+    from cupola.tracking.files import load_plots, load_sensors, load_tracker_config
+    from cupola.tracking.replay import track_plots
+
+    try:
+        if out.exists() and not overwrite:
+            raise CupolaError(f"{out}: file exists (use --overwrite to replace it)")
+        radars = load_sensors(sensors)
+        cfg = load_tracker_config(config)
+        table = load_plots(plots, radars)
+        start = time.perf_counter()
+        tracks = track_plots(cfg, radars, table)
+        seconds = time.perf_counter() - start
+        write_parquet_file(out, tracks, overwrite)
+    except CupolaError as exc:
+        _fail(exc)
+        return
+    n_scans = len(np.unique(np.c_[table.time, table.sensor_id], axis=0))
+    out_console.print(
+        f"{len(table.time)} plots in {n_scans} scans -> "
+        f"{len(np.unique(tracks['track_id']))} confirmed tracks, {len(tracks['time'])} rows "
+        f"in {out} ({1e3 * seconds / max(n_scans, 1):.2f} ms per scan)",
+        highlight=False,
+        soft_wrap=True,
+        markup=False,
     )
 
 

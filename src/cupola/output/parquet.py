@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import numpy as np
 from numpy.typing import NDArray
+
+from cupola.errors import OutputError
 
 _SQL_TYPES = {"f": "DOUBLE", "i": "BIGINT", "u": "BIGINT", "b": "BOOLEAN", "O": "VARCHAR"}
 
@@ -53,3 +56,27 @@ def read_parquet(path: Path) -> dict[str, NDArray[Any]]:
 def _quote(path: Path) -> str:
     """A path as the inside of a SQL string literal."""
     return str(path).replace("'", "''")
+
+
+def write_parquet_file(path: Path, columns: dict[str, NDArray[Any]], overwrite: bool) -> None:
+    """Write one Parquet file atomically: to a hidden sibling first, renamed into place.
+
+    Raises
+    ------
+    OutputError
+        The file exists (without ``overwrite``), the path is a folder, or it cannot be written.
+    """
+    path = Path(path)
+    if path.is_dir():
+        raise OutputError(f"{path}: is a folder, not a file")
+    if path.exists() and not overwrite:
+        raise OutputError(f"{path}: file exists (use --overwrite to replace it)")
+    if not path.parent.is_dir():
+        raise OutputError(f"{path}: the folder {path.parent} does not exist")
+    tmp = path.parent / f".{path.name}.partial-{os.getpid()}"
+    try:
+        write_parquet(tmp, columns)
+        os.replace(tmp, path)
+    except (OSError, duckdb.Error) as exc:
+        tmp.unlink(missing_ok=True)
+        raise OutputError(f"{path}: cannot write: {exc}") from None

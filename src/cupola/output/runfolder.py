@@ -33,6 +33,7 @@ from cupola.output.parquet import write_parquet
 from cupola.report import ReportInputs, SceneShape, SceneSite, render
 from cupola.sim.engine import RunResult
 from cupola.threats.base import KILLED, LANDED
+from cupola.tracking.replay import TRACK_COLUMNS
 
 
 def _with_geodetic(r: RunResult, cols: dict[str, NDArray[Any]]) -> dict[str, NDArray[Any]]:
@@ -136,23 +137,7 @@ def _write_all(r: RunResult, summary: dict[str, Any], folder: Path) -> None:
     )
     tracks = r.tracks or {
         k: np.empty(0, np.int64 if k in ("track_id", "truth_id") else float)
-        for k in (
-            "time",
-            "track_id",
-            "x_m",
-            "y_m",
-            "z_m",
-            "vx_mps",
-            "vy_mps",
-            "vz_mps",
-            "cov_xx",
-            "cov_xy",
-            "cov_xz",
-            "cov_yy",
-            "cov_yz",
-            "cov_zz",
-            "truth_id",
-        )
+        for k in (*TRACK_COLUMNS, "truth_id")
     }
     write_parquet(folder / "tracks.parquet", tracks)
     (folder / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")

@@ -43,6 +43,7 @@ from cupola.threats.ballistic import fly_to_ground
 from cupola.threats.base import KILLED, ThreatTable
 from cupola.tracking import TRACKERS, extrapolate
 from cupola.tracking.base import TrackerState, empty_tracks
+from cupola.tracking.replay import confirmed_rows
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -439,29 +440,11 @@ class Engine:
 
     def _record_tracks(self, t1: float) -> None:
         tr = self.tracker.tracks
-        c = tr.confirmed
-        if not c.any():
+        if not tr.confirmed.any():
             return
-        s, p = tr.state[c], tr.cov[c]
-        self.track_rows.append(
-            {
-                "time": np.full(int(c.sum()), t1),
-                "track_id": tr.track_id[c],
-                "x_m": s[:, 0],
-                "y_m": s[:, 1],
-                "z_m": s[:, 2],
-                "vx_mps": s[:, 3],
-                "vy_mps": s[:, 4],
-                "vz_mps": s[:, 5],
-                "cov_xx": p[:, 0, 0],
-                "cov_xy": p[:, 0, 1],
-                "cov_xz": p[:, 0, 2],
-                "cov_yy": p[:, 1, 1],
-                "cov_yz": p[:, 1, 2],
-                "cov_zz": p[:, 2, 2],
-                "truth_id": tr.truth_id[c],
-            }
-        )
+        rows = confirmed_rows(self.tracker, t1)
+        rows["truth_id"] = tr.truth_id[tr.confirmed]
+        self.track_rows.append(rows)
 
     def _reload(self, t1: float) -> None:
         """Start and finish reloads of empty launchers from their battery's stock."""

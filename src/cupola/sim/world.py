@@ -28,6 +28,7 @@ from cupola.scenario.schema import (
 )
 from cupola.sensors.base import RadarParams
 from cupola.tracking.base import TrackerParams
+from cupola.tracking.replay import tracker_params
 
 FloatArray = NDArray[np.float64]
 
@@ -290,7 +291,6 @@ def compile_world(sc: Scenario, source: str | None = None) -> World:
     frame = LocalFrame(sc.origin.lat, sc.origin.lon)
     assets = _assets(sc, frame)
     itypes, inames = _interceptors(sc)
-    t = sc.tracker
     return World(
         scenario=sc,
         frame=frame,
@@ -301,12 +301,5 @@ def compile_world(sc: Scenario, source: str | None = None) -> World:
         interceptor_names=inames,
         units=_units(sc, frame, inames),
         threat_types=_threat_types(sc),
-        tracker=TrackerParams(
-            process_noise_mps2=t.process_noise_mps2,
-            gate_probability=t.gate_probability,
-            confirm_hits=t.confirm_hits,
-            confirm_window=t.confirm_window,
-            delete_misses=t.delete_misses,
-            init_velocity_sigma_mps=t.init_velocity_sigma_mps,
-        ),
+        tracker=tracker_params(sc.tracker),
     )

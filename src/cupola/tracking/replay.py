@@ -1,0 +1,110 @@
+"""Running a tracker over recorded plots (``cupola track``).
+
+The plots are cut into scans, the runs of rows with one time and one sensor, and fed to the
+tracker in file order, one scan at a time, as the engine does during a run. After the last scan
+of each time, every confirmed track is written: one row per confirmed track per scan time, in
+the columns of ``tracks.parquet`` (:data:`TRACK_COLUMNS`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from cupola.core.table import take
+from cupola.scenario.schema import TrackerConfig
+from cupola.sensors.base import PlotTable, RadarParams
+from cupola.tracking import TRACKERS
+from cupola.tracking.base import TrackerParams, TrackerState, empty_tracks
+
+#: Columns of a tracks file, in order.
+TRACK_COLUMNS = (
+    "time",
+    "track_id",
+    "x_m",
+    "y_m",
+    "z_m",
+    "vx_mps",
+    "vy_mps",
+    "vz_mps",
+    "cov_xx",
+    "cov_xy",
+    "cov_xz",
+    "cov_yy",
+    "cov_yz",
+    "cov_zz",
+)
+
+
+def tracker_params(cfg: TrackerConfig) -> TrackerParams:
+    """The numeric settings of a tracker configuration."""
+    return TrackerParams(
+        process_noise_mps2=cfg.process_noise_mps2,
+        gate_probability=cfg.gate_probability,
+        confirm_hits=cfg.confirm_hits,
+        confirm_window=cfg.confirm_window,
+        delete_misses=cfg.delete_misses,
+        init_velocity_sigma_mps=cfg.init_velocity_sigma_mps,
+    )
+
+
+def confirmed_rows(state: TrackerState, time: float) -> dict[str, NDArray[Any]]:
+    """The confirmed tracks of ``state`` as rows of the tracks file, at ``time``."""
+    tr = state.tracks
+    c = tr.confirmed
+    s, p = tr.state[c], tr.cov[c]
+    return {
+        "time": np.full(int(c.sum()), time),
+        "track_id": tr.track_id[c],
+        "x_m": s[:, 0],
+        "y_m": s[:, 1],
+        "z_m": s[:, 2],
+        "vx_mps": s[:, 3],
+        "vy_mps": s[:, 4],
+        "vz_mps": s[:, 5],
+        "cov_xx": p[:, 0, 0],
+        "cov_xy": p[:, 0, 1],
+        "cov_xz": p[:, 0, 2],
+        "cov_yy": p[:, 1, 1],
+        "cov_yz": p[:, 1, 2],
+        "cov_zz": p[:, 2, 2],
+    }
+
+
+def track_plots(
+    cfg: TrackerConfig, sensors: dict[int, RadarParams], plots: PlotTable
+) -> dict[str, NDArray[Any]]:
+    """Run the configured tracker over recorded plots.
+
+    Parameters
+    ----------
+    cfg : TrackerConfig
+        Tracker by registry name, with its settings.
+    sensors : dict of int to RadarParams
+        The radars, by ``sensor_id``.
+    plots : PlotTable
+        P plots in time order (checked by :func:`cupola.tracking.files.load_plots`).
+
+    Returns
+    -------
+    dict of (R,) arrays
+        The :data:`TRACK_COLUMNS`, one row per confirmed track per scan time.
+    """
+    step = TRACKERS[cfg.name]
+    params = tracker_params(cfg)
+    n = len(plots.time)
+    cut = np.flatnonzero((np.diff(plots.time) != 0) | (np.diff(plots.sensor_id) != 0)) + 1
+    starts = np.r_[0, cut]
+    ends = np.r_[cut, n]
+    state = TrackerState(empty_tracks(), 0)
+    chunks = []
+    for i, (a, b) in enumerate(zip(starts, ends, strict=True)):  # the clock: one scan a turn
+        scan = take(plots, slice(int(a), int(b)))
+        t = float(plots.time[a])
+        state, _ = step(params, state, scan, sensors[int(plots.sensor_id[a])], t)
+        last_of_time = i + 1 == len(starts) or plots.time[ends[i]] != t
+        if last_of_time:
+            chunks.append(confirmed_rows(state, t))
+    return {k: np.concatenate([c[k] for c in chunks]) for k in TRACK_COLUMNS}
