@@ -58,3 +58,24 @@ def test_closed_forms() -> None:
     assert g.n_missed == g.n_false == 0
     far = gospa(x, x + np.array([0.0, 150.0, 0.0]), c=100.0)  # beyond the cut-off: missed and false
     assert (far.n_assigned, far.n_missed, far.n_false) == (0, 2, 2)
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), spread=st.sampled_from([150.0, 400.0, 3000.0]))
+def test_clusters_equal_one_dense_assignment(seed: int, spread: float) -> None:
+    """The cluster decomposition gives the same distance as one dense assignment."""
+    from scipy.optimize import linear_sum_assignment
+    from scipy.spatial.distance import cdist
+
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(0, spread, (40, 3))
+    y = np.r_[x[:30] + rng.normal(0, 60, (30, 3)), rng.uniform(0, spread, (15, 3))]
+    c, p = 100.0, 2.0
+    cost = np.minimum(cdist(x, y), c) ** p
+    r, q = linear_sum_assignment(cost)
+    real = cost[r, q] < c**p
+    n = int(real.sum())
+    want = (cost[r, q][real].sum() + c**p / 2 * (len(x) - n + len(y) - n)) ** (1 / p)
+    got = gospa(x, y, c, p)
+    assert math.isclose(got.distance, want, rel_tol=1e-9)
+    assert got.n_assigned == n

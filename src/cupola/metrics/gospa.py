@@ -14,7 +14,8 @@ are the localisation error, the missed targets and the false tracks; they are re
 separately (each as its contribution to :math:`d^p`), with the counts. The optimal
 assignment is a linear sum assignment (:func:`scipy.optimize.linear_sum_assignment`) on the
 costs :math:`\min(d, c)^p`: a pair at :math:`c` or farther costs as much as leaving both
-unassigned, so it is dropped.
+unassigned, so it is dropped, and the problem splits into independent clusters of close
+pairs (:func:`_assign`).
 """
 
 from __future__ import annotations
@@ -22,9 +23,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from numpy.typing import ArrayLike
+from numpy.typing import ArrayLike, NDArray
 from scipy.optimize import linear_sum_assignment
-from scipy.spatial.distance import cdist
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+from scipy.spatial import cKDTree
 
 
 @dataclass(frozen=True)
@@ -77,10 +80,45 @@ def gospa(truth: ArrayLike, estimates: ArrayLike, c: float = 100.0, p: float = 2
     if len(x) == 0 or len(y) == 0:
         missed, false = half * len(x), half * len(y)
         return Gospa((missed + false) ** (1 / p), 0.0, missed, false, 0, len(x), len(y))
-    cost = np.minimum(cdist(x, y), c) ** p
-    rows, cols = linear_sum_assignment(cost)
-    real = cost[rows, cols] < c**p
-    n = int(real.sum())
-    loc = float(cost[rows[real], cols[real]].sum())
+    rows, _, cost = _assign(x, y, c, p)
+    n = len(rows)
+    loc = float(cost.sum())
     missed, false = half * (len(x) - n), half * (len(y) - n)
     return Gospa((loc + missed + false) ** (1 / p), loc, missed, false, n, len(x) - n, len(y) - n)
+
+
+def _assign(
+    x: NDArray[np.float64], y: NDArray[np.float64], c: float, p: float
+) -> tuple[NDArray[np.intp], NDArray[np.intp], NDArray[np.float64]]:
+    """Optimal pairs closer than ``c`` and their costs :math:`d^p`.
+
+    Only pairs closer than ``c`` can be assigned, so the problem splits into the connected
+    components of the graph of such pairs (found with a k-d tree); a component of one truth
+    and one estimate is its own answer, larger ones are solved by linear sum assignment. The
+    cost stays near-linear in the number of points when they are spread out.
+    """
+    close = cKDTree(x).sparse_distance_matrix(cKDTree(y), c, output_type="coo_matrix")
+    keep = close.data < c
+    i, j, d = close.row[keep], close.col[keep], close.data[keep]
+    if len(i) == 0:
+        empty = np.empty(0, np.intp)
+        return empty, empty, np.empty(0)
+    nx = len(x)
+    graph = coo_matrix((np.ones(len(i)), (i, nx + j)), shape=(nx + len(y), nx + len(y)))
+    _, label = connected_components(graph, directed=False)
+    comp = label[i]
+    size = np.bincount(comp, minlength=label.max() + 1)
+    single = size[comp] == 1  # one close pair alone in its component: assign it
+    rows, cols, costs = [i[single]], [j[single]], [d[single] ** p]
+    for k in np.unique(comp[~single]):  # the contested clusters, each solved exactly
+        sel = comp == k
+        ui, ii = np.unique(i[sel], return_inverse=True)
+        uj, jj = np.unique(j[sel], return_inverse=True)
+        dense = np.full((len(ui), len(uj)), c**p)
+        dense[ii, jj] = d[sel] ** p
+        r, q = linear_sum_assignment(dense)
+        real = dense[r, q] < c**p
+        rows.append(ui[r[real]])
+        cols.append(uj[q[real]])
+        costs.append(dense[r[real], q[real]])
+    return np.concatenate(rows), np.concatenate(cols), np.concatenate(costs)

@@ -44,12 +44,15 @@ the dense problem.
 
 from __future__ import annotations
 
+import itertools
 from functools import lru_cache
 from itertools import chain
 
 import numpy as np
 from numpy.typing import NDArray
 from scipy.optimize import linear_sum_assignment
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 from scipy.stats import chi2
 
@@ -172,6 +175,25 @@ def assign_pairs(
     if not rest.any():
         return plot_to_track
     rt, rp, rc = track[rest], plot[rest], cost[rest]
+    # Contested pairs split into independent clusters (connected components of the graph of
+    # feasible pairs); each is solved on its own small dense matrix, so a dense raid never
+    # costs a tracks x plots matrix.
+    graph = coo_matrix(
+        (np.ones(rt.size), (rt, n_tracks + rp)), shape=(n_tracks + n_plots, n_tracks + n_plots)
+    )
+    _, label = connected_components(graph, directed=False)
+    comp = label[rt]
+    order = np.argsort(comp, kind="stable")
+    rt, rp, rc, comp = rt[order], rp[order], rc[order], comp[order]
+    bounds = np.flatnonzero(np.r_[True, comp[1:] != comp[:-1], True])
+    for a, b in itertools.pairwise(bounds):  # one contested cluster at a time
+        t_idx, p_idx = _solve_cluster(rt[a:b], rp[a:b], rc[a:b])
+        plot_to_track[p_idx] = t_idx
+    return plot_to_track
+
+
+def _solve_cluster(rt: IntArray, rp: IntArray, rc: FloatArray) -> tuple[IntArray, IntArray]:
+    """Most pairs, then least cost, within one cluster of feasible pairs (dense solve)."""
     rows, ri = np.unique(rt, return_inverse=True)
     cols, ci = np.unique(rp, return_inverse=True)
     # Shift costs to [0, span] and price infeasible cells above any number of feasible ones,
@@ -184,8 +206,7 @@ def assign_pairs(
     feasible[ri, ci] = True
     r, c = linear_sum_assignment(matrix)
     keep = feasible[r, c]
-    plot_to_track[cols[c[keep]]] = rows[r[keep]]
-    return plot_to_track
+    return rows[r[keep]], cols[c[keep]]
 
 
 def gnn_associate(

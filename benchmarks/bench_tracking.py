@@ -1,0 +1,101 @@
+"""Tracking benchmark of issue 3: CPU per scan and GOSPA, Cupola against Stone Soup.
+
+The case is :func:`tracking_case.make_case` (targets in a 60 km x 60 km x 12 km box around one
+radar, 30-600 m/s, near-constant velocity, revisit 1 s, noise 10 m / 1 mrad / 1 mrad, Pd 0.9,
+10 clutter plots per scan, 60 scans). GOSPA uses c = 100 m, p = 2, averaged over the scans
+after the first 10. Stone Soup runs only when it is installed (``pip install stonesoup``, a
+bench-only dependency); otherwise its columns say so.
+
+Run: ``.venv/bin/python benchmarks/bench_tracking.py [N ...]`` (default 10 100 1000 10000; the
+last for Cupola alone, with its peak memory).
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import resource
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from tracking_case import TrackingCase, make_case
+
+from cupola.metrics import gospa
+from cupola.scenario.schema import TrackerConfig
+from cupola.tracking.replay import track_plots
+
+#: Tracker settings for near-constant-velocity targets (the scenario defaults are for rockets).
+CONFIG = TrackerConfig(process_noise_mps2=1.0, init_velocity_sigma_mps=400.0)
+SKIP_SCANS = 10
+STONESOUP_MAX_N = 1000
+
+
+def cupola_run(case: TrackingCase) -> tuple[float, list[np.ndarray]]:
+    """CPU seconds per scan and the confirmed tracks' positions at each scan."""
+    start = time.process_time()
+    rows = track_plots(CONFIG, {0: case.radar}, case.plots)
+    cpu = (time.process_time() - start) / len(case.times)
+    pos = np.c_[rows["x_m"], rows["y_m"], rows["z_m"]]
+    return cpu, [pos[rows["time"] == t] for t in case.times]
+
+
+def mean_gospa(case: TrackingCase, estimates: list[np.ndarray]) -> dict[str, float]:
+    parts = [gospa(case.truth[s], estimates[s]) for s in range(SKIP_SCANS, len(case.times))]
+    return {
+        "gospa": float(np.mean([g.distance for g in parts])),
+        "missed": float(np.mean([g.n_missed for g in parts])),
+        "false": float(np.mean([g.n_false for g in parts])),
+    }
+
+
+def stonesoup_run(case: TrackingCase) -> tuple[float, list[np.ndarray]] | None:
+    try:
+        from stonesoup_runner import run_stonesoup  # type: ignore[import-not-found]
+    except ImportError:
+        return None
+    result: tuple[float, list[np.ndarray]] = run_stonesoup(case)
+    return result
+
+
+def main(sizes: list[int]) -> None:
+    print(
+        f"Cupola tracking benchmark on {platform.machine()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}; GOSPA c=100 m, p=2, scans {SKIP_SCANS + 1}-60"
+    )
+    header = f"{'N':>6} {'tracker':<10} {'CPU/scan':>10} {'GOSPA':>8} {'missed':>7} {'false':>7}"
+    print(header)
+    for n in sizes:
+        case = make_case(n)
+        cpu, est = cupola_run(case)
+        g = mean_gospa(case, est)
+        print(
+            f"{n:>6} {'cupola':<10} {1e3 * cpu:8.2f}ms {g['gospa']:8.1f} "
+            f"{g['missed']:7.1f} {g['false']:7.1f}"
+        )
+        if n > STONESOUP_MAX_N:
+            peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            print(f"{'':>6} peak memory of this process so far: {peak:.0f} MiB")
+            continue
+        ss = stonesoup_run(case)
+        if ss is None:
+            print(f"{'':>6} {'stonesoup':<10} not installed (pip install stonesoup)")
+            continue
+        s_cpu, s_est = ss
+        sg = mean_gospa(case, s_est)
+        print(
+            f"{n:>6} {'stonesoup':<10} {1e3 * s_cpu:8.2f}ms {sg['gospa']:8.1f} "
+            f"{sg['missed']:7.1f} {sg['false']:7.1f}   CPU ratio {s_cpu / cpu:,.0f}x"
+        )
+
+
+def _sizes(argv: list[str]) -> list[int]:
+    return [int(a) for a in argv] or [10, 100, 1000, 10000]
+
+
+if __name__ == "__main__":
+    main(_sizes(sys.argv[1:]))
