@@ -29,8 +29,9 @@ from cupola.metrics import gospa
 from cupola.scenario.schema import TrackerConfig
 from cupola.tracking.replay import track_plots
 
-#: Tracker settings for near-constant-velocity targets (the scenario defaults are for rockets).
-CONFIG = TrackerConfig(process_noise_mps2=1.0, init_velocity_sigma_mps=400.0)
+#: Tracker settings for near-constant-velocity targets (the scenario defaults are for rockets):
+#: the process noise of the truth, and an initial velocity spread covering 600 m/s.
+CONFIG = TrackerConfig(process_noise_mps2=0.5, init_velocity_sigma_mps=600.0)
 SKIP_SCANS = 10
 STONESOUP_MAX_N = 1000
 
@@ -58,7 +59,15 @@ def stonesoup_run(case: TrackingCase) -> tuple[float, list[np.ndarray]] | None:
         from stonesoup_runner import run_stonesoup  # type: ignore[import-not-found]
     except ImportError:
         return None
-    result: tuple[float, list[np.ndarray]] = run_stonesoup(case)
+    # The same settings as Cupola's tracker: like for like.
+    result: tuple[float, list[np.ndarray]] = run_stonesoup(
+        case,
+        process_noise_mps2=CONFIG.process_noise_mps2,
+        gate_probability=CONFIG.gate_probability,
+        confirm_hits=CONFIG.confirm_hits,
+        delete_misses=CONFIG.delete_misses,
+        init_velocity_sigma_mps=CONFIG.init_velocity_sigma_mps,
+    )
     return result
 
 
