@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from tracking_case import TrackingCase, make_case
 
-from cupola.metrics import gospa
+from cupola.metrics import continuity, gospa
 from cupola.scenario.schema import TrackerConfig
 from cupola.tracking.replay import track_plots
 
@@ -36,13 +36,29 @@ SKIP_SCANS = 10
 STONESOUP_MAX_N = 1000
 
 
-def cupola_run(case: TrackingCase) -> tuple[float, list[np.ndarray]]:
-    """CPU seconds per scan and the confirmed tracks' positions at each scan."""
+def cupola_run(case: TrackingCase) -> tuple[float, list[np.ndarray], list[np.ndarray]]:
+    """CPU seconds per scan, and the confirmed tracks' positions and ids at each scan."""
     start = time.process_time()
     rows = track_plots(CONFIG, {0: case.radar}, case.plots)
     cpu = (time.process_time() - start) / len(case.times)
     pos = np.c_[rows["x_m"], rows["y_m"], rows["z_m"]]
-    return cpu, [pos[rows["time"] == t] for t in case.times]
+    at = [rows["time"] == t for t in case.times]
+    return cpu, [pos[m] for m in at], [rows["track_id"][m] for m in at]
+
+
+def cupola_continuity(case: TrackingCase, est: list[np.ndarray], ids: list[np.ndarray]) -> str:
+    """Identity switches, fragmentations and time to track, as one line."""
+    p = case.plots
+    real = p.truth_id >= 0
+    first: dict[int, float] = {}
+    for k, t in zip(p.truth_id[real].tolist(), p.time[real].tolist(), strict=True):
+        first.setdefault(k, t)
+    n = case.truth.shape[1]
+    c = continuity(case.times, list(case.truth), [np.arange(n)] * len(case.times), est, ids, first)
+    return (
+        f"id switches {c.id_switches}, fragmentations {c.fragmentations}, "
+        f"time to track {c.mean_time_to_track_s:.1f} s, never tracked {c.never_tracked}"
+    )
 
 
 def mean_gospa(case: TrackingCase, estimates: list[np.ndarray]) -> dict[str, float]:
@@ -80,11 +96,11 @@ def main(sizes: list[int]) -> None:
     print(header)
     for n in sizes:
         case = make_case(n)
-        cpu, est = cupola_run(case)
+        cpu, est, ids = cupola_run(case)
         g = mean_gospa(case, est)
         print(
             f"{n:>6} {'cupola':<10} {1e3 * cpu:8.2f}ms {g['gospa']:8.1f} "
-            f"{g['missed']:7.1f} {g['false']:7.1f}"
+            f"{g['missed']:7.1f} {g['false']:7.1f}   {cupola_continuity(case, est, ids)}"
         )
         if n > STONESOUP_MAX_N:
             peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

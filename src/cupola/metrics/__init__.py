@@ -1,5 +1,6 @@
-"""Metrics for comparing trackers and runs: GOSPA with its parts."""
+"""Metrics for comparing trackers and runs: GOSPA with its parts, and track continuity."""
 
-from cupola.metrics.gospa import Gospa, gospa
+from cupola.metrics.continuity import Continuity, continuity
+from cupola.metrics.gospa import Gospa, assign, gospa
 
-__all__ = ["Gospa", "gospa"]
+__all__ = ["Continuity", "Gospa", "assign", "continuity", "gospa"]

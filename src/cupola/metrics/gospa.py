@@ -15,7 +15,7 @@ separately (each as its contribution to :math:`d^p`), with the counts. The optim
 assignment is a linear sum assignment (:func:`scipy.optimize.linear_sum_assignment`) on the
 costs :math:`\min(d, c)^p`: a pair at :math:`c` or farther costs as much as leaving both
 unassigned, so it is dropped, and the problem splits into independent clusters of close
-pairs (:func:`_assign`).
+pairs (:func:`assign`).
 """
 
 from __future__ import annotations
@@ -80,17 +80,24 @@ def gospa(truth: ArrayLike, estimates: ArrayLike, c: float = 100.0, p: float = 2
     if len(x) == 0 or len(y) == 0:
         missed, false = half * len(x), half * len(y)
         return Gospa((missed + false) ** (1 / p), 0.0, missed, false, 0, len(x), len(y))
-    rows, _, cost = _assign(x, y, c, p)
+    rows, _, cost = assign(x, y, c, p)
     n = len(rows)
     loc = float(cost.sum())
     missed, false = half * (len(x) - n), half * (len(y) - n)
     return Gospa((loc + missed + false) ** (1 / p), loc, missed, false, n, len(x) - n, len(y) - n)
 
 
-def _assign(
+def assign(
     x: NDArray[np.float64], y: NDArray[np.float64], c: float, p: float
 ) -> tuple[NDArray[np.intp], NDArray[np.intp], NDArray[np.float64]]:
-    """Optimal pairs closer than ``c`` and their costs :math:`d^p`.
+    """Optimal pairs closer than ``c`` and their costs :math:`d^p` (the GOSPA assignment).
+
+    Returns
+    -------
+    rows, cols : (K,) intp
+        Index into ``x`` and into ``y`` of each assigned pair.
+    cost : (K,) float64
+        :math:`d^p` of each pair.
 
     Only pairs closer than ``c`` can be assigned, so the problem splits into the connected
     components of the graph of such pairs (found with a k-d tree); a component of one truth
