@@ -270,3 +270,37 @@ def test_simultaneous_scans_count_once_for_confirmation() -> None:
     state, _ = step(PARAMS, state, empty, rad_b, 4.0)
     assert state.tracks.misses.tolist() == [0]
     assert int(state.tracks.hit_history[0]) & 1 == 1
+
+
+def test_confirmed_tracks_take_their_plots_before_tentative_ones() -> None:
+    """A confirmed track C gates plots P1 (on it) and P2 (2 sigma off); a young tentative track
+    T, with a wide gate, gates P1 only. One-stage GNN would maximise pairs (C-P2, T-P1); the
+    two-stage rule gives C its own plot P1 and leaves T without one."""
+    from cupola.tracking.base import TrackTable
+
+    rad = radar(0, (0.0, 0.0, 0.0))
+    c_pos = np.array([20e3, 0.0, 2e3])
+    t_pos = c_pos + np.array([0.0, -150.0, 0.0])  # P1 at its gate's edge, P2 beyond it
+    state = np.array([[*c_pos, 0.0, 0.0, 0.0], [*t_pos, 0.0, 0.0, 0.0]])
+    cov = np.zeros((2, 6, 6))
+    cov[0] = np.diag([15.0**2] * 3 + [5.0**2] * 3)  # settled
+    cov[1] = np.diag([30.0**2] * 3 + [600.0**2] * 3)  # just started (same time: dt = 0)
+    tracks = TrackTable(
+        track_id=np.array([0, 1]),
+        state=state,
+        cov=cov,
+        time=np.array([1.0, 1.0]),
+        confirmed=np.array([True, False]),
+        hit_history=np.array([0b1111, 0b1]),
+        scans=np.array([4, 1]),
+        misses=np.array([0, 0]),
+        born=np.array([-3.0, 1.0]),
+        truth_id=np.array([-1, -1]),
+    )
+    p1 = c_pos
+    p2 = c_pos + np.array([0.0, 40.0, 0.0])
+    r, a, e = to_polar(np.array([p1, p2]))
+    plots = PlotTable(np.full(2, 1.0), np.zeros(2, np.int64), r, a, e, np.array([-1, -1], np.int64))
+    _, out = step(PARAMS, TrackerState(tracks, 2), plots, rad, 1.0)
+    assert out.plot_track[0] == 0  # P1 to the confirmed track
+    assert out.plot_track[1] != 1  # T does not reach P2: P2 starts a new track

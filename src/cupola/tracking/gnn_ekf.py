@@ -3,7 +3,8 @@
 One call processes one scan of one radar:
 
 1. predict every track to the scan time (:func:`cupola.tracking.kalman.predict`);
-2. gate and associate the scan's plots by GNN (:func:`cupola.tracking.association.gnn_associate`);
+2. gate and associate the scan's plots by GNN (:func:`cupola.tracking.association.gnn_associate`),
+   confirmed tracks first, then tentative tracks on the plots left over;
 3. update the associated tracks (:func:`cupola.tracking.kalman.update`);
 4. record hits and misses for the tracks the radar could see, start a tentative track on every
    unassociated plot, confirm by M-of-N and delete (:mod:`cupola.tracking.management`).
@@ -76,7 +77,20 @@ def step(
     z_pred, jac = measure(x, radar_pos)
     s = jac @ p @ np.swapaxes(jac, 1, 2) + noise
     s = 0.5 * (s + np.swapaxes(s, 1, 2))
-    plot_row = gnn_associate(z_pred, s, z, gate_threshold(params.gate_probability))
+    # Two stages: confirmed tracks take their plots first; tentative tracks, whose velocity is
+    # still unknown and whose gates are wide, share what is left. A young track then cannot
+    # take an established track's plot, and the wide gates do not chain the picture together.
+    gate = gate_threshold(params.gate_probability)
+    plot_row = np.full(n_plots, -1, np.int64)
+    firm = np.flatnonzero(tracks.confirmed)
+    young = np.flatnonzero(~tracks.confirmed)
+    if firm.size:
+        got = gnn_associate(z_pred[firm], s[firm], z, gate)
+        plot_row[got >= 0] = firm[got[got >= 0]]
+    if young.size:
+        free = np.flatnonzero(plot_row < 0)
+        got = gnn_associate(z_pred[young], s[young], z[free], gate)
+        plot_row[free[got >= 0]] = young[got[got >= 0]]
 
     used = np.flatnonzero(plot_row >= 0)
     rows = plot_row[used]
