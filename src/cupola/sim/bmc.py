@@ -214,7 +214,6 @@ class BattleManager:
         if len(orders.track_id):
             lab = labels[rows_of(ids, orders.track_id)]
             book.in_flight[orders.track_id] += orders.shots
-            book.engaged[orders.track_id] = True
             self.log.add(
                 "engagement",
                 t1,

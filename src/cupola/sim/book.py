@@ -31,8 +31,6 @@ class TrackBook:
         Time of that burst, s.
     in_flight : int64
         Interceptors flying at, or ordered against, this track.
-    engaged : bool
-        Ever engaged.
     asset : int64
         Threatened asset at the last reported prediction (-1 open ground, ``UNSET`` never).
     feat_ema : (F,) float64
@@ -52,7 +50,6 @@ class TrackBook:
     killed: NDArray[np.bool_] = field(default_factory=lambda: np.zeros(64, bool))
     killed_at: NDArray[np.float64] = field(default_factory=lambda: np.full(64, np.inf))
     in_flight: NDArray[np.int64] = field(default_factory=lambda: np.zeros(64, np.int64))
-    engaged: NDArray[np.bool_] = field(default_factory=lambda: np.zeros(64, bool))
     asset: NDArray[np.int64] = field(default_factory=lambda: np.full(64, UNSET, np.int64))
     feat_ema: NDArray[np.float64] = field(default_factory=lambda: np.zeros((64, N_FEATURES)))
     feat_n: NDArray[np.int64] = field(default_factory=lambda: np.zeros(64, np.int64))
@@ -72,7 +69,6 @@ class TrackBook:
         self.killed = np.r_[self.killed, np.zeros(pad, bool)]
         self.killed_at = np.r_[self.killed_at, np.full(pad, np.inf)]
         self.in_flight = np.r_[self.in_flight, np.zeros(pad, np.int64)]
-        self.engaged = np.r_[self.engaged, np.zeros(pad, bool)]
         self.asset = np.r_[self.asset, np.full(pad, UNSET, np.int64)]
         self.feat_ema = np.vstack([self.feat_ema, np.zeros((pad, N_FEATURES))])
         self.feat_n = np.r_[self.feat_n, np.zeros(pad, np.int64)]
