@@ -21,31 +21,24 @@ from cupola.engage import (
     speed,
     step,
 )
+from factories import interceptor_types
 
 F = NDArray[np.float64]
 G = np.array([0.0, 0.0, -9.81])
 
 
 def make_types(**kw: float) -> InterceptorTypes:
-    d = {
-        "boost_time_s": 3.0,
-        "launch_speed_mps": 100.0,
-        "burnout_speed_mps": 1000.0,
-        "coast_deceleration_mps2": 15.0,
-        "min_speed_mps": 300.0,
-        "max_flight_time_s": 40.0,
-        "min_range_m": 500.0,
-        "max_range_m": 15000.0,
-        "ceiling_m": 10000.0,
-        "lethal_radius_m": 10.0,
-        "sskp": 1.0,
-        "cost_usd": 5e4,
-        "max_lateral_accel_mps2": 300.0,
-        "navigation_constant": 4.0,
-        "seeker_range_m": 4000.0,
-    }
-    d.update(kw)
-    return InterceptorTypes(**{k: np.array([v], float) for k, v in d.items()})
+    return interceptor_types(
+        {
+            "launch_speed_mps": 100.0,
+            "burnout_speed_mps": 1000.0,
+            "min_speed_mps": 300.0,
+            "max_flight_time_s": 40.0,
+            "sskp": 1.0,
+            "seeker_range_m": 4000.0,
+            **kw,
+        }
+    )
 
 
 @dataclass

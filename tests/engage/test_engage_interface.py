@@ -9,27 +9,35 @@ import pytest
 
 import cupola.engage as engage
 from cupola.engage import InterceptorTypes, empty_interceptors, launch, step
+from factories import interceptor_types
 
 
 def make_types() -> InterceptorTypes:
-    d = {
-        "boost_time_s": [3.0, 2.0],
-        "launch_speed_mps": [100.0, 50.0],
-        "burnout_speed_mps": [1000.0, 700.0],
-        "coast_deceleration_mps2": [15.0, 10.0],
-        "min_speed_mps": [300.0, 250.0],
-        "max_flight_time_s": [40.0, 30.0],
-        "min_range_m": [500.0, 300.0],
-        "max_range_m": [15000.0, 8000.0],
-        "ceiling_m": [10000.0, 6000.0],
-        "lethal_radius_m": [10.0, 8.0],
-        "sskp": [0.9, 0.8],
-        "cost_usd": [5e4, 3e4],
-        "max_lateral_accel_mps2": [300.0, 250.0],
-        "navigation_constant": [4.0, 3.0],
-        "seeker_range_m": [4000.0, 2000.0],
+    fast = {
+        "launch_speed_mps": 100.0,
+        "burnout_speed_mps": 1000.0,
+        "min_speed_mps": 300.0,
+        "max_flight_time_s": 40.0,
+        "seeker_range_m": 4000.0,
     }
-    return InterceptorTypes(**{k: np.array(v, float) for k, v in d.items()})
+    slow = {
+        "boost_time_s": 2.0,
+        "launch_speed_mps": 50.0,
+        "burnout_speed_mps": 700.0,
+        "coast_deceleration_mps2": 10.0,
+        "min_speed_mps": 250.0,
+        "max_flight_time_s": 30.0,
+        "min_range_m": 300.0,
+        "max_range_m": 8000.0,
+        "ceiling_m": 6000.0,
+        "lethal_radius_m": 8.0,
+        "sskp": 0.8,
+        "cost_usd": 3e4,
+        "max_lateral_accel_mps2": 250.0,
+        "navigation_constant": 3.0,
+        "seeker_range_m": 2000.0,
+    }
+    return interceptor_types(fast, slow)
 
 
 def test_exports() -> None:

@@ -15,6 +15,7 @@ from cupola.engage import InterceptorTypes, time_to_distance
 from cupola.fire.base import FireOrders, FireParams, UnitState
 from cupola.fire.greedy import decide
 from cupola.sim.world import FireUnits
+from factories import interceptor_types
 
 FloatArray = NDArray[np.float64]
 
@@ -23,24 +24,7 @@ K = 16
 
 
 def make_types() -> InterceptorTypes:
-    d = {
-        "boost_time_s": 3.0,
-        "launch_speed_mps": 60.0,
-        "burnout_speed_mps": 800.0,
-        "coast_deceleration_mps2": 15.0,
-        "min_speed_mps": 250.0,
-        "max_flight_time_s": 60.0,
-        "min_range_m": 500.0,
-        "max_range_m": 15000.0,
-        "ceiling_m": 10000.0,
-        "lethal_radius_m": 10.0,
-        "sskp": 0.9,
-        "cost_usd": 5e4,
-        "max_lateral_accel_mps2": 300.0,
-        "navigation_constant": 4.0,
-        "seeker_range_m": 2000.0,
-    }
-    return InterceptorTypes(**{k: np.array([v], float) for k, v in d.items()})
+    return interceptor_types()
 
 
 TYPES = make_types()

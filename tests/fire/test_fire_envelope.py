@@ -12,30 +12,31 @@ from numpy.typing import NDArray
 
 from cupola.engage import InterceptorTypes, time_to_distance
 from cupola.fire.envelope import earliest_intercept
+from factories import interceptor_types
 
 FloatArray = NDArray[np.float64]
 
 
 def make_types() -> InterceptorTypes:
     """Two interceptor types: a long-range fast one and a short-range slow one."""
-    d: dict[str, list[float]] = {
-        "boost_time_s": [3.0, 2.0],
-        "launch_speed_mps": [60.0, 50.0],
-        "burnout_speed_mps": [800.0, 500.0],
-        "coast_deceleration_mps2": [15.0, 20.0],
-        "min_speed_mps": [250.0, 200.0],
-        "max_flight_time_s": [60.0, 30.0],
-        "min_range_m": [500.0, 300.0],
-        "max_range_m": [15000.0, 8000.0],
-        "ceiling_m": [10000.0, 6000.0],
-        "lethal_radius_m": [10.0, 10.0],
-        "sskp": [0.9, 0.8],
-        "cost_usd": [5e4, 3e4],
-        "max_lateral_accel_mps2": [300.0, 200.0],
-        "navigation_constant": [4.0, 4.0],
-        "seeker_range_m": [2000.0, 1500.0],
-    }
-    return InterceptorTypes(**{k: np.array(v, float) for k, v in d.items()})
+    return interceptor_types(
+        {},
+        {
+            "boost_time_s": 2.0,
+            "launch_speed_mps": 50.0,
+            "burnout_speed_mps": 500.0,
+            "coast_deceleration_mps2": 20.0,
+            "min_speed_mps": 200.0,
+            "max_flight_time_s": 30.0,
+            "min_range_m": 300.0,
+            "max_range_m": 8000.0,
+            "ceiling_m": 6000.0,
+            "sskp": 0.8,
+            "cost_usd": 3e4,
+            "max_lateral_accel_mps2": 200.0,
+            "seeker_range_m": 1500.0,
+        },
+    )
 
 
 TYPES = make_types()

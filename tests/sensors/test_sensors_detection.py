@@ -13,23 +13,9 @@ from hypothesis import strategies as st
 import cupola.sensors as sensors
 from cupola.sensors import RadarParams, detection_probability, line_of_sight
 from cupola.sensors.radar import EARTH_RADIUS_M, K_EFFECTIVE
+from factories import radar_params
 
-RADAR = RadarParams(
-    radar_id=7,
-    position=np.zeros(3),
-    max_range_m=70_000.0,
-    revisit_s=1.0,
-    sigma_range_m=20.0,
-    sigma_azimuth_rad=2e-3,
-    sigma_elevation_rad=3e-3,
-    reference_range_m=20_000.0,
-    reference_rcs_m2=1.0,
-    reference_pd=0.9,
-    false_alarm_probability=1e-6,
-    false_plots_per_scan=0.0,
-    min_elevation_rad=0.0,
-    clutter_max_elevation_rad=0.3,
-)
+RADAR = radar_params(radar_id=7)
 
 
 def _pd_reference(radar: RadarParams, r: float, rcs: float) -> float:

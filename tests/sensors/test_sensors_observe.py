@@ -12,23 +12,9 @@ from scipy import stats
 
 from cupola.core.frames import from_polar, to_polar, wrap_angle
 from cupola.sensors import PlotTable, RadarParams, detection_probability, empty_plots, observe
+from factories import radar_params
 
-RADAR = RadarParams(
-    radar_id=3,
-    position=np.array([1_000.0, -500.0, 30.0]),
-    max_range_m=70_000.0,
-    revisit_s=1.0,
-    sigma_range_m=20.0,
-    sigma_azimuth_rad=2e-3,
-    sigma_elevation_rad=3e-3,
-    reference_range_m=20_000.0,
-    reference_rcs_m2=1.0,
-    reference_pd=0.9,
-    false_alarm_probability=1e-6,
-    false_plots_per_scan=0.0,
-    min_elevation_rad=0.0,
-    clutter_max_elevation_rad=0.3,
-)
+RADAR = radar_params(radar_id=3, position=np.array([1_000.0, -500.0, 30.0]))
 FIELDS = [f.name for f in dataclasses.fields(PlotTable)]
 
 

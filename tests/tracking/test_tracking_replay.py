@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from cupola.cli import app
 from cupola.output.parquet import read_parquet, write_parquet
+from cupola.sensors.base import plot_columns
 from cupola.sim.engine import RunResult
 from cupola.tracking.replay import TRACK_COLUMNS
 
@@ -22,19 +23,8 @@ Runner = Callable[[str, int], RunResult]
 def recorded(run_builtin: Runner, tmp_path: Path) -> tuple[RunResult, Path, Path]:
     """The border-town run's plots and radars, written as a plots file and a sensors file."""
     r = run_builtin("border-town", 1)
-    p = r.plots
     plots = tmp_path / "plots.parquet"
-    write_parquet(
-        plots,
-        {
-            "time": p.time,
-            "sensor_id": p.sensor_id,
-            "range_m": p.range_m,
-            "azimuth_rad": p.azimuth_rad,
-            "elevation_rad": p.elevation_rad,
-            "truth_id": p.truth_id,
-        },
-    )
+    write_parquet(plots, plot_columns(r.plots))
     sensors = tmp_path / "sensors.yaml"
     sensors.write_text(
         yaml.safe_dump(
@@ -75,9 +65,16 @@ def test_replay_reproduces_the_runs_tracks(
     assert list(got) == list(TRACK_COLUMNS)
     for k in TRACK_COLUMNS:
         np.testing.assert_array_equal(got[k], r.tracks[k], err_msg=k)
-    # truth_id in the plots is ignored: the tracks do not depend on it
-    code, _ = _track(str(plots), "--sensors", str(sensors), "--out", str(out), "--overwrite")
+    # truth_id in the plots is ignored: scrambled labels give the same tracks
+    cols = read_parquet(plots)
+    cols["truth_id"] = cols["truth_id"][::-1].copy()
+    scrambled = tmp_path / "scrambled.parquet"
+    write_parquet(scrambled, cols)
+    code, _ = _track(str(scrambled), "--sensors", str(sensors), "--out", str(out), "--overwrite")
     assert code == 0
+    again = read_parquet(out)
+    for k in TRACK_COLUMNS:
+        np.testing.assert_array_equal(again[k], got[k], err_msg=k)
 
 
 def test_tracker_file_changes_confirmation(

@@ -31,6 +31,7 @@ from numpy.typing import NDArray
 from cupola.errors import OutputError
 from cupola.output.parquet import write_parquet
 from cupola.report import ReportInputs, SceneShape, SceneSite, render
+from cupola.sensors.base import plot_columns
 from cupola.sim.engine import RunResult
 from cupola.threats.base import KILLED, LANDED
 from cupola.tracking.replay import TRACK_COLUMNS
@@ -123,18 +124,7 @@ def _write_all(r: RunResult, summary: dict[str, Any], folder: Path) -> None:
     write_parquet(
         folder / "truth.parquet", _with_geodetic(r, r.truth) if r.truth else _empty_truth()
     )
-    p = r.plots
-    write_parquet(
-        folder / "plots.parquet",
-        {
-            "time": p.time,
-            "sensor_id": p.sensor_id,
-            "range_m": p.range_m,
-            "azimuth_rad": p.azimuth_rad,
-            "elevation_rad": p.elevation_rad,
-            "truth_id": p.truth_id,
-        },
-    )
+    write_parquet(folder / "plots.parquet", plot_columns(r.plots))
     tracks = r.tracks or {
         k: np.empty(0, np.int64 if k in ("track_id", "truth_id") else float)
         for k in (*TRACK_COLUMNS, "truth_id")

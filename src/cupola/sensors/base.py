@@ -85,6 +85,18 @@ class PlotTable:
     truth_id: NDArray[np.int64]
 
 
+def plot_columns(plots: PlotTable) -> dict[str, NDArray[np.generic]]:
+    """The columns of a plots file (``plots.parquet``), in order."""
+    return {
+        "time": plots.time,
+        "sensor_id": plots.sensor_id,
+        "range_m": plots.range_m,
+        "azimuth_rad": plots.azimuth_rad,
+        "elevation_rad": plots.elevation_rad,
+        "truth_id": plots.truth_id,
+    }
+
+
 def empty_plots() -> PlotTable:
     """A plot table with no rows."""
     f = np.empty(0, np.float64)
