@@ -282,16 +282,41 @@ class Doctrine(Strict):
     )
 
 
+class ImmConfig(Strict):
+    """Model set of the IMM trackers: nearly constant velocity, nearly constant acceleration
+    (manoeuvres, boost) and one ballistic model per ballistic coefficient."""
+
+    ncv_noise_mps2: Positive = Field(
+        default=2.0, description="White-noise acceleration of the constant-velocity model."
+    )
+    maneuver_jerk_mps3: Positive = Field(
+        default=30.0, description="White jerk of the constant-acceleration model (per √s)."
+    )
+    ballistic_coefficients_kg_m2: list[Positive] = Field(
+        default=[4000.0, 15000.0], min_length=1, max_length=6
+    )
+    ballistic_noise_mps2: Positive = 2.0
+    stay_probability: Annotated[float, Field(gt=0, lt=1)] = 0.95
+    init_acceleration_sigma_mps2: Positive = 50.0
+
+
 class TrackerConfig(Strict):
     """Tracker by registry name, with its settings."""
 
-    name: Literal["gnn_ekf"] = "gnn_ekf"
-    process_noise_mps2: Positive = 30.0
+    name: Literal["gnn_imm", "gnn_ekf"] = Field(
+        default="gnn_imm",
+        description="gnn_imm: IMM (NCV, NCA, ballistic bank) with GNN association; "
+        "gnn_ekf: one nearly-constant-velocity extended Kalman filter with GNN.",
+    )
+    process_noise_mps2: Positive = Field(
+        default=30.0, description="White-noise acceleration of the gnn_ekf filter, m/s²."
+    )
     gate_probability: Probability = 0.9999
     confirm_hits: Count = Field(default=3, ge=1, le=16)
     confirm_window: Count = Field(default=4, ge=1, le=16)
     delete_misses: Count = Field(default=3, ge=1, le=60)
     init_velocity_sigma_mps: Positive = 600.0
+    imm: ImmConfig = ImmConfig()
 
     @model_validator(mode="after")
     def _m_of_n(self) -> Self:

@@ -1,4 +1,4 @@
-"""Tracking stage: extended Kalman filters, GNN association and track management.
+"""Tracking stage: extended Kalman and IMM filters, GNN association and track management.
 
 Trackers are named in scenario files by registry name; :data:`TRACKERS` maps each name to its
 step function ``step(params, state, plots, radar, time) -> (state, outputs)`` (see
@@ -11,14 +11,15 @@ from collections.abc import Callable
 
 from cupola.sensors.base import PlotTable, RadarParams
 from cupola.tracking.base import (
+    ImmParams,
     TrackerOutputs,
     TrackerParams,
     TrackerState,
     TrackTable,
     empty_tracks,
 )
-from cupola.tracking.gnn_ekf import step as gnn_ekf_step
 from cupola.tracking.kalman import extrapolate
+from cupola.tracking.scan import gnn_ekf, gnn_imm
 
 #: Signature of a tracker step.
 TrackerStep = Callable[
@@ -27,10 +28,11 @@ TrackerStep = Callable[
 ]
 
 #: Trackers by registry name.
-TRACKERS: dict[str, TrackerStep] = {"gnn_ekf": gnn_ekf_step}
+TRACKERS: dict[str, TrackerStep] = {"gnn_ekf": gnn_ekf, "gnn_imm": gnn_imm}
 
 __all__ = [
     "TRACKERS",
+    "ImmParams",
     "TrackTable",
     "TrackerOutputs",
     "TrackerParams",

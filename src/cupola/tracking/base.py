@@ -18,6 +18,56 @@ from numpy.typing import NDArray
 
 
 @dataclass(frozen=True, slots=True)
+class ImmParams:
+    """The model set of the IMM trackers (:mod:`cupola.tracking.imm`, :mod:`~.motion`).
+
+    Attributes
+    ----------
+    ncv_noise_mps2 : float
+        White-noise acceleration of the nearly-constant-velocity model, m/s² per axis.
+    maneuver_jerk_mps3 : float
+        Square root of the white-jerk spectral density of the nearly-constant-acceleration
+        (manoeuvre and boost) model, m/s³ per √s.
+    ballistic_coefficients_kg_m2 : tuple of float
+        One ballistic model (gravity and drag) per coefficient, kg/m².
+    ballistic_noise_mps2 : float
+        White-noise acceleration of the ballistic models, m/s² per axis.
+    stay_probability : float
+        Probability that a track keeps its model from one scan to the next; it switches to
+        each other model with an equal share of the rest.
+    init_acceleration_sigma_mps2 : float
+        Standard deviation of each acceleration component of a new track (its acceleration
+        is 0).
+    """
+
+    ncv_noise_mps2: float = 2.0
+    maneuver_jerk_mps3: float = 30.0
+    ballistic_coefficients_kg_m2: tuple[float, ...] = (4000.0, 15000.0)
+    ballistic_noise_mps2: float = 2.0
+    stay_probability: float = 0.95
+    init_acceleration_sigma_mps2: float = 50.0
+
+    @property
+    def models(self) -> tuple[tuple[str, float], ...]:
+        """``(kind, value)`` per model: ``ncv`` (noise), ``nca`` (jerk), ``ballistic`` (β)."""
+        return (
+            ("ncv", self.ncv_noise_mps2),
+            ("nca", self.maneuver_jerk_mps3),
+            *(("ballistic", b) for b in self.ballistic_coefficients_kg_m2),
+        )
+
+    @property
+    def model_names(self) -> tuple[str, ...]:
+        """Names of the models, e.g. ``("ncv", "nca", "ballistic-4000", ...)``."""
+        return tuple(k if k != "ballistic" else f"ballistic-{v:g}" for k, v in self.models)
+
+    @property
+    def n_models(self) -> int:
+        """Number of models ``M``."""
+        return 2 + len(self.ballistic_coefficients_kg_m2)
+
+
+@dataclass(frozen=True, slots=True)
 class TrackerParams:
     """Static tracker settings.
 
@@ -36,6 +86,8 @@ class TrackerParams:
         A confirmed track is deleted after this many consecutive scans without a plot.
     init_velocity_sigma_mps : float
         Standard deviation of each velocity component of a new track (its velocity is 0).
+    imm : ImmParams
+        The model set of the IMM trackers (unused by the single-model ones).
     """
 
     process_noise_mps2: float = 30.0
@@ -44,6 +96,7 @@ class TrackerParams:
     confirm_window: int = 4
     delete_misses: int = 3
     init_velocity_sigma_mps: float = 600.0
+    imm: ImmParams = ImmParams()
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +108,8 @@ class TrackTable:
     track_id : (T,) int64
         Stable id, never reused in a run.
     state : (T, 6) float64
-        ``[x, y, z, vx, vy, vz]``, ENU, m and m/s, at ``time``.
+        ``[x, y, z, vx, vy, vz]``, ENU, m and m/s, at ``time`` (for an IMM tracker, the
+        combination of its models).
     cov : (T, 6, 6) float64
         State covariance, symmetric positive definite.
     time : (T,) float64
@@ -72,6 +126,12 @@ class TrackTable:
         Time of the first plot, s.
     truth_id : (T,) int64
         Threat of the last plot associated with the track, -1 for clutter. Scoring only.
+    mode_prob : (T, M) float64
+        Model probabilities of an IMM tracker (``M = 0`` for single-model trackers).
+    mode_state : (T, M, 9) float64
+        Each model's state ``[p, v, a]``, ENU, m, m/s, m/s².
+    mode_cov : (T, M, 9, 9) float64
+        Each model's covariance.
     """
 
     track_id: NDArray[np.int64]
@@ -84,6 +144,9 @@ class TrackTable:
     misses: NDArray[np.int64]
     born: NDArray[np.float64]
     truth_id: NDArray[np.int64]
+    mode_prob: NDArray[np.float64]
+    mode_state: NDArray[np.float64]
+    mode_cov: NDArray[np.float64]
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,4 +194,7 @@ def empty_tracks() -> TrackTable:
         misses=i,
         born=f,
         truth_id=i,
+        mode_prob=np.empty((0, 0)),
+        mode_state=np.empty((0, 0, 9)),
+        mode_cov=np.empty((0, 0, 9, 9)),
     )

@@ -123,8 +123,9 @@ def measure(state: FloatArray, radar_pos: FloatArray) -> tuple[FloatArray, Float
 
     Parameters
     ----------
-    state : (T, 6) float64
-        ``[x, y, z, vx, vy, vz]``, ENU, m and m/s.
+    state : (T, n) float64
+        ``[x, y, z, ...]``, ENU, m: position first, any further elements after (velocity,
+        acceleration).
     radar_pos : (3,) float64
         Radar position, ENU, m.
 
@@ -132,8 +133,8 @@ def measure(state: FloatArray, radar_pos: FloatArray) -> tuple[FloatArray, Float
     -------
     z_pred : (T, 3) float64
         Range (m), azimuth clockwise from north in [0, 2π) (rad), elevation (rad).
-    H : (T, 3, 6) float64
-        Jacobian of ``h`` with respect to the state; the velocity columns are zero.
+    H : (T, 3, n) float64
+        Jacobian of ``h`` with respect to the state; all but the position columns are zero.
     """
     d = state[:, :3] - np.asarray(radar_pos, np.float64)
     rng, az, el = to_polar(d)
@@ -142,7 +143,7 @@ def measure(state: FloatArray, radar_pos: FloatArray) -> tuple[FloatArray, Float
     rho = np.sqrt(rho2)
     r2 = np.maximum(rng * rng, _MIN_RHO2)
     r = np.sqrt(r2)
-    jac = np.zeros((state.shape[0], 3, 6))
+    jac = np.zeros((state.shape[0], 3, state.shape[1]))
     jac[:, 0, 0] = dx / r
     jac[:, 0, 1] = dy / r
     jac[:, 0, 2] = dz / r
@@ -161,9 +162,9 @@ def innovation(
 
     Parameters
     ----------
-    state : (T, 6) float64
-        Predicted state, ENU, m and m/s.
-    cov : (T, 6, 6) float64
+    state : (T, n) float64
+        Predicted state, position first, ENU, m.
+    cov : (T, n, n) float64
         Predicted covariance.
     z : (T, 3) float64
         Measured range (m), azimuth (rad, clockwise from north), elevation (rad).
@@ -178,7 +179,7 @@ def innovation(
         ``z - h(x)`` with the azimuth component wrapped to [-π, π).
     S : (T, 3, 3) float64
         :math:`H P H^T + R`, symmetrised.
-    H : (T, 3, 6) float64
+    H : (T, 3, n) float64
         Measurement Jacobian.
     """
     z_pred, jac = measure(state, radar_pos)
@@ -195,9 +196,9 @@ def update(
 
     Parameters
     ----------
-    state : (T, 6) float64
-        Predicted state, ENU, m and m/s.
-    cov : (T, 6, 6) float64
+    state : (T, n) float64
+        Predicted state, position first (``n`` is 6 for ``[p, v]``, 9 for ``[p, v, a]``).
+    cov : (T, n, n) float64
         Predicted covariance.
     z : (T, 3) float64
         Measured range (m), azimuth (rad, clockwise from north), elevation (rad), one per row.
@@ -208,19 +209,64 @@ def update(
 
     Returns
     -------
-    state : (T, 6) float64
+    state : (T, n) float64
         Updated state.
-    cov : (T, 6, 6) float64
+    cov : (T, n, n) float64
         Updated covariance, symmetric.
     """
     nu, s, jac = innovation(state, cov, z, radar_pos, noise)
-    hp = jac @ cov  # (T, 3, 6) = H P
+    return correct(state, cov, nu, s, jac, noise)
+
+
+def correct(
+    state: FloatArray,
+    cov: FloatArray,
+    nu: FloatArray,
+    s: FloatArray,
+    jac: FloatArray,
+    noise: FloatArray,
+) -> tuple[FloatArray, FloatArray]:
+    """The Kalman correction given the innovation ``nu``, its covariance ``S`` and ``H``.
+
+    Parameters
+    ----------
+    state : (T, n) float64
+        Predicted state.
+    cov : (T, n, n) float64
+        Predicted covariance.
+    nu : (T, 3) float64
+        Innovation (see :func:`innovation`).
+    s : (T, 3, 3) float64
+        Innovation covariance.
+    jac : (T, 3, n) float64
+        Measurement Jacobian.
+    noise : (3, 3) float64
+        Measurement noise covariance ``R``.
+
+    Returns
+    -------
+    state : (T, n) float64
+        :math:`\\hat x + K \nu`.
+    cov : (T, n, n) float64
+        Joseph form :math:`(I - KH) P (I - KH)^T + K R K^T`, symmetrised.
+    """
+    hp = jac @ cov  # (T, 3, n) = H P
     # K = P Hᵀ S⁻¹ = (S⁻¹ H P)ᵀ since P and S are symmetric.
-    gain = np.swapaxes(np.linalg.solve(s, hp), 1, 2)  # (T, 6, 3)
+    gain = np.swapaxes(np.linalg.solve(s, hp), 1, 2)  # (T, n, 3)
     new_state = state + (gain @ nu[:, :, None])[:, :, 0]
-    ikh = np.eye(6) - gain @ jac
+    ikh = np.eye(state.shape[1]) - gain @ jac
     new_cov = ikh @ cov @ np.swapaxes(ikh, 1, 2) + gain @ noise @ np.swapaxes(gain, 1, 2)
     return new_state, 0.5 * (new_cov + np.swapaxes(new_cov, 1, 2))
+
+
+def log_likelihood(nu: FloatArray, s: FloatArray) -> FloatArray:
+    """Gaussian log-likelihood :math:`\\ln \\mathcal N(\nu; 0, S)` of each row (T,).
+
+    :math:`-\tfrac12 (\nu^T S^{-1} \nu + \\ln\\det S + 3 \\ln 2\\pi)`.
+    """
+    d2 = np.einsum("ki,ki->k", nu, np.linalg.solve(s, nu[:, :, None])[:, :, 0])
+    _, logdet = np.linalg.slogdet(s)
+    return np.asarray(-0.5 * (d2 + logdet + 3.0 * np.log(2.0 * np.pi)), np.float64)
 
 
 def noise_covariance(

@@ -110,7 +110,8 @@ def start_tracks(
     Returns
     -------
     TrackTable
-        P tracks with one hit and one scan.
+        P tracks with one hit and one scan, without filter modes (the filter's ``start``
+        gives them theirs).
     """
     n = z.shape[0]
     state = np.zeros((n, 6))
@@ -133,6 +134,9 @@ def start_tracks(
         misses=np.zeros(n, np.int64),
         born=np.full(n, time),
         truth_id=np.array(truth_id, np.int64),
+        mode_prob=np.empty((n, 0)),
+        mode_state=np.empty((n, 0, 9)),
+        mode_cov=np.empty((n, 0, 9, 9)),
     )
 
 
@@ -216,7 +220,11 @@ def take_tracks(tracks: TrackTable, index: NDArray[np.bool_] | IntArray) -> Trac
 
 
 def concat_tracks(first: TrackTable, second: TrackTable) -> TrackTable:
-    """Rows of ``first`` then rows of ``second``."""
+    """Rows of ``first`` then rows of ``second`` (an empty table joins any other)."""
+    if first.track_id.size == 0:
+        return second
+    if second.track_id.size == 0:
+        return first
     return TrackTable(
         **{
             f.name: np.concatenate([getattr(first, f.name), getattr(second, f.name)])

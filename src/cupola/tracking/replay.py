@@ -17,7 +17,7 @@ from cupola.core.table import take
 from cupola.scenario.schema import TrackerConfig
 from cupola.sensors.base import PlotTable, RadarParams
 from cupola.tracking import TRACKERS
-from cupola.tracking.base import TrackerParams, TrackerState, empty_tracks
+from cupola.tracking.base import ImmParams, TrackerParams, TrackerState, empty_tracks
 
 #: Columns of a tracks file, in order.
 TRACK_COLUMNS = (
@@ -47,6 +47,14 @@ def tracker_params(cfg: TrackerConfig) -> TrackerParams:
         confirm_window=cfg.confirm_window,
         delete_misses=cfg.delete_misses,
         init_velocity_sigma_mps=cfg.init_velocity_sigma_mps,
+        imm=ImmParams(
+            ncv_noise_mps2=cfg.imm.ncv_noise_mps2,
+            maneuver_jerk_mps3=cfg.imm.maneuver_jerk_mps3,
+            ballistic_coefficients_kg_m2=tuple(cfg.imm.ballistic_coefficients_kg_m2),
+            ballistic_noise_mps2=cfg.imm.ballistic_noise_mps2,
+            stay_probability=cfg.imm.stay_probability,
+            init_acceleration_sigma_mps2=cfg.imm.init_acceleration_sigma_mps2,
+        ),
     )
 
 

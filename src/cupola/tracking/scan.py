@@ -1,11 +1,14 @@
-"""The ``gnn_ekf`` tracker: extended Kalman filters with global nearest neighbour association.
+"""One radar scan through a tracker: predict, associate, update, manage.
 
-One call processes one scan of one radar:
+The trackers of the registry (:data:`cupola.tracking.TRACKERS`) are this step with a filter
+(:mod:`cupola.tracking.filters`): ``gnn_ekf`` with the single nearly-constant-velocity extended
+Kalman filter, ``gnn_imm`` with the interacting multiple model filter. One call processes one
+scan of one radar:
 
-1. predict every track to the scan time (:func:`cupola.tracking.kalman.predict`);
+1. predict every track to the scan time (the filter's ``predict``);
 2. gate and associate the scan's plots by GNN (:func:`cupola.tracking.association.gnn_associate`),
    confirmed tracks first, then tentative tracks on the plots left over;
-3. update the associated tracks (:func:`cupola.tracking.kalman.update`);
+3. update the associated tracks (the filter's ``correct``);
 4. record hits and misses for the tracks the radar could see, start a tentative track on every
    unassociated plot, confirm by M-of-N and delete (:mod:`cupola.tracking.management`).
 
@@ -19,6 +22,7 @@ scoring and never read for a decision.
 from __future__ import annotations
 
 import dataclasses
+from functools import partial
 
 import numpy as np
 
@@ -26,7 +30,8 @@ from cupola.sensors.base import PlotTable, RadarParams
 from cupola.sensors.radar import line_of_sight
 from cupola.tracking.association import gate_threshold, gnn_associate
 from cupola.tracking.base import TrackerOutputs, TrackerParams, TrackerState
-from cupola.tracking.kalman import measure, noise_covariance, predict, update
+from cupola.tracking.filters import EKF, IMM, Filter
+from cupola.tracking.kalman import measure, noise_covariance
 from cupola.tracking.management import (
     concat_tracks,
     confirm_and_delete,
@@ -37,6 +42,7 @@ from cupola.tracking.management import (
 
 
 def step(
+    filt: Filter,
     params: TrackerParams,
     state: TrackerState,
     plots: PlotTable,
@@ -47,6 +53,8 @@ def step(
 
     Parameters
     ----------
+    filt : Filter
+        The state filter (:data:`~cupola.tracking.filters.EKF` or ``IMM``).
     params : TrackerParams
         Tracker settings.
     state : TrackerState
@@ -73,7 +81,8 @@ def step(
     z = np.stack([plots.range_m, plots.azimuth_rad, plots.elevation_rad], axis=-1).reshape(-1, 3)
     n_plots = z.shape[0]
 
-    x, p = predict(tracks.state, tracks.cov, time - tracks.time, params.process_noise_mps2)
+    pred = filt.predict(params, tracks, float(time))
+    x, p = pred.state, pred.cov
     z_pred, jac = measure(x, radar_pos)
     s = jac @ p @ np.swapaxes(jac, 1, 2) + noise
     s = 0.5 * (s + np.swapaxes(s, 1, 2))
@@ -95,8 +104,7 @@ def step(
     used = np.flatnonzero(plot_row >= 0)
     rows = plot_row[used]
     visible = line_of_sight(radar, x[:, :3])
-    if rows.size:
-        x[rows], p[rows] = update(x[rows], p[rows], z[used], radar_pos, noise)
+    est = filt.correct(params, pred, rows, z[used], radar_pos, noise)
     hit = np.zeros(x.shape[0], bool)
     hit[rows] = True
     same_time = tracks.time == time  # another radar already scanned at this time
@@ -107,8 +115,11 @@ def step(
     truth[rows] = plots.truth_id[used]
     old = dataclasses.replace(
         tracks,
-        state=x,
-        cov=p,
+        state=est.state,
+        cov=est.cov,
+        mode_prob=est.mode_prob,
+        mode_state=est.mode_state,
+        mode_cov=est.mode_cov,
         time=np.full(x.shape[0], float(time)),
         hit_history=history,
         scans=scans,
@@ -119,6 +130,10 @@ def step(
     fresh = np.flatnonzero(plot_row < 0)
     new = start_tracks(
         params, z[fresh], radar_pos, noise, plots.truth_id[fresh], state.next_id, float(time)
+    )
+    born = filt.start(params, new.state, new.cov)
+    new = dataclasses.replace(
+        new, mode_prob=born.mode_prob, mode_state=born.mode_state, mode_cov=born.mode_cov
     )
     merged = concat_tracks(old, new)
 
@@ -135,3 +150,9 @@ def step(
         deleted_confirmed=merged.confirmed[delete],
     )
     return TrackerState(take_tracks(merged, ~delete), state.next_id + fresh.size), outputs
+
+
+#: Extended Kalman filter (nearly constant velocity) with GNN association.
+gnn_ekf = partial(step, EKF)
+#: Interacting multiple models (NCV, NCA, ballistic bank) with GNN association.
+gnn_imm = partial(step, IMM)

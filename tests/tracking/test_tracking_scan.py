@@ -1,4 +1,4 @@
-"""The gnn_ekf tracker step: confirmation, deletion, clutter, several radars, ids."""
+"""The tracker scan step: confirmation, deletion, clutter, several radars, ids."""
 
 from __future__ import annotations
 
@@ -11,8 +11,14 @@ from numpy.testing import assert_array_equal
 import cupola.tracking as tracking
 from cupola.core.frames import to_polar
 from cupola.sensors.base import PlotTable, RadarParams, empty_plots
-from cupola.tracking import TRACKERS, TrackerParams, TrackerState, empty_tracks, extrapolate
-from cupola.tracking.gnn_ekf import step
+from cupola.tracking import (
+    TRACKERS,
+    TrackerParams,
+    TrackerState,
+    TrackerStep,
+    empty_tracks,
+    extrapolate,
+)
 
 PARAMS = TrackerParams(confirm_hits=3, confirm_window=4, delete_misses=3)
 
@@ -68,14 +74,20 @@ def start() -> TrackerState:
     return TrackerState(empty_tracks(), 0)
 
 
+@pytest.fixture(params=["gnn_ekf", "gnn_imm"])
+def step(request: pytest.FixtureRequest) -> TrackerStep:
+    """Every test below runs with each tracker of the registry."""
+    return TRACKERS[request.param]
+
+
 def test_registry_and_exports() -> None:
-    assert TRACKERS["gnn_ekf"] is step
+    assert set(TRACKERS) == {"gnn_ekf", "gnn_imm"}
     for name in tracking.__all__:
         assert hasattr(tracking, name)
     assert extrapolate is tracking.extrapolate
 
 
-def test_clean_target_confirmed_after_exactly_m_scans_then_deleted() -> None:
+def test_clean_target_confirmed_after_exactly_m_scans_then_deleted(step: TrackerStep) -> None:
     rad, rng = radar(), np.random.default_rng(5)
     state = start()
     ids = set()
@@ -100,7 +112,7 @@ def test_clean_target_confirmed_after_exactly_m_scans_then_deleted() -> None:
     assert state.next_id == 1
 
 
-def test_lone_clutter_plot_is_never_confirmed() -> None:
+def test_lone_clutter_plot_is_never_confirmed(step: TrackerStep) -> None:
     rad, rng = radar(), np.random.default_rng(6)
     plots = make_plots(rad, np.array([[5e3, -8e3, 500.0]]), np.array([-1]), 0.0, rng)
     state, out = step(PARAMS, start(), plots, rad, 0.0)
@@ -115,7 +127,7 @@ def test_lone_clutter_plot_is_never_confirmed() -> None:
     assert state.tracks.track_id.size == 0
 
 
-def test_random_clutter_never_confirmed() -> None:
+def test_random_clutter_never_confirmed(step: TrackerStep) -> None:
     rad, rng = radar(), np.random.default_rng(7)
     state = start()
     for k in range(15):
@@ -131,7 +143,7 @@ def test_random_clutter_never_confirmed() -> None:
     assert state.tracks.track_id.size <= 3 * 20
 
 
-def test_two_radars_one_track() -> None:
+def test_two_radars_one_track(step: TrackerStep) -> None:
     rad_a = radar(0, (0.0, 0.0, 10.0))
     rad_b = radar(1, (30e3, -10e3, 50.0))
     rng = np.random.default_rng(8)
@@ -148,7 +160,7 @@ def test_two_radars_one_track() -> None:
     assert state.next_id == 1
 
 
-def test_radar_that_cannot_see_a_track_does_not_count_misses() -> None:
+def test_radar_that_cannot_see_a_track_does_not_count_misses(step: TrackerStep) -> None:
     rad_a = radar(0)
     rad_blind = radar(1, (-100e3, 0.0, 0.0), max_range_m=20e3)
     rng = np.random.default_rng(9)
@@ -164,7 +176,7 @@ def test_radar_that_cannot_see_a_track_does_not_count_misses() -> None:
     assert state.tracks.misses.tolist() == [0]
 
 
-def test_ids_stable_and_never_reused() -> None:
+def test_ids_stable_and_never_reused(step: TrackerStep) -> None:
     rad, rng = radar(), np.random.default_rng(10)
     state = start()
     seen_deleted: set[int] = set()
@@ -199,18 +211,20 @@ def test_ids_stable_and_never_reused() -> None:
     assert sorted(confirmed_truth.tolist()) == [0, 1, 2]
 
 
-def test_below_ground_track_is_deleted() -> None:
+def test_below_ground_track_is_deleted(step: TrackerStep) -> None:
     rad, rng = radar(), np.random.default_rng(11)
     plots = make_plots(rad, np.array([[10e3, 0.0, 100.0]]), np.array([1]), 0.0, rng)
     state, _ = step(PARAMS, start(), plots, rad, 0.0)
     for vz, deleted in ((0.0, []), (-400.0, [0])):
         shifted = state.tracks.state + np.array([0.0, 0.0, 0.0, 0.0, 0.0, vz])
-        moved = dataclasses.replace(state.tracks, state=shifted)
+        modes = state.tracks.mode_state.copy()
+        modes[:, :, 5] += vz  # an IMM predicts from its models
+        moved = dataclasses.replace(state.tracks, state=shifted, mode_state=modes)
         _, out = step(PARAMS, TrackerState(moved, state.next_id), empty_plots(), rad, 1.0)
         assert out.deleted.tolist() == deleted
 
 
-def test_pure_and_deterministic() -> None:
+def test_pure_and_deterministic(step: TrackerStep) -> None:
     rad, rng = radar(), np.random.default_rng(12)
     state = start()
     for k in range(3):
@@ -231,7 +245,7 @@ def test_pure_and_deterministic() -> None:
 
 
 @pytest.mark.parametrize("n_tracks", [0, 2])
-def test_empty_scan_shapes(n_tracks: int) -> None:
+def test_empty_scan_shapes(n_tracks: int, step: TrackerStep) -> None:
     rad, rng = radar(), np.random.default_rng(13)
     state = start()
     if n_tracks:
@@ -247,7 +261,7 @@ def test_empty_scan_shapes(n_tracks: int) -> None:
     assert state.tracks.cov.shape == (n_tracks, 6, 6)
 
 
-def test_simultaneous_scans_count_once_for_confirmation() -> None:
+def test_simultaneous_scans_count_once_for_confirmation(step: TrackerStep) -> None:
     """Two radars scanning at the same time: M-of-N counts scan times, not radars, so a
     3-of-4 track is confirmed at its third scan time, not its second."""
     rad_a = radar(0, (0.0, 0.0, 10.0))
@@ -272,7 +286,7 @@ def test_simultaneous_scans_count_once_for_confirmation() -> None:
     assert int(state.tracks.hit_history[0]) & 1 == 1
 
 
-def test_confirmed_tracks_take_their_plots_before_tentative_ones() -> None:
+def test_confirmed_tracks_take_their_plots_before_tentative_ones(step: TrackerStep) -> None:
     """A confirmed track C gates plots P1 (on it) and P2 (2 sigma off); a young tentative track
     T, with a wide gate, gates P1 only. One-stage GNN would maximise pairs (C-P2, T-P1); the
     two-stage rule gives C its own plot P1 and leaves T without one."""
@@ -296,6 +310,9 @@ def test_confirmed_tracks_take_their_plots_before_tentative_ones() -> None:
         misses=np.array([0, 0]),
         born=np.array([-3.0, 1.0]),
         truth_id=np.array([-1, -1]),
+        mode_prob=np.empty((2, 0)),
+        mode_state=np.empty((2, 0, 9)),
+        mode_cov=np.empty((2, 0, 9, 9)),
     )
     p1 = c_pos
     p2 = c_pos + np.array([0.0, 40.0, 0.0])

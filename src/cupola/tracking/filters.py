@@ -1,0 +1,182 @@
+"""The state filters a tracker can run: a single extended Kalman filter, or an IMM.
+
+A filter tells the scan step (:mod:`cupola.tracking.scan`) how to
+
+* ``predict(params, tracks, time)``: move every track to the scan time, returning the
+  :class:`Prediction` the association gates on (``[p, v]`` and its covariance);
+* ``correct(params, pred, rows, z, radar_pos, noise)``: update rows ``rows`` of the prediction
+  with one plot each, returning the new estimate of every track;
+* ``start(params, state, cov)``: give new tracks their filter state.
+
+:data:`EKF` is the nearly-constant-velocity extended Kalman filter of
+:mod:`cupola.tracking.kalman`; :data:`IMM` mixes the models of :mod:`cupola.tracking.motion`
+(:mod:`cupola.tracking.imm`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+from numpy.typing import NDArray
+
+from cupola.tracking import imm, kalman
+from cupola.tracking.base import TrackerParams, TrackTable
+from cupola.tracking.motion import N_STATE
+
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+
+
+@dataclass(frozen=True, slots=True)
+class Prediction:
+    """Tracks predicted to a scan time.
+
+    Attributes
+    ----------
+    state : (T, 6) float64
+        Predicted ``[p, v]`` (for an IMM, the combination weighted by the predicted model
+        probabilities), ENU, m and m/s.
+    cov : (T, 6, 6) float64
+        Its covariance.
+    mode_prob : (T, M) float64
+        Predicted model probabilities (``M = 0`` for a single model).
+    mode_state : (T, M, 9) float64
+        Predicted model states.
+    mode_cov : (T, M, 9, 9) float64
+        Predicted model covariances.
+    """
+
+    state: FloatArray
+    cov: FloatArray
+    mode_prob: FloatArray
+    mode_state: FloatArray
+    mode_cov: FloatArray
+
+
+@dataclass(frozen=True, slots=True)
+class Estimate:
+    """Filter state of every track after a scan (fields as in :class:`TrackTable`)."""
+
+    state: FloatArray
+    cov: FloatArray
+    mode_prob: FloatArray
+    mode_state: FloatArray
+    mode_cov: FloatArray
+
+
+class Filter(Protocol):
+    """What a tracker needs of its filter (module docstring)."""
+
+    def predict(self, params: TrackerParams, tracks: TrackTable, time: float) -> Prediction:
+        """Every track at ``time``."""
+        ...
+
+    def correct(
+        self,
+        params: TrackerParams,
+        pred: Prediction,
+        rows: IntArray,
+        z: FloatArray,
+        radar_pos: FloatArray,
+        noise: FloatArray,
+    ) -> Estimate:
+        """Rows ``rows`` updated with plots ``z`` (one each); the other rows as predicted."""
+        ...
+
+    def start(self, params: TrackerParams, state: FloatArray, cov: FloatArray) -> Estimate:
+        """Filter state of new tracks from their ``[p, v]`` (N, 6) and covariance."""
+        ...
+
+
+def _no_modes(n: int) -> tuple[FloatArray, FloatArray, FloatArray]:
+    return np.empty((n, 0)), np.empty((n, 0, N_STATE)), np.empty((n, 0, N_STATE, N_STATE))
+
+
+class _Ekf:
+    """Single nearly-constant-velocity extended Kalman filter (:mod:`cupola.tracking.kalman`)."""
+
+    def predict(self, params: TrackerParams, tracks: TrackTable, time: float) -> Prediction:
+        x, p = kalman.predict(
+            tracks.state, tracks.cov, time - tracks.time, params.process_noise_mps2
+        )
+        return Prediction(x, p, *_no_modes(x.shape[0]))
+
+    def correct(
+        self,
+        params: TrackerParams,
+        pred: Prediction,
+        rows: IntArray,
+        z: FloatArray,
+        radar_pos: FloatArray,
+        noise: FloatArray,
+    ) -> Estimate:
+        x, p = pred.state.copy(), pred.cov.copy()
+        if rows.size:
+            x[rows], p[rows] = kalman.update(x[rows], p[rows], z, radar_pos, noise)
+        return Estimate(x, p, pred.mode_prob, pred.mode_state, pred.mode_cov)
+
+    def start(self, params: TrackerParams, state: FloatArray, cov: FloatArray) -> Estimate:
+        return Estimate(state, cov, *_no_modes(state.shape[0]))
+
+
+class _Imm:
+    """Interacting multiple models (:mod:`cupola.tracking.imm`)."""
+
+    def predict(self, params: TrackerParams, tracks: TrackTable, time: float) -> Prediction:
+        trans = imm.transition_matrix(params.imm)
+        if tracks.mode_prob.shape[1] != params.imm.n_models:
+            # Tracks from another filter (or an empty table): models start from [p, v].
+            born = self.start(params, tracks.state, tracks.cov)
+            tracks = dataclasses.replace(
+                tracks,
+                mode_prob=born.mode_prob,
+                mode_state=born.mode_state,
+                mode_cov=born.mode_cov,
+            )
+        prior, x0, p0 = imm.mix(tracks.mode_prob, tracks.mode_state, tracks.mode_cov, trans)
+        xm, pm = imm.predict_models(params.imm, x0, p0, time - tracks.time)
+        x, p = imm.combine(prior, xm[:, :, :6], pm[:, :, :6, :6])
+        return Prediction(x, p, prior, xm, pm)
+
+    def correct(
+        self,
+        params: TrackerParams,
+        pred: Prediction,
+        rows: IntArray,
+        z: FloatArray,
+        radar_pos: FloatArray,
+        noise: FloatArray,
+    ) -> Estimate:
+        prob = pred.mode_prob.copy()
+        xm, pm = pred.mode_state.copy(), pred.mode_cov.copy()
+        if rows.size:
+            prob[rows], xm[rows], pm[rows] = imm.update_models(
+                prob[rows], xm[rows], pm[rows], z, radar_pos, noise
+            )
+        x, p = imm.combine(prob, xm[:, :, :6], pm[:, :, :6, :6])
+        return Estimate(x, p, prob, xm, pm)
+
+    def start(self, params: TrackerParams, state: FloatArray, cov: FloatArray) -> Estimate:
+        n, m = state.shape[0], params.imm.n_models
+        s9 = np.zeros((n, N_STATE))
+        s9[:, :6] = state
+        p9 = np.zeros((n, N_STATE, N_STATE))
+        p9[:, :6, :6] = cov
+        axis = np.arange(6, 9)
+        p9[:, axis, axis] = params.imm.init_acceleration_sigma_mps2**2
+        return Estimate(
+            state,
+            cov,
+            np.full((n, m), 1.0 / m),
+            np.repeat(s9[:, None], m, axis=1),
+            np.repeat(p9[:, None], m, axis=1),
+        )
+
+
+#: The single nearly-constant-velocity extended Kalman filter.
+EKF: Filter = _Ekf()
+#: The interacting multiple model filter.
+IMM: Filter = _Imm()
