@@ -36,10 +36,11 @@ def test_readme_summary_table_is_what_border_town_gives(
         assert int(rows[label.strip()].replace(",", "")) == round(summary[key]), label
     # The prose under the table.
     assert summary["engaged_not_threatening"] == 0
-    assert summary["engaged_threatening"] == summary["threatening"] == 46
-    assert summary["intercepted"] == summary["intercepted_threatening"] == 44
+    assert summary["threatening"] == 46
+    assert summary["engaged_threatening"] == 45
+    assert summary["intercepted"] == summary["intercepted_threatening"] == 43
     assert summary["interceptors_fired"] - summary["engaged"] == 2
-    assert summary["hits_on_defended_assets"] == 2
+    assert summary["hits_on_defended_assets"] == 3
 
 
 def test_readme_python_example_runs(capsys: pytest.CaptureFixture[str]) -> None:

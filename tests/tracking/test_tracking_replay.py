@@ -38,6 +38,8 @@ def recorded(run_builtin: Runner, tmp_path: Path) -> tuple[RunResult, Path, Path
                         "sigma_elevation_rad": rad.sigma_elevation_rad,
                         "max_range_m": rad.max_range_m,
                         "min_elevation_rad": rad.min_elevation_rad,
+                        "false_plots_per_scan": rad.false_plots_per_scan,
+                        "clutter_max_elevation_rad": rad.clutter_max_elevation_rad,
                     }
                     for rad in r.world.radars
                 ]
@@ -82,7 +84,7 @@ def test_tracker_file_changes_confirmation(
 ) -> None:
     _, plots, sensors = recorded
     cfg = tmp_path / "tracker.yaml"
-    cfg.write_text("tracker:\n  confirm_hits: 4\n  confirm_window: 4\n")
+    cfg.write_text("tracker:\n  initiation: m_of_n\n  confirm_hits: 4\n  confirm_window: 4\n")
     out = tmp_path / "strict.parquet"
     code, output = _track(
         str(plots), "--sensors", str(sensors), "--out", str(out), "--config", str(cfg)
@@ -91,7 +93,7 @@ def test_tracker_file_changes_confirmation(
     strict = read_parquet(out)
     code, _ = _track(str(plots), "--sensors", str(sensors), "--out", str(tmp_path / "d.parquet"))
     default = read_parquet(tmp_path / "d.parquet")
-    assert len(strict["time"]) < len(default["time"])  # 4-of-4 confirms later than 3-of-4
+    assert len(strict["time"]) < len(default["time"])  # 4-of-4 confirms later than the score
     cfg.write_text("tracker:\n  confirm_hits: 4\n  colour: red\n")
     code, output = _track(
         str(plots),

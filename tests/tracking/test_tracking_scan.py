@@ -20,7 +20,7 @@ from cupola.tracking import (
     extrapolate,
 )
 
-PARAMS = TrackerParams(confirm_hits=3, confirm_window=4, delete_misses=3)
+PARAMS = TrackerParams(confirm_hits=3, confirm_window=4, delete_misses=3, initiation="m_of_n")
 
 
 def radar(
@@ -310,6 +310,7 @@ def test_confirmed_tracks_take_their_plots_before_tentative_ones(step: TrackerSt
         misses=np.array([0, 0]),
         born=np.array([-3.0, 1.0]),
         truth_id=np.array([-1, -1]),
+        score=np.array([30.0, 0.0]),
         mode_prob=np.empty((2, 0)),
         mode_state=np.empty((2, 0, 9)),
         mode_cov=np.empty((2, 0, 9, 9)),
@@ -321,3 +322,104 @@ def test_confirmed_tracks_take_their_plots_before_tentative_ones(step: TrackerSt
     _, out = step(PARAMS, TrackerState(tracks, 2), plots, rad, 1.0)
     assert out.plot_track[0] == 0  # P1 to the confirmed track
     assert out.plot_track[1] != 1  # T does not reach P2: P2 starts a new track
+
+
+# ------------------------------------------------------------------------ track score (SPRT)
+
+SCORE = TrackerParams(initiation="score", confirm_window=6)
+
+
+def cluttered(rad: RadarParams, false_plots: float) -> RadarParams:
+    return dataclasses.replace(rad, false_plots_per_scan=false_plots)
+
+
+def test_score_adds_the_log_likelihood_ratio_of_each_scan(step: TrackerStep) -> None:
+    """First plot 0; a miss ln(1 - Pd); a plot ln Pd + ln N(ν; 0, S) - ln λ (λ from the radar)."""
+    from cupola.tracking.management import clutter_density, score_increment
+
+    rad = cluttered(radar(), 10.0)
+    lam = clutter_density(rad, SCORE)
+    span = rad.clutter_max_elevation_rad - rad.min_elevation_rad
+    assert lam == pytest.approx(10.0 / (rad.max_range_m * 2 * np.pi * span))
+    assert clutter_density(radar(), SCORE) == SCORE.clutter_density  # no stated clutter
+    inc = score_increment(
+        SCORE,
+        np.array([True, False, False]),
+        np.array([True, True, False]),
+        np.array([-3.0, 9.0, 9.0]),
+        lam,
+    )
+    assert inc.tolist() == pytest.approx([np.log(0.9) - 3.0 - np.log(lam), np.log(0.1), 0.0])
+
+    rng = np.random.default_rng(3)
+    state, _ = step(SCORE, start(), make_plots(rad, target_positions(0.0), [1], 0.0, rng), rad, 0.0)
+    assert state.tracks.score.tolist() == [0.0]
+    state, _ = step(SCORE, state, empty_plots(), rad, 1.0)
+    assert state.tracks.score.tolist() == pytest.approx([np.log(0.1)])
+
+
+def test_score_confirms_sooner_in_a_clear_sky_than_in_clutter(step: TrackerStep) -> None:
+    """The same plots of one target confirm on fewer scans when the radar reports little
+    clutter: the score weighs each plot against the clutter density."""
+    confirmed_at = {}
+    for false_plots in (1.0, 1e6):
+        rad, rng = cluttered(radar(), false_plots), np.random.default_rng(4)
+        state = start()
+        for k in range(6):
+            plots = make_plots(rad, target_positions(float(k)), [1], float(k), rng)
+            state, out = step(SCORE, state, plots, rad, float(k))
+            if out.confirmed.size:
+                confirmed_at[false_plots] = k
+                break
+    assert confirmed_at[1.0] < confirmed_at[1e6]
+
+
+def test_score_rejects_dense_clutter(step: TrackerStep) -> None:
+    """400 clutter plots a scan in a radar volume that states them: no track confirmed."""
+    rad, rng = cluttered(radar(), 400.0), np.random.default_rng(8)
+    state = start()
+    for k in range(10):
+        n = 400
+        r = rng.uniform(1e3, rad.max_range_m, n)
+        a = rng.uniform(0, 2 * np.pi, n)
+        e = rng.uniform(rad.min_elevation_rad, rad.clutter_max_elevation_rad, n)
+        plots = PlotTable(
+            np.full(n, float(k)), np.zeros(n, np.int64), r, a, e, np.full(n, -1, np.int64)
+        )
+        state, out = step(SCORE, state, plots, rad, float(k))
+        assert out.confirmed.size == 0
+
+
+# ------------------------------------------------------------------- a live feed's bad plots
+
+
+def test_bad_plots_are_rejected_and_counted_the_rest_used(step: TrackerStep) -> None:
+    rad, rng = radar(), np.random.default_rng(12)
+    good = make_plots(rad, target_positions(0.0, 2), [0, 1], 0.0, rng)
+    bad_values = [(np.nan, 0.1, 0.1), (5e3, np.inf, 0.1), (-5.0, 0.1, 0.1), (5e3, 0.1, 2.0)]
+    r, a, e = (np.array(v) for v in zip(*bad_values, strict=True))
+    n = len(r)
+    bad = PlotTable(np.zeros(n), np.zeros(n, np.int64), r, a, e, np.full(n, -1, np.int64))
+    plots = PlotTable(
+        *(
+            np.concatenate([getattr(good, f.name), getattr(bad, f.name)])
+            for f in dataclasses.fields(PlotTable)
+        )
+    )
+    state, out = step(PARAMS, start(), plots, rad, 0.0)
+    assert out.rejected.tolist() == [False, False, True, True, True, True]
+    assert out.plot_track.tolist() == [0, 1, -1, -1, -1, -1]
+    assert state.tracks.track_id.tolist() == [0, 1]
+    assert np.isfinite(state.tracks.state).all()
+
+
+def test_out_of_sequence_scan_is_rejected_whole(step: TrackerStep) -> None:
+    rad, rng = radar(), np.random.default_rng(13)
+    state, _ = step(
+        PARAMS, start(), make_plots(rad, target_positions(5.0), [0], 5.0, rng), rad, 5.0
+    )
+    late = make_plots(rad, target_positions(4.0), [0], 4.0, rng)
+    after, out = step(PARAMS, state, late, rad, 4.0)
+    assert out.rejected.tolist() == [True]
+    assert out.plot_track.tolist() == [-1]
+    assert after is state

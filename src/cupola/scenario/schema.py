@@ -316,6 +316,22 @@ class TrackerConfig(Strict):
     confirm_window: Count = Field(default=4, ge=1, le=16)
     delete_misses: Count = Field(default=3, ge=1, le=60)
     init_velocity_sigma_mps: Positive = 600.0
+    max_speed_mps: Positive = Field(
+        default=2000.0, description="Fastest target: bounds the gate of a one-plot track."
+    )
+    initiation: Literal["score", "m_of_n"] = Field(
+        default="score",
+        description="score: confirm by the track's log-likelihood ratio (SPRT), at most "
+        "confirm_window scans; m_of_n: confirm_hits of confirm_window.",
+    )
+    detection_probability: Annotated[float, Field(gt=0, lt=1)] = 0.9
+    false_track_probability: Annotated[float, Field(gt=0, lt=0.5)] = 1e-4
+    lost_track_probability: Annotated[float, Field(gt=0, lt=0.5)] = 0.01
+    clutter_density: Positive = Field(
+        default=1e-5,
+        description="False plots per scan per m·rad², for radars without a stated false-plot "
+        "rate and coverage.",
+    )
     imm: ImmConfig = ImmConfig()
 
     @model_validator(mode="after")

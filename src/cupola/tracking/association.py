@@ -69,7 +69,11 @@ def gate_threshold(probability: float) -> float:
 
 
 def candidate_pairs(
-    z_pred: FloatArray, s_diag: FloatArray, z: FloatArray, gate: float
+    z_pred: FloatArray,
+    s_diag: FloatArray,
+    z: FloatArray,
+    gate: float,
+    max_distance: FloatArray | None = None,
 ) -> tuple[IntArray, IntArray]:
     """Track/plot pairs that may be inside the gate (a superset of the gated pairs).
 
@@ -83,6 +87,9 @@ def candidate_pairs(
         Measured range, azimuth, elevation of each plot.
     gate : float
         Gate threshold γ on d².
+    max_distance : (T,) float64, optional
+        A plot farther than this from a track's predicted position (m) is never its
+        candidate (a kinematic limit on top of the gate).
 
     Returns
     -------
@@ -99,6 +106,8 @@ def candidate_pairs(
     )
     # Slack for rounding in the conversions.
     radius = radius * (1.0 + 1e-9) + 1e-6
+    if max_distance is not None:
+        radius = np.minimum(radius, max_distance)
     tree = cKDTree(from_polar(z[:, 0], z[:, 1], z[:, 2]))
     hits = tree.query_ball_point(from_polar(z_pred[:, 0], z_pred[:, 1], z_pred[:, 2]), radius)
     # Flatten the per-track lists in C (map / chain), without a Python-level loop body.
@@ -138,10 +147,12 @@ def gated_costs(
     """
     nu = z[plot] - z_pred[track]
     nu[:, 1] = wrap_angle(nu[:, 1])
-    s = innov_cov[track]
-    d2 = np.einsum("ki,ki->k", nu, np.linalg.solve(s, nu[:, :, None])[:, :, 0])
-    _, logdet = np.linalg.slogdet(s)
-    return d2, d2 + logdet
+    # S⁻¹ and ln det S once per track that has a pair, not once per pair.
+    used, inverse = np.unique(track, return_inverse=True)
+    s_inv = np.linalg.inv(innov_cov[used])
+    _, logdet = np.linalg.slogdet(innov_cov[used])
+    d2 = np.einsum("ki,kij,kj->k", nu, s_inv[inverse], nu)
+    return d2, d2 + logdet[inverse]
 
 
 def assign_pairs(
@@ -210,7 +221,11 @@ def _solve_cluster(rt: IntArray, rp: IntArray, rc: FloatArray) -> tuple[IntArray
 
 
 def gnn_associate(
-    z_pred: FloatArray, innov_cov: FloatArray, z: FloatArray, gate: float
+    z_pred: FloatArray,
+    innov_cov: FloatArray,
+    z: FloatArray,
+    gate: float,
+    max_distance: FloatArray | None = None,
 ) -> IntArray:
     """Global nearest neighbour association of one scan's plots to the tracks.
 
@@ -225,6 +240,8 @@ def gnn_associate(
         Measured range, azimuth, elevation of each plot.
     gate : float
         Threshold γ on d² (see :func:`gate_threshold`).
+    max_distance : (T,) float64, optional
+        Largest distance from a track's predicted position to its plot, m.
 
     Returns
     -------
@@ -232,7 +249,8 @@ def gnn_associate(
         Row of the track each plot is assigned to, -1 for unassigned plots. Every assigned pair
         is inside the gate and no track gets two plots.
     """
-    track, plot = candidate_pairs(z_pred, np.diagonal(innov_cov, axis1=1, axis2=2), z, gate)
+    s_diag = np.diagonal(innov_cov, axis1=1, axis2=2)
+    track, plot = candidate_pairs(z_pred, s_diag, z, gate, max_distance)
     d2, cost = gated_costs(z_pred, innov_cov, z, track, plot)
     inside = d2 <= gate
     return assign_pairs(track[inside], plot[inside], cost[inside], z_pred.shape[0], z.shape[0])

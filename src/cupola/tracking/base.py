@@ -86,6 +86,20 @@ class TrackerParams:
         A confirmed track is deleted after this many consecutive scans without a plot.
     init_velocity_sigma_mps : float
         Standard deviation of each velocity component of a new track (its velocity is 0).
+    max_speed_mps : float
+        Fastest target: a track with one plot only takes a plot it could reach at this speed.
+    initiation : {"score", "m_of_n"}
+        How tentative tracks are confirmed: by their log-likelihood-ratio score (sequential
+        probability ratio test) or by M-of-N alone (:mod:`cupola.tracking.management`).
+    detection_probability : float
+        Probability that the radar detects a target it can see, for the score.
+    false_track_probability : float
+        SPRT error of the first kind: probability that a track started on clutter is confirmed.
+    lost_track_probability : float
+        SPRT error of the second kind: probability that a real target's track is dropped.
+    clutter_density : float
+        False plots per scan per unit of measurement space (m·rad²), for radars that do not
+        state their own false-plot rate and coverage.
     imm : ImmParams
         The model set of the IMM trackers (unused by the single-model ones).
     """
@@ -96,6 +110,12 @@ class TrackerParams:
     confirm_window: int = 4
     delete_misses: int = 3
     init_velocity_sigma_mps: float = 600.0
+    max_speed_mps: float = 2000.0
+    initiation: str = "score"
+    detection_probability: float = 0.9
+    false_track_probability: float = 1e-4
+    lost_track_probability: float = 0.01
+    clutter_density: float = 1e-5
     imm: ImmParams = ImmParams()
 
 
@@ -126,6 +146,8 @@ class TrackTable:
         Time of the first plot, s.
     truth_id : (T,) int64
         Threat of the last plot associated with the track, -1 for clutter. Scoring only.
+    score : (T,) float64
+        Log-likelihood ratio of target against clutter, summed over the track's scans.
     mode_prob : (T, M) float64
         Model probabilities of an IMM tracker (``M = 0`` for single-model trackers).
     mode_state : (T, M, 9) float64
@@ -144,6 +166,7 @@ class TrackTable:
     misses: NDArray[np.int64]
     born: NDArray[np.float64]
     truth_id: NDArray[np.int64]
+    score: NDArray[np.float64]
     mode_prob: NDArray[np.float64]
     mode_state: NDArray[np.float64]
     mode_cov: NDArray[np.float64]
@@ -171,12 +194,17 @@ class TrackerOutputs:
         Track ids deleted in this step (tentative or confirmed).
     deleted_confirmed : (D,) bool
         Whether each deleted track had been confirmed.
+    rejected : (P,) bool
+        Plots the step refused and left out: a value that is not finite, a range not above
+        0 or an elevation outside ±π/2, or the whole scan when it is older than the tracks
+        (out of sequence). Their ``plot_track`` is -1.
     """
 
     plot_track: NDArray[np.int64]
     confirmed: NDArray[np.int64]
     deleted: NDArray[np.int64]
     deleted_confirmed: NDArray[np.bool_]
+    rejected: NDArray[np.bool_]
 
 
 def empty_tracks() -> TrackTable:
@@ -194,6 +222,7 @@ def empty_tracks() -> TrackTable:
         misses=i,
         born=f,
         truth_id=i,
+        score=f,
         mode_prob=np.empty((0, 0)),
         mode_state=np.empty((0, 0, 9)),
         mode_cov=np.empty((0, 0, 9, 9)),

@@ -10,6 +10,9 @@ Sensors file, ``schema_version`` optional (1)::
         sigma_elevation_rad: 0.001
         max_range_m: 100000.0         # optional: coverage, for counting misses (default: all)
         min_elevation_rad: 0.0        # optional: idem (default: no limit)
+        false_plots_per_scan: 10.0    # optional: clutter rate, with max_range_m and
+        clutter_max_elevation_rad: 0.3  # this, for the track score (default: the tracker's
+                                        # clutter_density)
 
 Plots file: the columns of ``plots.parquet`` (``time`` s, ``sensor_id``, ``range_m``,
 ``azimuth_rad`` clockwise from north, ``elevation_rad``; ``truth_id`` if present is ignored).
@@ -56,6 +59,8 @@ class Sensor(_Strict):
     sigma_elevation_rad: Annotated[float, Field(gt=0, lt=0.5)]
     max_range_m: Positive = 1e12
     min_elevation_rad: Annotated[float, Field(ge=-1.6, le=1.6)] = -1.6
+    false_plots_per_scan: Annotated[float, Field(ge=0)] = 0.0
+    clutter_max_elevation_rad: Annotated[float, Field(ge=-1.6, le=1.6)] = 1.6
 
 
 class SensorsFile(_Strict):
@@ -103,9 +108,9 @@ def load_sensors(path: Path) -> dict[int, RadarParams]:
             reference_rcs_m2=1.0,
             reference_pd=0.9,
             false_alarm_probability=1e-6,
-            false_plots_per_scan=0.0,
+            false_plots_per_scan=s.false_plots_per_scan,
             min_elevation_rad=s.min_elevation_rad,
-            clutter_max_elevation_rad=1.6,
+            clutter_max_elevation_rad=s.clutter_max_elevation_rad,
         )
         for s in model.sensors
     }

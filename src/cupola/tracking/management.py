@@ -28,11 +28,35 @@ the track leave it unchanged, so a target seen by only one of several radars is 
 by the others' scans. Scans of several radars at the same time count once: a plot of the
 second one sets bit 0 if the first missed (M-of-N counts scan times, not radars).
 
-Confirmation and deletion (M-of-N from the first plot)
-------------------------------------------------------
-With ``M = confirm_hits``, ``N = confirm_window``, ``h`` the hits among the last ``N`` counted
-scans and ``n = scans``: a tentative track is confirmed when :math:`h \ge M`, and deleted when
-:math:`h + (N - n) < M` (not enough scans left in its first ``N``). A confirmed track is
+Track score
+-----------
+Each track sums the log-likelihood ratio of "a target" against "clutter" over its counted scans
+(S. Blackman and R. Popoli, *Design and Analysis of Modern Tracking Systems*, 1999, §6.2;
+R. Sittler, "An optimal data association problem in surveillance theory", IEEE Trans. Military
+Electronics 8(2), 1964). The first plot scores 0 (a plot is taken to be as likely a new target
+as clutter); then, with detection probability :math:`P_D` and clutter density :math:`\lambda`
+(false plots per scan per m·rad²),
+
+.. math::
+
+    \Delta L = \ln P_D + \ln \mathcal N(\nu; 0, S) - \ln \lambda \ \text{(plot)}, \qquad
+    \Delta L = \ln(1 - P_D) \ \text{(counted miss)}.
+
+:math:`\lambda` is the radar's false plots per scan over its measurement volume
+(range × 2π × elevation span) when it states them (:func:`clutter_density`), otherwise the
+tracker's ``clutter_density``; a sparse picture thus confirms on fewer plots than a cluttered
+one.
+
+Confirmation and deletion
+-------------------------
+With ``initiation: score`` (Wald's sequential probability ratio test, errors :math:`\alpha`
+= ``false_track_probability`` and :math:`\beta` = ``lost_track_probability``): a tentative
+track is confirmed when :math:`L \ge \ln((1 - \beta)/\alpha)`, and deleted when
+:math:`L \le \ln(\beta/(1 - \alpha))` or when it is still tentative after ``confirm_window``
+counted scans. With ``initiation: m_of_n`` (``M = confirm_hits``, ``N = confirm_window``,
+``h`` the hits among the last ``N`` counted scans and ``n = scans``): a tentative track is
+confirmed when :math:`h \ge M`, and deleted when :math:`h + (N - n) < M` (not enough scans left
+in its first ``N``). A confirmed track is
 deleted after ``delete_misses`` consecutive counted misses. Any track is deleted when its
 position is below :data:`GROUND_LIMIT_M` or its largest position standard deviation exceeds
 :data:`MAX_POSITION_SIGMA_M` (a track coasting out of every radar's coverage is lost that way).
@@ -48,6 +72,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from cupola.core.frames import from_polar
+from cupola.sensors.base import RadarParams
 from cupola.tracking.base import TrackerParams, TrackTable
 
 FloatArray = NDArray[np.float64]
@@ -134,6 +159,7 @@ def start_tracks(
         misses=np.zeros(n, np.int64),
         born=np.full(n, time),
         truth_id=np.array(truth_id, np.int64),
+        score=np.zeros(n),
         mode_prob=np.empty((n, 0)),
         mode_state=np.empty((n, 0, 9)),
         mode_cov=np.empty((n, 0, 9, 9)),
@@ -176,13 +202,52 @@ def record_scan(
     return new_history, new_scans.astype(np.int64), new_misses.astype(np.int64)
 
 
+def clutter_density(radar: RadarParams, params: TrackerParams) -> float:
+    """False plots per scan per m·rad² of ``radar`` (module docstring)."""
+    span = radar.clutter_max_elevation_rad - radar.min_elevation_rad
+    if radar.false_plots_per_scan > 0.0 and radar.max_range_m < 1e9 and span > 0.0:
+        return float(radar.false_plots_per_scan / (radar.max_range_m * 2.0 * np.pi * span))
+    return params.clutter_density
+
+
+def score_increment(
+    params: TrackerParams,
+    hit: BoolArray,
+    counted: BoolArray,
+    log_lik: FloatArray,
+    density: float,
+) -> FloatArray:
+    """Change of each track's score in one scan (module docstring).
+
+    Parameters
+    ----------
+    params : TrackerParams
+        ``detection_probability``.
+    hit : (T,) bool
+        The track got a plot.
+    counted : (T,) bool
+        The scan counts for the track as a miss if it got no plot.
+    log_lik : (T,) float64
+        :math:`\\ln \\mathcal N(\nu; 0, S)` of the track's plot (ignored without one).
+    density : float
+        Clutter density :math:`\\lambda`, per m·rad².
+
+    Returns
+    -------
+    (T,) float64
+    """
+    pd = params.detection_probability
+    on_hit = np.log(pd) + log_lik - np.log(density)
+    return np.where(hit, on_hit, np.where(counted, np.log1p(-pd), 0.0))
+
+
 def confirm_and_delete(params: TrackerParams, tracks: TrackTable) -> tuple[BoolArray, BoolArray]:
     """Which tracks to confirm now and which to delete (module docstring).
 
     Parameters
     ----------
     params : TrackerParams
-        M-of-N and deletion settings.
+        Initiation and deletion settings.
     tracks : TrackTable
         T tracks after this scan's bookkeeping.
 
@@ -194,11 +259,20 @@ def confirm_and_delete(params: TrackerParams, tracks: TrackTable) -> tuple[BoolA
         Tracks to delete.
     """
     m, n = params.confirm_hits, params.confirm_window
-    window = tracks.hit_history & ((1 << n) - 1)
-    hits = np.bitwise_count(window).astype(np.int64)
     tentative = ~tracks.confirmed
-    reach = hits >= m
-    hopeless = tentative & ~reach & (hits + (n - tracks.scans) < m)
+    if params.initiation == "score":
+        alpha, beta = params.false_track_probability, params.lost_track_probability
+        reach = tracks.score >= np.log((1.0 - beta) / alpha)
+        hopeless = (
+            tentative
+            & ~reach
+            & ((tracks.score <= np.log(beta / (1.0 - alpha))) | (tracks.scans >= n))
+        )
+    else:
+        window = tracks.hit_history & ((1 << n) - 1)
+        hits = np.bitwise_count(window).astype(np.int64)
+        reach = hits >= m
+        hopeless = tentative & ~reach & (hits + (n - tracks.scans) < m)
     lost_confirmed = tracks.confirmed & (tracks.misses >= params.delete_misses)
     pos_var = np.diagonal(tracks.cov, axis1=1, axis2=2)[:, :3]
     lost = (tracks.state[:, 2] < GROUND_LIMIT_M) | (

@@ -47,6 +47,12 @@ def tracker_params(cfg: TrackerConfig) -> TrackerParams:
         confirm_window=cfg.confirm_window,
         delete_misses=cfg.delete_misses,
         init_velocity_sigma_mps=cfg.init_velocity_sigma_mps,
+        max_speed_mps=cfg.max_speed_mps,
+        initiation=cfg.initiation,
+        detection_probability=cfg.detection_probability,
+        false_track_probability=cfg.false_track_probability,
+        lost_track_probability=cfg.lost_track_probability,
+        clutter_density=cfg.clutter_density,
         imm=ImmParams(
             ncv_noise_mps2=cfg.imm.ncv_noise_mps2,
             maneuver_jerk_mps3=cfg.imm.maneuver_jerk_mps3,

@@ -25,20 +25,28 @@ import dataclasses
 from functools import partial
 
 import numpy as np
+from numpy.typing import NDArray
 
+from cupola.core.frames import wrap_angle
+from cupola.core.table import take
 from cupola.sensors.base import PlotTable, RadarParams
 from cupola.sensors.radar import line_of_sight
 from cupola.tracking.association import gate_threshold, gnn_associate
-from cupola.tracking.base import TrackerOutputs, TrackerParams, TrackerState
+from cupola.tracking.base import TrackerOutputs, TrackerParams, TrackerState, TrackTable
 from cupola.tracking.filters import EKF, IMM, Filter
-from cupola.tracking.kalman import measure, noise_covariance
+from cupola.tracking.kalman import log_likelihood, measure, noise_covariance
 from cupola.tracking.management import (
+    clutter_density,
     concat_tracks,
     confirm_and_delete,
     record_scan,
+    score_increment,
     start_tracks,
     take_tracks,
 )
+
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
 
 
 def step(
@@ -71,8 +79,24 @@ def step(
     state : TrackerState
         Surviving tracks in their previous order, then the new tracks in plot order.
     outputs : TrackerOutputs
-        Track id given to each plot, ids confirmed and deleted in this scan.
+        Track id given to each plot, ids confirmed and deleted in this scan, and the plots
+        rejected (:func:`valid_plots`, or all of an out-of-sequence scan): a live feed's bad
+        plots are dropped and counted, never a crash.
     """
+    bad = ~valid_plots(plots)
+    if state.tracks.time.size and not time >= state.tracks.time.max():
+        bad[:] = True  # out of sequence (or a NaN time): the tracks are past this scan
+    if bad.all() and bad.size:
+        empty = np.empty(0, np.int64)
+        none = TrackerOutputs(
+            np.full(bad.size, -1, np.int64), empty, empty, empty.astype(bool), bad
+        )
+        return state, none
+    if bad.any():
+        kept, out = step(filt, params, state, take(plots, ~bad), radar, time)
+        plot_track = np.full(bad.size, -1, np.int64)
+        plot_track[~bad] = out.plot_track
+        return kept, dataclasses.replace(out, plot_track=plot_track, rejected=bad)
     tracks = state.tracks
     radar_pos = np.asarray(radar.position, np.float64)
     noise = noise_covariance(
@@ -98,7 +122,8 @@ def step(
         plot_row[got >= 0] = firm[got[got >= 0]]
     if young.size:
         free = np.flatnonzero(plot_row < 0)
-        got = gnn_associate(z_pred[young], s[young], z[free], gate)
+        reach = _speed_limit(params, tracks, young, z_pred[young], noise, float(time))
+        got = gnn_associate(z_pred[young], s[young], z[free], gate, reach)
         plot_row[free[got >= 0]] = young[got[got >= 0]]
 
     used = np.flatnonzero(plot_row >= 0)
@@ -110,6 +135,16 @@ def step(
     same_time = tracks.time == time  # another radar already scanned at this time
     history, scans, misses = record_scan(
         tracks.hit_history, tracks.scans, tracks.misses, hit, visible, same_time
+    )
+    nu = z[used] - z_pred[rows]
+    nu[:, 1] = wrap_angle(nu[:, 1])
+    log_lik = np.zeros(x.shape[0])
+    log_lik[rows] = log_likelihood(nu, s[rows])
+    # One scan time scores once, like M-of-N: a second radar's plot at the same instant says
+    # nothing of the velocity, and would confirm a track seeded on clutter a scan earlier.
+    counted = (hit | visible) & ~same_time
+    score = tracks.score + score_increment(
+        params, hit & ~same_time, counted, log_lik, clutter_density(radar, params)
     )
     truth = tracks.truth_id.copy()
     truth[rows] = plots.truth_id[used]
@@ -125,6 +160,7 @@ def step(
         scans=scans,
         misses=misses,
         truth_id=truth,
+        score=score,
     )
 
     fresh = np.flatnonzero(plot_row < 0)
@@ -148,8 +184,36 @@ def step(
         confirmed=merged.track_id[confirm],
         deleted=merged.track_id[delete],
         deleted_confirmed=merged.confirmed[delete],
+        rejected=np.zeros(n_plots, bool),
     )
     return TrackerState(take_tracks(merged, ~delete), state.next_id + fresh.size), outputs
+
+
+def valid_plots(plots: PlotTable) -> NDArray[np.bool_]:
+    """Plots a tracker can use: finite values, range above 0, elevation within ±π/2."""
+    r, a, e = plots.range_m, plots.azimuth_rad, plots.elevation_rad
+    finite = np.isfinite(r) & np.isfinite(a) & np.isfinite(e) & np.isfinite(plots.time)
+    with np.errstate(invalid="ignore"):
+        return np.asarray(finite & (r > 0.0) & (np.abs(e) <= np.pi / 2), bool)
+
+
+def _speed_limit(
+    params: TrackerParams,
+    tracks: TrackTable,
+    rows: IntArray,
+    z_pred: FloatArray,
+    noise: FloatArray,
+    time: float,
+) -> FloatArray:
+    """Farthest a plot can be from each track of ``rows`` (m): unlimited once the track has
+    a velocity (two plots or more); for a one-plot track, ``max_speed_mps`` × Δt plus four
+    standard deviations of its position and of the plot."""
+    one_plot = tracks.scans[rows] == 1
+    dt = time - tracks.time[rows]
+    pos_var = np.trace(tracks.cov[rows, :3, :3], axis1=1, axis2=2)
+    plot_var = noise[0, 0] + z_pred[:, 0] ** 2 * (noise[1, 1] + noise[2, 2])
+    limit = params.max_speed_mps * dt + 4.0 * np.sqrt(pos_var + plot_var)
+    return np.where(one_plot, limit, np.inf)
 
 
 #: Extended Kalman filter (nearly constant velocity) with GNN association.
