@@ -23,7 +23,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from tracking_case import TrackingCase, make_case
+from tracking_case import TrackingCase, cloud_density, make_case, make_cloud_case
 
 from cupola.metrics import continuity, gospa
 from cupola.scenario.schema import ImmConfig, TrackerConfig
@@ -39,6 +39,12 @@ CONFIG = TrackerConfig(
 #: The IMM tracker (the engine's default) on the same case, its constant-velocity model at the
 #: truth's noise: what its manoeuvre and ballistic models cost on targets that do not need them.
 IMM_CONFIG = CONFIG.model_copy(update={"name": "gnn_imm", "imm": ImmConfig(ncv_noise_mps2=0.5)})
+#: Every tracker of the registry, each with the settings above.
+TRACKER_CONFIGS = {
+    name: (IMM_CONFIG if name.endswith("imm") else CONFIG).model_copy(update={"name": name})
+    for name in ("gnn_imm", "jpda_imm", "gnn_ekf", "jpda_ekf")
+}
+CLOUD_RUNS = 50
 SKIP_SCANS = 10
 STONESOUP_MAX_N = 1000
 
@@ -105,7 +111,7 @@ def main(sizes: list[int]) -> None:
     print(header)
     for n in sizes:
         case = make_case(n)
-        for label, config in (("gnn_imm", IMM_CONFIG), ("gnn_ekf", CONFIG)):
+        for label, config in TRACKER_CONFIGS.items():
             cpu, est, ids = cupola_run(case, config)
             g = mean_gospa(case, est)
             print(
@@ -128,9 +134,33 @@ def main(sizes: list[int]) -> None:
         )
 
 
+def cloud(n_clutter: float = 100.0, half_m: float = 300.0) -> None:
+    """Track maintenance in a clutter cloud: how often each tracker still holds the target's
+    track, within 100 m, after 35 scans inside the cloud, and its position error."""
+    density = cloud_density(n_clutter, half_m)
+    print(
+        f"\nClutter cloud: one target, {n_clutter:.0f} false plots a scan within ±{half_m:.0f} m "
+        f"of it, {CLOUD_RUNS} runs"
+    )
+    for label, base in TRACKER_CONFIGS.items():
+        config = base.model_copy(update={"clutter_density": density, "initiation": "m_of_n"})
+        held, errors = 0, []
+        for seed in range(CLOUD_RUNS):  # independent runs, each a whole tracker replay
+            case = make_cloud_case(seed, n_clutter, half_m)
+            _, est, ids = cupola_run(case, config)
+            first = ids[5][:1]  # the track confirmed on the clean scans
+            last = est[-1][ids[-1] == first[0]] if first.size else np.empty((0, 3))
+            if last.size and np.linalg.norm(last[0] - case.truth[-1, 0]) < 100.0:
+                held += 1
+                errors.append(np.linalg.norm(last[0] - case.truth[-1, 0]))
+        rms = float(np.sqrt(np.mean(np.square(errors)))) if errors else float("nan")
+        print(f"{'':>6} {label:<10} track held {held}/{CLOUD_RUNS}, final error RMS {rms:5.1f} m")
+
+
 def _sizes(argv: list[str]) -> list[int]:
     return [int(a) for a in argv] or [10, 100, 1000, 10000]
 
 
 if __name__ == "__main__":
     main(_sizes(sys.argv[1:]))
+    cloud()

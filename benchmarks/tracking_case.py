@@ -105,3 +105,52 @@ def make_case(
         *(np.concatenate([getattr(c, f) for c in chunks]) for f in PlotTable.__dataclass_fields__)
     )
     return TrackingCase(radar, times, truth, plots)
+
+
+#: Range of the target of the clutter-cloud case, m.
+CLOUD_RANGE_M = 20_000.0
+
+
+def cloud_density(n_clutter: float, half_m: float) -> float:
+    """False plots per scan per m·rad² of the cloud seen at :data:`CLOUD_RANGE_M`."""
+    return n_clutter / ((2 * half_m) * (2 * half_m / CLOUD_RANGE_M) ** 2)
+
+
+def make_cloud_case(
+    seed: int, n_clutter: float = 100.0, half_m: float = 300.0, n_scans: int = 40
+) -> TrackingCase:
+    """One target at 20 km, 250 m/s, detected every scan; from the sixth scan on, a cloud of
+    ``n_clutter`` false plots a scan (Poisson) uniform in a cube of ±``half_m`` around it, as
+    chaff or debris would be. Same radar as :func:`make_case`, without its clutter."""
+    rng = np.random.default_rng(seed)
+    radar = make_case(1, n_scans=1, seed=seed, clutter=0.0).radar
+    p0, vel = np.array([CLOUD_RANGE_M, 0.0, 3000.0]), np.array([-200.0, 150.0, 0.0])
+    times = np.arange(n_scans, dtype=float)
+    truth = (p0 + vel * times[:, None])[:, None, :]
+    chunks = []
+    for s, t in enumerate(times):  # one scan at a time, each vectorised over its plots
+        pos = truth[s]
+        if s >= 5:
+            pos = np.r_[pos, truth[s] + rng.uniform(-half_m, half_m, (rng.poisson(n_clutter), 3))]
+        r, a, e = to_polar(pos)
+        r, a, e = (
+            r[:1] + rng.normal(0, 10.0),
+            a[:1] + rng.normal(0, 1e-3),
+            e[:1] + rng.normal(0, 1e-3),
+        )
+        cr, ca, ce = to_polar(pos[1:]) if len(pos) > 1 else (np.empty(0),) * 3
+        m = 1 + len(cr)
+        chunks.append(
+            PlotTable(
+                np.full(m, t),
+                np.zeros(m, np.int64),
+                np.r_[r, cr],
+                np.mod(np.r_[a, ca], 2 * np.pi),
+                np.r_[e, ce],
+                np.r_[0, np.full(m - 1, -1)].astype(np.int64),
+            )
+        )
+    plots = PlotTable(
+        *(np.concatenate([getattr(c, f) for c in chunks]) for f in PlotTable.__dataclass_fields__)
+    )
+    return TrackingCase(radar, times, truth, plots)

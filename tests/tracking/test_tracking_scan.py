@@ -74,14 +74,14 @@ def start() -> TrackerState:
     return TrackerState(empty_tracks(), 0)
 
 
-@pytest.fixture(params=["gnn_ekf", "gnn_imm"])
+@pytest.fixture(params=["gnn_ekf", "gnn_imm", "jpda_ekf", "jpda_imm"])
 def step(request: pytest.FixtureRequest) -> TrackerStep:
     """Every test below runs with each tracker of the registry."""
     return TRACKERS[request.param]
 
 
 def test_registry_and_exports() -> None:
-    assert set(TRACKERS) == {"gnn_ekf", "gnn_imm"}
+    assert set(TRACKERS) == {"gnn_ekf", "gnn_imm", "jpda_ekf", "jpda_imm"}
     for name in tracking.__all__:
         assert hasattr(tracking, name)
     assert extrapolate is tracking.extrapolate

@@ -303,10 +303,11 @@ class ImmConfig(Strict):
 class TrackerConfig(Strict):
     """Tracker by registry name, with its settings."""
 
-    name: Literal["gnn_imm", "gnn_ekf"] = Field(
+    name: Literal["gnn_imm", "gnn_ekf", "jpda_imm", "jpda_ekf"] = Field(
         default="gnn_imm",
         description="gnn_imm: IMM (NCV, NCA, ballistic bank) with GNN association; "
-        "gnn_ekf: one nearly-constant-velocity extended Kalman filter with GNN.",
+        "gnn_ekf: one nearly-constant-velocity extended Kalman filter with GNN; jpda_*: the "
+        "same filters with JPDA (belief propagation) for confirmed tracks.",
     )
     process_noise_mps2: Positive = Field(
         default=30.0, description="White-noise acceleration of the gnn_ekf filter, m/s²."

@@ -19,7 +19,7 @@ from cupola.tracking.base import (
     empty_tracks,
 )
 from cupola.tracking.kalman import extrapolate
-from cupola.tracking.scan import gnn_ekf, gnn_imm
+from cupola.tracking.scan import gnn_ekf, gnn_imm, jpda_ekf, jpda_imm
 
 #: Signature of a tracker step.
 TrackerStep = Callable[
@@ -28,7 +28,12 @@ TrackerStep = Callable[
 ]
 
 #: Trackers by registry name.
-TRACKERS: dict[str, TrackerStep] = {"gnn_ekf": gnn_ekf, "gnn_imm": gnn_imm}
+TRACKERS: dict[str, TrackerStep] = {
+    "gnn_imm": gnn_imm,
+    "gnn_ekf": gnn_ekf,
+    "jpda_imm": jpda_imm,
+    "jpda_ekf": jpda_ekf,
+}
 
 __all__ = [
     "TRACKERS",

@@ -22,8 +22,10 @@ from typing import Protocol
 import numpy as np
 from numpy.typing import NDArray
 
+from cupola.core.frames import wrap_angle
 from cupola.tracking import imm, kalman
 from cupola.tracking.base import TrackerParams, TrackTable
+from cupola.tracking.jpda import pda_correct
 from cupola.tracking.motion import N_STATE
 
 FloatArray = NDArray[np.float64]
@@ -67,6 +69,37 @@ class Estimate:
     mode_cov: FloatArray
 
 
+@dataclass(frozen=True, slots=True)
+class SoftAssociation:
+    r"""Weighted plots of R tracks (JPDA; :mod:`cupola.tracking.jpda`).
+
+    Attributes
+    ----------
+    rows : (R,) int64
+        Track rows updated.
+    edge_row : (K,) int64
+        Index into ``rows`` of each pair.
+    plot : (K,) int64
+        Plot of each pair.
+    beta : (K,) float64
+        Association probability of each pair.
+    beta0 : (R,) float64
+        Probability that the track got none of the plots.
+    miss_weight : (R,) float64
+        :math:`w_0 = 1 - P_D P_G` of each row.
+    scale : float
+        :math:`P_D / \lambda`, turning a Gaussian likelihood into a likelihood ratio.
+    """
+
+    rows: IntArray
+    edge_row: IntArray
+    plot: IntArray
+    beta: FloatArray
+    beta0: FloatArray
+    miss_weight: FloatArray
+    scale: float
+
+
 class Filter(Protocol):
     """What a tracker needs of its filter (module docstring)."""
 
@@ -86,9 +119,47 @@ class Filter(Protocol):
         """Rows ``rows`` updated with plots ``z`` (one each); the other rows as predicted."""
         ...
 
+    def correct_soft(
+        self,
+        params: TrackerParams,
+        pred: Prediction,
+        assoc: SoftAssociation,
+        z: FloatArray,
+        radar_pos: FloatArray,
+        noise: FloatArray,
+    ) -> Estimate:
+        """Rows ``assoc.rows`` updated with their weighted plots (PDA); the others as predicted."""
+        ...
+
     def start(self, params: TrackerParams, state: FloatArray, cov: FloatArray) -> Estimate:
         """Filter state of new tracks from their ``[p, v]`` (N, 6) and covariance."""
         ...
+
+
+def _soft_rows(
+    state: FloatArray,
+    cov: FloatArray,
+    assoc: SoftAssociation,
+    z: FloatArray,
+    radar_pos: FloatArray,
+    noise: FloatArray,
+    n_models: int = 1,
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    r"""PDA update of flattened rows (R·M of them, models innermost) and the likelihood ratio
+    :math:`w_0 + \sum_j w_j` of each (for the IMM's model probabilities)."""
+    m = n_models
+    edge = (assoc.edge_row[:, None] * m + np.arange(m)).ravel()  # pair of each row's models
+    plot = np.repeat(assoc.plot, m)
+    z_pred, jac = kalman.measure(state, radar_pos)
+    s = jac @ cov @ np.swapaxes(jac, 1, 2) + noise
+    s = 0.5 * (s + np.swapaxes(s, 1, 2))
+    nu = z[plot] - z_pred[edge]
+    nu[:, 1] = wrap_angle(nu[:, 1])
+    beta0 = np.repeat(assoc.beta0, m)
+    x, p = pda_correct(state, cov, nu, edge, np.repeat(assoc.beta, m), beta0, s, jac, noise)
+    ratio = np.exp(kalman.log_likelihood(nu, s[edge])) * assoc.scale
+    lik = np.repeat(assoc.miss_weight, m) + np.bincount(edge, ratio, minlength=state.shape[0])
+    return x, p, lik
 
 
 def _no_modes(n: int) -> tuple[FloatArray, FloatArray, FloatArray]:
@@ -116,6 +187,21 @@ class _Ekf:
         x, p = pred.state.copy(), pred.cov.copy()
         if rows.size:
             x[rows], p[rows] = kalman.update(x[rows], p[rows], z, radar_pos, noise)
+        return Estimate(x, p, pred.mode_prob, pred.mode_state, pred.mode_cov)
+
+    def correct_soft(
+        self,
+        params: TrackerParams,
+        pred: Prediction,
+        assoc: SoftAssociation,
+        z: FloatArray,
+        radar_pos: FloatArray,
+        noise: FloatArray,
+    ) -> Estimate:
+        x, p = pred.state.copy(), pred.cov.copy()
+        rows = assoc.rows
+        if rows.size:
+            x[rows], p[rows], _ = _soft_rows(x[rows], p[rows], assoc, z, radar_pos, noise)
         return Estimate(x, p, pred.mode_prob, pred.mode_state, pred.mode_cov)
 
     def start(self, params: TrackerParams, state: FloatArray, cov: FloatArray) -> Estimate:
@@ -158,6 +244,36 @@ class _Imm:
             )
         x, p = imm.combine(prob, xm[:, :, :6], pm[:, :, :6, :6])
         return Estimate(x, p, prob, xm, pm)
+
+    def correct_soft(
+        self,
+        params: TrackerParams,
+        pred: Prediction,
+        assoc: SoftAssociation,
+        z: FloatArray,
+        radar_pos: FloatArray,
+        noise: FloatArray,
+    ) -> Estimate:
+        prob = pred.mode_prob.copy()
+        xm, pm = pred.mode_state.copy(), pred.mode_cov.copy()
+        rows = assoc.rows
+        if rows.size:
+            r, m = rows.size, prob.shape[1]
+            x, p, lik = _soft_rows(
+                xm[rows].reshape(r * m, N_STATE),
+                pm[rows].reshape(r * m, N_STATE, N_STATE),
+                assoc,
+                z,
+                radar_pos,
+                noise,
+                m,
+            )
+            xm[rows] = x.reshape(r, m, N_STATE)
+            pm[rows] = p.reshape(r, m, N_STATE, N_STATE)
+            post = lik.reshape(r, m) * prob[rows]
+            prob[rows] = post / post.sum(axis=1, keepdims=True)
+        x6, p6 = imm.combine(prob, xm[:, :, :6], pm[:, :, :6, :6])
+        return Estimate(x6, p6, prob, xm, pm)
 
     def start(self, params: TrackerParams, state: FloatArray, cov: FloatArray) -> Estimate:
         n, m = state.shape[0], params.imm.n_models

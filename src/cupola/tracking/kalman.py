@@ -254,9 +254,34 @@ def correct(
     # K = P Hᵀ S⁻¹ = (S⁻¹ H P)ᵀ since P and S are symmetric.
     gain = np.swapaxes(np.linalg.solve(s, hp), 1, 2)  # (T, n, 3)
     new_state = state + (gain @ nu[:, :, None])[:, :, 0]
-    ikh = np.eye(state.shape[1]) - gain @ jac
-    new_cov = ikh @ cov @ np.swapaxes(ikh, 1, 2) + gain @ noise @ np.swapaxes(gain, 1, 2)
-    return new_state, 0.5 * (new_cov + np.swapaxes(new_cov, 1, 2))
+    return new_state, joseph(cov, gain, hp, jac, noise)
+
+
+def joseph(
+    cov: FloatArray, gain: FloatArray, hp: FloatArray, jac: FloatArray, noise: FloatArray
+) -> FloatArray:
+    """Joseph-form covariance :math:`(I - KH) P (I - KH)^T + K R K^T`, symmetrised.
+
+    Evaluated as :math:`A = P - K (HP)`, then :math:`A - (A H^T) K^T + K R K^T`: the same
+    matrix, with products of n×3 and 3×n blocks instead of n×n ones.
+
+    Parameters
+    ----------
+    cov : (T, n, n) float64
+        Predicted covariance ``P``.
+    gain : (T, n, 3) float64
+        Gain ``K``.
+    hp : (T, 3, n) float64
+        ``H P``.
+    jac : (T, 3, n) float64
+        ``H``.
+    noise : (3, 3) float64
+        ``R``.
+    """
+    gain_t = np.swapaxes(gain, 1, 2)
+    a = cov - gain @ hp
+    out = a - (a @ np.swapaxes(jac, 1, 2)) @ gain_t + gain @ noise @ gain_t
+    return 0.5 * (out + np.swapaxes(out, 1, 2))
 
 
 def log_likelihood(nu: FloatArray, s: FloatArray) -> FloatArray:

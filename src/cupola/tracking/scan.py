@@ -1,16 +1,23 @@
 """One radar scan through a tracker: predict, associate, update, manage.
 
 The trackers of the registry (:data:`cupola.tracking.TRACKERS`) are this step with a filter
-(:mod:`cupola.tracking.filters`): ``gnn_ekf`` with the single nearly-constant-velocity extended
-Kalman filter, ``gnn_imm`` with the interacting multiple model filter. One call processes one
-scan of one radar:
+(:mod:`cupola.tracking.filters`) and an association: ``gnn_imm`` and ``gnn_ekf`` give each
+confirmed track at most one plot by global nearest neighbour; ``jpda_imm`` and ``jpda_ekf``
+weigh every gated plot of a confirmed track by its JPDA probability (:mod:`cupola.tracking.jpda`).
+``*_imm`` run the interacting multiple model filter, ``*_ekf`` one nearly-constant-velocity
+extended Kalman filter. One call processes one scan of one radar:
 
-1. predict every track to the scan time (the filter's ``predict``);
-2. gate and associate the scan's plots by GNN (:func:`cupola.tracking.association.gnn_associate`),
-   confirmed tracks first, then tentative tracks on the plots left over;
-3. update the associated tracks (the filter's ``correct``);
-4. record hits and misses for the tracks the radar could see, start a tentative track on every
-   unassociated plot, confirm by M-of-N and delete (:mod:`cupola.tracking.management`).
+1. drop the plots a tracker cannot use, or the whole scan if it is out of sequence
+   (:func:`valid_plots`; counted in ``TrackerOutputs.rejected``);
+2. predict every track to the scan time (the filter's ``predict``);
+3. gate and associate, confirmed tracks first (GNN by
+   :func:`cupola.tracking.association.gnn_associate`, or JPDA), then tentative tracks by GNN
+   on the plots no confirmed track claims (a plot is claimed when its JPDA weights add up to
+   1/2 or more), a one-plot track only within reach at ``max_speed_mps``;
+4. update the associated tracks (the filter's ``correct`` or, with JPDA, ``correct_soft``);
+5. record hits and misses for the tracks the radar could see, add the scan to each track's
+   score, start a tentative track on every unclaimed plot, confirm (score or M-of-N) and delete
+   (:mod:`cupola.tracking.management`).
 
 Several radars feed one :class:`TrackerState` one scan at a time, in time order: the plots of
 a second radar gate against the same tracks, so a target seen by two radars keeps one track.
@@ -31,9 +38,15 @@ from cupola.core.frames import wrap_angle
 from cupola.core.table import take
 from cupola.sensors.base import PlotTable, RadarParams
 from cupola.sensors.radar import line_of_sight
-from cupola.tracking.association import gate_threshold, gnn_associate
+from cupola.tracking.association import (
+    candidate_pairs,
+    gate_threshold,
+    gated_costs,
+    gnn_associate,
+)
 from cupola.tracking.base import TrackerOutputs, TrackerParams, TrackerState, TrackTable
-from cupola.tracking.filters import EKF, IMM, Filter
+from cupola.tracking.filters import EKF, IMM, Filter, SoftAssociation
+from cupola.tracking.jpda import marginals
 from cupola.tracking.kalman import log_likelihood, measure, noise_covariance
 from cupola.tracking.management import (
     clutter_density,
@@ -51,6 +64,7 @@ IntArray = NDArray[np.int64]
 
 def step(
     filt: Filter,
+    association: str,
     params: TrackerParams,
     state: TrackerState,
     plots: PlotTable,
@@ -63,6 +77,10 @@ def step(
     ----------
     filt : Filter
         The state filter (:data:`~cupola.tracking.filters.EKF` or ``IMM``).
+    association : {"gnn", "jpda"}
+        How confirmed tracks take plots: one each by global nearest neighbour, or weighted by
+        their JPDA probabilities (:mod:`cupola.tracking.jpda`). Tentative tracks always take
+        one plot each, by GNN, among the plots no confirmed track claims.
     params : TrackerParams
         Tracker settings.
     state : TrackerState
@@ -93,7 +111,7 @@ def step(
         )
         return state, none
     if bad.any():
-        kept, out = step(filt, params, state, take(plots, ~bad), radar, time)
+        kept, out = step(filt, association, params, state, take(plots, ~bad), radar, time)
         plot_track = np.full(bad.size, -1, np.int64)
         plot_track[~bad] = out.plot_track
         return kept, dataclasses.replace(out, plot_track=plot_track, rejected=bad)
@@ -114,10 +132,18 @@ def step(
     # still unknown and whose gates are wide, share what is left. A young track then cannot
     # take an established track's plot, and the wide gates do not chain the picture together.
     gate = gate_threshold(params.gate_probability)
-    plot_row = np.full(n_plots, -1, np.int64)
+    density = clutter_density(radar, params)
+    n_tracks = x.shape[0]
+    plot_row = np.full(n_plots, -1, np.int64)  # the track each plot goes to
+    best_plot = np.full(n_tracks, -1, np.int64)  # the plot each track is credited with
     firm = np.flatnonzero(tracks.confirmed)
     young = np.flatnonzero(~tracks.confirmed)
-    if firm.size:
+    soft = None
+    if firm.size and association == "jpda":
+        soft, owner, best = _jpda(params, firm, z_pred, s, z, gate, density)
+        plot_row[owner >= 0] = firm[owner[owner >= 0]]
+        best_plot[firm] = best
+    elif firm.size:
         got = gnn_associate(z_pred[firm], s[firm], z, gate)
         plot_row[got >= 0] = firm[got[got >= 0]]
     if young.size:
@@ -128,26 +154,32 @@ def step(
 
     used = np.flatnonzero(plot_row >= 0)
     rows = plot_row[used]
+    if soft is None:
+        best_plot[rows] = used
+        est = filt.correct(params, pred, rows, z[used], radar_pos, noise)
+    else:
+        hard = ~tracks.confirmed[rows]  # tentative tracks: one plot each, weight 1
+        best_plot[rows[hard]] = used[hard]
+        est = filt.correct_soft(
+            params, pred, _with_hard(soft, rows[hard], used[hard]), z, radar_pos, noise
+        )
     visible = line_of_sight(radar, x[:, :3])
-    est = filt.correct(params, pred, rows, z[used], radar_pos, noise)
-    hit = np.zeros(x.shape[0], bool)
-    hit[rows] = True
+    hit = best_plot >= 0
     same_time = tracks.time == time  # another radar already scanned at this time
     history, scans, misses = record_scan(
         tracks.hit_history, tracks.scans, tracks.misses, hit, visible, same_time
     )
-    nu = z[used] - z_pred[rows]
+    hit_rows = np.flatnonzero(hit)
+    nu = z[best_plot[hit_rows]] - z_pred[hit_rows]
     nu[:, 1] = wrap_angle(nu[:, 1])
-    log_lik = np.zeros(x.shape[0])
-    log_lik[rows] = log_likelihood(nu, s[rows])
+    log_lik = np.zeros(n_tracks)
+    log_lik[hit_rows] = log_likelihood(nu, s[hit_rows])
     # One scan time scores once, like M-of-N: a second radar's plot at the same instant says
     # nothing of the velocity, and would confirm a track seeded on clutter a scan earlier.
     counted = (hit | visible) & ~same_time
-    score = tracks.score + score_increment(
-        params, hit & ~same_time, counted, log_lik, clutter_density(radar, params)
-    )
+    score = tracks.score + score_increment(params, hit & ~same_time, counted, log_lik, density)
     truth = tracks.truth_id.copy()
-    truth[rows] = plots.truth_id[used]
+    truth[hit_rows] = plots.truth_id[best_plot[hit_rows]]
     old = dataclasses.replace(
         tracks,
         state=est.state,
@@ -216,7 +248,81 @@ def _speed_limit(
     return np.where(one_plot, limit, np.inf)
 
 
+def _jpda(
+    params: TrackerParams,
+    firm: IntArray,
+    z_pred: FloatArray,
+    s: FloatArray,
+    z: FloatArray,
+    gate: float,
+    density: float,
+) -> tuple[SoftAssociation, IntArray, IntArray]:
+    """JPDA weights of the confirmed tracks ``firm`` over all plots.
+
+    Returns the soft association, the confirmed track (index into ``firm``) that claims each
+    plot (the largest weight, when the plot's weights add up to at least 1/2; -1 otherwise) and
+    the plot each confirmed track is credited with (its largest weight, when it got a plot with
+    probability at least 1/2; -1 otherwise).
+    """
+    n_plots = z.shape[0]
+    zp, sf = z_pred[firm], s[firm]
+    track, plot = candidate_pairs(zp, np.diagonal(sf, axis1=1, axis2=2), z, gate)
+    d2, cost = gated_costs(zp, sf, z, track, plot)
+    inside = d2 <= gate
+    track, plot, cost = track[inside], plot[inside], cost[inside]
+    scale = params.detection_probability / density
+    weight = scale * np.exp(-0.5 * (cost + 3.0 * np.log(2.0 * np.pi)))
+    miss = np.full(firm.size, 1.0 - params.detection_probability * params.gate_probability)
+    beta, beta0 = marginals(track, plot, weight, miss, n_plots)
+
+    has = np.bincount(track, minlength=firm.size) > 0
+    local = np.cumsum(has) - 1
+    soft = SoftAssociation(
+        rows=firm[has],
+        edge_row=local[track],
+        plot=plot,
+        beta=beta,
+        beta0=beta0[has],
+        miss_weight=miss[has],
+        scale=scale,
+    )
+    owner = np.full(n_plots, -1, np.int64)
+    by_plot = np.lexsort((-beta, plot))
+    first = by_plot[np.r_[True, plot[by_plot][1:] != plot[by_plot][:-1]]] if plot.size else by_plot
+    claimed = np.bincount(plot, beta, minlength=n_plots)[plot[first]] >= 0.5
+    owner[plot[first[claimed]]] = track[first[claimed]]
+    best = np.full(firm.size, -1, np.int64)
+    by_track = np.lexsort((-beta, track))
+    lead = (
+        by_track[np.r_[True, track[by_track][1:] != track[by_track][:-1]]]
+        if track.size
+        else by_track
+    )
+    got = 1.0 - beta0[track[lead]] >= 0.5
+    best[track[lead[got]]] = plot[lead[got]]
+    return soft, owner, best
+
+
+def _with_hard(soft: SoftAssociation, rows: IntArray, plots: IntArray) -> SoftAssociation:
+    """``soft`` plus rows that take one plot each with weight 1 (and no miss hypothesis, so
+    an IMM weighs its models by the plot's likelihood alone, as with GNN)."""
+    n = soft.rows.size
+    return SoftAssociation(
+        rows=np.concatenate([soft.rows, rows]),
+        edge_row=np.concatenate([soft.edge_row, n + np.arange(rows.size)]),
+        plot=np.concatenate([soft.plot, plots]),
+        beta=np.concatenate([soft.beta, np.ones(rows.size)]),
+        beta0=np.concatenate([soft.beta0, np.zeros(rows.size)]),
+        miss_weight=np.concatenate([soft.miss_weight, np.zeros(rows.size)]),
+        scale=soft.scale,
+    )
+
+
 #: Extended Kalman filter (nearly constant velocity) with GNN association.
-gnn_ekf = partial(step, EKF)
+gnn_ekf = partial(step, EKF, "gnn")
 #: Interacting multiple models (NCV, NCA, ballistic bank) with GNN association.
-gnn_imm = partial(step, IMM)
+gnn_imm = partial(step, IMM, "gnn")
+#: Extended Kalman filter with JPDA for confirmed tracks.
+jpda_ekf = partial(step, EKF, "jpda")
+#: Interacting multiple models with JPDA for confirmed tracks.
+jpda_imm = partial(step, IMM, "jpda")
