@@ -216,3 +216,17 @@ def test_jpda_holds_a_track_in_dense_clutter_where_gnn_loses_it() -> None:
     gnn = sum(_clutter_run("gnn_ekf", s) for s in runs)
     assert jpda == len(runs)
     assert gnn <= len(runs) - 3
+
+
+def test_large_loopy_cluster_uses_belief_propagation_without_warnings() -> None:
+    """A 200 x 200 fully connected cluster has far too many joint events to enumerate (more
+    than a float can count): belief propagation answers, a distribution per track and at most
+    one per plot."""
+    rng = np.random.default_rng(9)
+    n = 200
+    track = np.repeat(np.arange(n), n)
+    plot = np.tile(np.arange(n), n)
+    weight = np.exp(rng.uniform(-2.0, 2.0, track.size))
+    beta, beta0 = marginals(track, plot, weight, np.full(n, 0.1), n)
+    assert_allclose(beta0 + np.bincount(track, beta, minlength=n), 1.0, rtol=1e-9)
+    assert (np.bincount(plot, beta, minlength=n) <= 1.0 + 1e-9).all()

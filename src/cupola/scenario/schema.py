@@ -296,7 +296,7 @@ class ImmConfig(Strict):
         default=[4000.0, 15000.0], min_length=1, max_length=6
     )
     ballistic_noise_mps2: Positive = 2.0
-    stay_probability: Annotated[float, Field(gt=0, lt=1)] = 0.95
+    stay_probability: Annotated[float, Field(gt=0, lt=1)] = 0.98
     init_acceleration_sigma_mps2: Positive = 50.0
 
 

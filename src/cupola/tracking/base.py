@@ -44,7 +44,7 @@ class ImmParams:
     maneuver_jerk_mps3: float = 30.0
     ballistic_coefficients_kg_m2: tuple[float, ...] = (4000.0, 15000.0)
     ballistic_noise_mps2: float = 2.0
-    stay_probability: float = 0.95
+    stay_probability: float = 0.98
     init_acceleration_sigma_mps2: float = 50.0
 
     @property

@@ -153,7 +153,7 @@ def _exact_loopy_clusters(
     for c in loopy:  # a few small clusters per scan, each enumerated with arrays
         k = np.flatnonzero(comp == c)
         rows = np.unique(track[k])
-        if np.prod((degree[rows] + 1).astype(float)) > MAX_EXACT_EVENTS:
+        if np.log(degree[rows] + 1.0).sum() > np.log(MAX_EXACT_EVENTS):  # too many events
             continue
         b, b0 = exact_marginals(track[k], plot[k], weight[k], miss_weight, rows)
         beta[k] = b
