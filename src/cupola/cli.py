@@ -249,20 +249,27 @@ def track(
         Path | None, typer.Option(help="Tracker file (YAML, a `tracker:` section).")
     ] = None,
     overwrite: Annotated[bool, typer.Option(help="Replace the tracks file if it exists.")] = False,
+    skip_bad_plots: Annotated[
+        bool,
+        typer.Option(
+            help="Treat the file as a live feed: leave out (and count) plots with a missing or "
+            "non-finite value, an unknown sensor or an out-of-sequence time instead of stopping."
+        ),
+    ] = False,
 ) -> None:
     """Run the tracker on recorded radar plots and write the confirmed tracks."""
     from cupola.output.parquet import write_parquet_file
     from cupola.tracking.files import load_plots, load_sensors, load_tracker_config
-    from cupola.tracking.replay import track_plots
+    from cupola.tracking.replay import track_feed
 
     try:
         if out.exists() and not overwrite:
             raise CupolaError(f"{out}: file exists (use --overwrite to replace it)")
         radars = load_sensors(sensors)
         cfg = load_tracker_config(config)
-        table = load_plots(plots, radars)
+        table = load_plots(plots, radars, check_rows=not skip_bad_plots)
         start = time.perf_counter()
-        tracks = track_plots(cfg, radars, table)
+        tracks, rejected = track_feed(cfg, radars, table)
         seconds = time.perf_counter() - start
         write_parquet_file(out, tracks, overwrite)
     except CupolaError as exc:
@@ -272,7 +279,8 @@ def track(
     out_console.print(
         f"{len(table.time)} plots in {n_scans} scans -> "
         f"{len(np.unique(tracks['track_id']))} confirmed tracks, {len(tracks['time'])} rows "
-        f"in {out} ({1e3 * seconds / max(n_scans, 1):.2f} ms per scan)",
+        f"in {out} ({1e3 * seconds / max(n_scans, 1):.2f} ms per scan)"
+        + (f"; {rejected} plots rejected" if skip_bad_plots else ""),
         highlight=False,
         soft_wrap=True,
         markup=False,

@@ -109,6 +109,58 @@ def test_tracker_file_changes_confirmation(
     assert "tracker.colour: unknown field" in output
 
 
+def test_live_feed_bad_plots_are_rejected_and_counted(
+    recorded: tuple[RunResult, Path, Path], tmp_path: Path
+) -> None:
+    """The run's plots with bad rows slipped in (a NaN range inside a scan, a null azimuth, a
+    plot of an unknown radar, a late plot from an earlier time): by default one line naming the
+    first; with --skip-bad-plots the same tracks as the clean file, and the count."""
+    _, plots, sensors = recorded
+    cols = read_parquet(plots)
+    starts = np.flatnonzero(np.diff(cols["time"]) != 0) + 1  # first rows of scans
+    k = len(starts)
+    extra = starts[[k // 3, k // 3, k // 2, 2 * k // 3]]  # copies go before these rows
+    dirty = {k: np.insert(v.astype(float) if k != "sensor_id" else v, extra, v[extra])
+             for k, v in cols.items() if k != "truth_id"}  # fmt: skip
+    rows = extra + np.arange(4)  # where the copies landed
+    dirty["range_m"][rows[0]] = np.nan
+    dirty["sensor_id"][rows[2]] = 99
+    dirty["time"][rows[3]] = dirty["time"][rows[3]] - 5.0
+    path = tmp_path / "feed.parquet"
+    write_parquet(path, dirty)
+    table = pq_null_azimuth(path, rows[1], tmp_path)
+    out = tmp_path / "t.parquet"
+    code, output = _track(str(table), "--sensors", str(sensors), "--out", str(out))
+    assert code == 2
+    assert "row" in output
+    assert len(output.strip().splitlines()) == 1
+    code, output = _track(
+        str(table), "--sensors", str(sensors), "--out", str(out), "--skip-bad-plots"
+    )
+    assert code == 0, output
+    assert "4 plots rejected" in output
+    clean = tmp_path / "clean.parquet"
+    code, _ = _track(str(plots), "--sensors", str(sensors), "--out", str(clean))
+    got, want = read_parquet(out), read_parquet(clean)
+    for k in TRACK_COLUMNS:
+        np.testing.assert_array_equal(got[k], want[k], err_msg=k)
+
+
+def pq_null_azimuth(path: Path, row: int, tmp_path: Path) -> Path:
+    """A copy of a plots file with a SQL NULL azimuth in ``row``."""
+    import duckdb
+
+    out = tmp_path / "feed_null.parquet"
+    con = duckdb.connect()
+    con.execute(
+        f"COPY (SELECT * REPLACE (CASE WHEN rn = {int(row)} THEN NULL ELSE azimuth_rad END "
+        f"AS azimuth_rad) FROM (SELECT *, row_number() OVER () - 1 AS rn FROM "
+        f"read_parquet('{path}')) ORDER BY rn) TO '{out}' (FORMAT PARQUET)"
+    )
+    con.close()
+    return out
+
+
 def _bad_plots(tmp_path: Path, change: Callable[[dict[str, np.ndarray]], None]) -> Path:
     cols: dict[str, np.ndarray] = {
         "time": np.array([1.0, 1.0, 2.0, 3.0]),

@@ -125,15 +125,20 @@ def load_tracker_config(path: Path | None) -> TrackerConfig:
     return validate_model(TrackerFile, data, source).tracker
 
 
-def load_plots(path: Path, sensors: dict[int, RadarParams]) -> PlotTable:
+def load_plots(path: Path, sensors: dict[int, RadarParams], check_rows: bool = True) -> PlotTable:
     """A plots file, checked row by row.
+
+    With ``check_rows=False`` (a live feed recorded as it came) the rows are not checked: a
+    missing or non-finite value reads as NaN, and bad rows are left for the tracker to reject
+    and count (:func:`cupola.tracking.replay.track_feed`). The file itself is still checked.
 
     Raises
     ------
     InputError
-        Missing or unreadable file, not Parquet, a missing column, no rows, a value that is
-        not finite, a negative range, an unknown sensor id, or times going backwards; the
-        message names the column and the first bad row (counting from 0).
+        Missing or unreadable file, not Parquet, a missing column, no rows, and unless
+        ``check_rows`` is False: a missing value, a value that is not finite, a negative range,
+        an unknown sensor id, or times going backwards; the message names the column and the
+        first bad row (counting from 0).
     """
     source = str(path)
     p = Path(path)
@@ -154,7 +159,7 @@ def load_plots(path: Path, sensors: dict[int, RadarParams]) -> PlotTable:
         if name not in cols:
             raise input_error(source, name, "missing column")
         missing = np.flatnonzero(np.ma.getmaskarray(cols[name]))
-        if len(missing):
+        if len(missing) and check_rows:
             raise input_error(source, f"{name}, row {missing[0]}", "missing value (null)")
         col = np.asarray(np.ma.getdata(cols[name]))
         if col.dtype.kind not in ("f", "i", "u") or (kind == "i" and col.dtype.kind == "f"):
@@ -162,14 +167,27 @@ def load_plots(path: Path, sensors: dict[int, RadarParams]) -> PlotTable:
     n = len(cols["time"])
     if n == 0:
         raise input_error(source, "", "no plots in the file")
-    values = {k: np.asarray(np.ma.getdata(cols[k]), float) for k in PLOT_COLUMNS}
+    values = {
+        k: np.where(np.ma.getmaskarray(cols[k]), np.nan, np.ma.getdata(cols[k]).astype(float))
+        for k in PLOT_COLUMNS
+    }
+    sensor_values = values["sensor_id"]
+    sensor = np.where(np.isfinite(sensor_values), sensor_values, -1).astype(np.int64)
+    if not check_rows:
+        return PlotTable(
+            time=values["time"],
+            sensor_id=sensor,
+            range_m=values["range_m"],
+            azimuth_rad=np.mod(values["azimuth_rad"], 2 * np.pi),
+            elevation_rad=values["elevation_rad"],
+            truth_id=np.full(n, -1, np.int64),
+        )
     for name, v in values.items():
         bad = np.flatnonzero(~np.isfinite(v))
         if len(bad):
             raise input_error(source, f"{name}, row {bad[0]}", "not a finite number")
     _first_bad(source, "range_m", values["range_m"] < 0, "negative range")
     _first_bad(source, "time", np.r_[False, np.diff(values["time"]) < 0], "time goes backwards")
-    sensor = np.asarray(np.ma.getdata(cols["sensor_id"])).astype(np.int64)
     _first_bad(source, "sensor_id", ~np.isin(sensor, list(sensors)), "unknown sensor id")
     return PlotTable(
         time=values["time"],

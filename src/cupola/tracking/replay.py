@@ -106,19 +106,44 @@ def track_plots(
     dict of (R,) arrays
         The :data:`TRACK_COLUMNS`, one row per confirmed track per scan time.
     """
+    return track_feed(cfg, sensors, plots)[0]
+
+
+def track_feed(
+    cfg: TrackerConfig, sensors: dict[int, RadarParams], plots: PlotTable
+) -> tuple[dict[str, NDArray[Any]], int]:
+    """Run the configured tracker over plots as a live feed delivered them: plots of an
+    unknown sensor, plots the tracker cannot use and scans out of sequence are rejected and
+    counted (:func:`cupola.tracking.scan.valid_plots`), never an error.
+
+    Returns
+    -------
+    rows : dict of (R,) arrays
+        The :data:`TRACK_COLUMNS`, one row per confirmed track per scan time.
+    rejected : int
+        Plots left out.
+    """
     step = TRACKERS[cfg.name]
     params = tracker_params(cfg)
+    known = np.isin(plots.sensor_id, list(sensors))
+    rejected = int((~known).sum())
+    plots = take(plots, known)
     n = len(plots.time)
-    cut = np.flatnonzero((np.diff(plots.time) != 0) | (np.diff(plots.sensor_id) != 0)) + 1
-    starts = np.r_[0, cut]
-    ends = np.r_[cut, n]
+    same = (plots.time[1:] == plots.time[:-1]) | (
+        np.isnan(plots.time[1:]) & np.isnan(plots.time[:-1])
+    )
+    cut = np.flatnonzero(~same | (np.diff(plots.sensor_id) != 0)) + 1
+    starts = np.r_[0, cut] if n else np.empty(0, np.int64)
+    ends = np.r_[cut, n] if n else np.empty(0, np.int64)
     state = TrackerState(empty_tracks(), 0)
-    chunks = []
-    for i, (a, b) in enumerate(zip(starts, ends, strict=True)):  # the clock: one scan a turn
+    # The picture after the last scan of each time (a later scan of the same time replaces it).
+    picture: dict[float, dict[str, NDArray[Any]]] = {}
+    for a, b in zip(starts, ends, strict=True):  # the clock: one scan a turn
         scan = take(plots, slice(int(a), int(b)))
         t = float(plots.time[a])
-        state, _ = step(params, state, scan, sensors[int(plots.sensor_id[a])], t)
-        last_of_time = i + 1 == len(starts) or plots.time[ends[i]] != t
-        if last_of_time:
-            chunks.append(confirmed_rows(state, t))
-    return {k: np.concatenate([c[k] for c in chunks]) for k in TRACK_COLUMNS}
+        state, out = step(params, state, scan, sensors[int(plots.sensor_id[a])], t)
+        rejected += int(out.rejected.sum())
+        if not out.rejected.all():
+            picture[t] = confirmed_rows(state, t)
+    chunks = [confirmed_rows(TrackerState(empty_tracks(), 0), 0.0), *picture.values()]
+    return {k: np.concatenate([c[k] for c in chunks]) for k in TRACK_COLUMNS}, rejected
