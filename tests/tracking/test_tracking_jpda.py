@@ -230,3 +230,108 @@ def test_large_loopy_cluster_uses_belief_propagation_without_warnings() -> None:
     beta, beta0 = marginals(track, plot, weight, np.full(n, 0.1), n)
     assert_allclose(beta0 + np.bincount(track, beta, minlength=n), 1.0, rtol=1e-9)
     assert (np.bincount(plot, beta, minlength=n) <= 1.0 + 1e-9).all()
+
+
+def test_imm_soft_update_matches_per_model_reference() -> None:
+    """IMM with JPDA weights: every model takes the same weighted plots (PDA on its own
+    prediction), and its probability is its prior times w0 + scale · Σ N(ν_m; 0, S_m)."""
+    from scipy.stats import multivariate_normal
+
+    from cupola.tracking.motion import N_STATE
+
+    n_plots = 3
+    x, p, _ = _rows(1, 6)
+    params = TrackerParams()
+    base = start_tracks(
+        params, np.array([[1e4, 0.1, 0.1]]), RADAR_POS, NOISE, np.zeros(1, np.int64), 0, 0.0
+    )
+    born = IMM.start(params, x, p)
+    rng = np.random.default_rng(7)
+    prob = np.array([[0.5, 0.1, 0.3, 0.1]])
+    modes = born.mode_state + rng.normal(0, [5.0] * 3 + [3.0] * 3 + [1.0] * 3, (1, 4, N_STATE))
+    tracks = type(base)(**{
+        **{f: getattr(base, f) for f in base.__dataclass_fields__},
+        "state": x, "cov": p, "mode_prob": prob, "mode_state": modes, "mode_cov": born.mode_cov,
+    })  # fmt: skip
+    pred = IMM.predict(params, tracks, 1.0)
+    zc = np.array(to_polar(pred.state[:, :3] - RADAR_POS)).T
+    z = zc + rng.normal(size=(n_plots, 3)) * [15.0, 1.5e-3, 1.5e-3]
+    beta = np.array([0.5, 0.3, 0.1])
+    assoc = SoftAssociation(
+        rows=np.array([0]), edge_row=np.zeros(n_plots, np.int64), plot=np.arange(n_plots),
+        beta=beta, beta0=np.array([0.1]), miss_weight=np.array([0.15]), scale=2e3,
+    )  # fmt: skip
+    est = IMM.correct_soft(params, pred, assoc, z, RADAR_POS, NOISE)
+
+    lik = np.zeros(4)
+    for m in range(4):
+        xm, pm = pred.mode_state[0, m], pred.mode_cov[0, m]
+        nu, s, jac = innovation(
+            np.repeat(xm[None], n_plots, 0), np.repeat(pm[None], n_plots, 0), z, RADAR_POS, NOISE
+        )
+        h, sm = jac[0], s[0]
+        k = pm @ h.T @ np.linalg.inv(sm)
+        nu_bar = (beta[:, None] * nu).sum(axis=0)
+        pc = (np.eye(9) - k @ h) @ pm @ (np.eye(9) - k @ h).T + k @ NOISE @ k.T
+        spread = sum(beta[j] * np.outer(nu[j], nu[j]) for j in range(n_plots)) - np.outer(
+            nu_bar, nu_bar
+        )
+        assert_allclose(est.mode_state[0, m], xm + k @ nu_bar, rtol=1e-9, atol=1e-9)
+        assert_allclose(
+            est.mode_cov[0, m], 0.1 * pm + 0.9 * pc + k @ spread @ k.T, rtol=1e-8, atol=1e-8
+        )
+        lik[m] = 0.15 + 2e3 * sum(
+            multivariate_normal(np.zeros(3), sm).pdf(nu[j]) for j in range(n_plots)
+        )
+    post = lik * pred.mode_prob[0]
+    assert_allclose(est.mode_prob[0], post / post.sum(), rtol=1e-9)
+    assert not np.allclose(est.mode_prob[0], pred.mode_prob[0])  # the plots moved them
+
+
+def test_jpda_confirmed_track_whose_plot_is_likelier_clutter_records_a_miss() -> None:
+    """A confirmed track and one plot far out in its gate, where clutter is dense: the plot's
+    weight is below the miss weight, so the track is charged a miss (and not credited)."""
+    from cupola.tracking.base import TrackTable
+
+    rad = radar_params(
+        position=np.zeros(3),
+        sigma_range_m=10.0,
+        sigma_azimuth_rad=1e-3,
+        sigma_elevation_rad=1e-3,
+        false_plots_per_scan=0.0,
+        min_elevation_rad=-0.1,
+    )
+    pos = np.array([20e3, 0.0, 2e3])
+    cov = np.diag([15.0**2] * 3 + [5.0**2] * 3)[None]
+    tracks = TrackTable(
+        track_id=np.array([0]), state=np.array([[*pos, 0.0, 0.0, 0.0]]), cov=cov,
+        time=np.array([1.0]), confirmed=np.array([True]), hit_history=np.array([0b1111]),
+        scans=np.array([4]), misses=np.array([0]), born=np.array([-3.0]), truth_id=np.array([5]),
+        score=np.array([30.0]), last_scan=np.array([1.0]), mode_prob=np.empty((1, 0)),
+        mode_state=np.empty((1, 0, 9)), mode_cov=np.empty((1, 0, 9, 9)),
+    )  # fmt: skip
+    off = pos + np.array([0.0, 60.0, 0.0])  # about 3 sigma across
+    r, a, e = to_polar(off[None])
+    plots = PlotTable(np.array([2.0]), np.array([0]), r, a, e, np.array([-1]))
+    for density, credited in ((1e-6, True), (1e5, False)):
+        params = TrackerParams(clutter_density=density)
+        state, _ = TRACKERS["jpda_ekf"](params, TrackerState(tracks, 1), plots, rad, 2.0)
+        row = state.tracks.track_id == 0
+        assert bool(state.tracks.hit_history[row][0] & 1) is credited
+        assert bool(state.tracks.misses[row][0] == 0) is credited
+
+
+def test_marginals_stay_finite_for_extreme_weights() -> None:
+    """Weights 1e20 times the miss weight (a tiny clutter density): no cancellation to NaN, and
+    still the exact answer on a tree and on a loop."""
+    for track, plot in (
+        (np.array([0, 1, 1]), np.array([0, 0, 1])),  # tree
+        (np.array([0, 0, 1, 1]), np.array([0, 1, 0, 1])),  # loop
+    ):
+        weight = np.array([1e20, 3e19, 5e20, 2e18][: track.size])
+        miss = np.array([0.1, 0.2])
+        beta, beta0 = marginals(track, plot, weight, miss, 2)
+        ref, ref0 = brute_force(track, plot, weight, miss)
+        assert np.isfinite(beta).all()
+        assert_allclose(beta, ref, rtol=1e-9, atol=1e-15)
+        assert_allclose(beta0, ref0, atol=1e-15)

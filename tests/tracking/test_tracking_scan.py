@@ -311,6 +311,7 @@ def test_confirmed_tracks_take_their_plots_before_tentative_ones(step: TrackerSt
         born=np.array([-3.0, 1.0]),
         truth_id=np.array([-1, -1]),
         score=np.array([30.0, 0.0]),
+        last_scan=np.array([1.0, 1.0]),
         mode_prob=np.empty((2, 0)),
         mode_state=np.empty((2, 0, 9)),
         mode_cov=np.empty((2, 0, 9, 9)),
@@ -423,3 +424,77 @@ def test_out_of_sequence_scan_is_rejected_whole(step: TrackerStep) -> None:
     assert out.rejected.tolist() == [True]
     assert out.plot_track.tolist() == [-1]
     assert after is state
+
+
+# ------------------------------------------------------------- several radars, speed limit
+
+
+def test_target_seen_only_by_the_second_of_two_simultaneous_radars_confirms(
+    step: TrackerStep,
+) -> None:
+    """Radar A cannot see the target (out of its range) and scans first at every time; radar
+    B sees it. A's scans must not stop B's from counting."""
+    rad_a = radar(0, (0.0, 0.0, 10.0), max_range_m=5e3)
+    rad_b = radar(1, (1e3, 1e3, 10.0))
+    rng = np.random.default_rng(21)
+    state = start()
+    for k in range(6):
+        t = float(k)
+        state, _ = step(PARAMS, state, empty_plots(), rad_a, t)
+        plots = make_plots(rad_b, target_positions(t), [3], t, rng)
+        state, _ = step(PARAMS, state, plots, rad_b, t)
+    assert state.tracks.confirmed.tolist() == [True]
+    assert state.tracks.scans.tolist() == [6]
+
+
+def test_simultaneous_plots_score_one_scan(step: TrackerStep) -> None:
+    """A second radar's plot at the same time adds nothing to the score after a first radar's
+    hit; after a first radar's miss it scores exactly as if that miss had not been counted."""
+    rad_a, rad_b = radar(0, (0.0, 0.0, 10.0)), radar(1, (1e3, 1e3, 10.0))
+    rng = np.random.default_rng(22)
+    state = start()
+    for k in range(2):
+        t = float(k)
+        state, _ = step(SCORE, state, make_plots(rad_a, target_positions(t), [3], t, rng), rad_a, t)
+    pa = make_plots(rad_a, target_positions(2.0), [3], 2.0, rng)
+    pb = make_plots(rad_b, target_positions(2.0), [3], 2.0, rng)
+    after_a, _ = step(SCORE, state, pa, rad_a, 2.0)
+    after_ab, _ = step(SCORE, after_a, pb, rad_b, 2.0)
+    assert after_ab.tracks.score.tolist() == after_a.tracks.score.tolist()
+    missed, _ = step(SCORE, state, empty_plots(), rad_a, 2.0)
+    assert missed.tracks.score[0] == pytest.approx(state.tracks.score[0] + np.log(0.1))
+    then_b, _ = step(SCORE, missed, pb, rad_b, 2.0)
+    only_b, _ = step(SCORE, state, pb, rad_b, 2.0)
+    assert then_b.tracks.score[0] == pytest.approx(only_b.tracks.score[0], rel=1e-9)
+    assert then_b.tracks.hit_history.tolist() == only_b.tracks.hit_history.tolist() == [0b111]
+
+
+def test_one_plot_track_gate_is_limited_by_speed_even_after_a_miss(step: TrackerStep) -> None:
+    """A plot 5 km from a one-plot track 2 s later (2,500 m/s) is out of reach at 2,000 m/s,
+    whether or not a miss came between; at 3,000 m/s it is taken."""
+    rad, rng = radar(0, (0.0, 0.0, 0.0)), np.random.default_rng(23)
+    p0 = np.array([[20e3, 0.0, 2e3]])
+    p2 = p0 + np.array([[0.0, 5e3, 0.0]])
+    for limit, taken in ((2000.0, False), (3000.0, True)):
+        params = dataclasses.replace(PARAMS, max_speed_mps=limit, init_velocity_sigma_mps=2000.0)
+        for miss_between in (False, True):
+            state, _ = step(params, start(), make_plots(rad, p0, [1], 0.0, rng), rad, 0.0)
+            if miss_between:
+                state, _ = step(params, state, empty_plots(), rad, 1.0)
+            state, out = step(params, state, make_plots(rad, p2, [1], 2.0, rng), rad, 2.0)
+            assert (out.plot_track.tolist() == [0]) is taken, (limit, miss_between)
+
+
+def test_out_of_sequence_empty_scan_changes_nothing(step: TrackerStep) -> None:
+    rad, rng = radar(), np.random.default_rng(24)
+    state, _ = step(
+        PARAMS, start(), make_plots(rad, target_positions(4.0), [0], 4.0, rng), rad, 4.0
+    )
+    after, out = step(PARAMS, state, empty_plots(), rad, 1.5)
+    assert after is state
+    assert out.rejected.size == 0
+    nan_time, out = step(
+        PARAMS, start(), make_plots(rad, target_positions(0.0), [0], 0.0, rng), rad, float("nan")
+    )
+    assert nan_time.tracks.track_id.size == 0
+    assert out.rejected.tolist() == [True]

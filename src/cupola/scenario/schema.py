@@ -292,7 +292,7 @@ class ImmConfig(Strict):
     maneuver_jerk_mps3: Positive = Field(
         default=30.0, description="White jerk of the constant-acceleration model (per √s)."
     )
-    ballistic_coefficients_kg_m2: list[Positive] = Field(
+    ballistic_coefficients_kg_m2: list[Annotated[float, Field(ge=100, le=1e6)]] = Field(
         default=[4000.0, 15000.0], min_length=1, max_length=6
     )
     ballistic_noise_mps2: Positive = 2.0

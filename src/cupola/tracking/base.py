@@ -148,6 +148,9 @@ class TrackTable:
         Threat of the last plot associated with the track, -1 for clutter. Scoring only.
     score : (T,) float64
         Log-likelihood ratio of target against clutter, summed over the track's scans.
+    last_scan : (T,) float64
+        Time of the last scan that counted for the track (a hit, or a miss by a radar that
+        could see it), s; a second radar scanning at that same time adds to that scan.
     mode_prob : (T, M) float64
         Model probabilities of an IMM tracker (``M = 0`` for single-model trackers).
     mode_state : (T, M, 9) float64
@@ -167,6 +170,7 @@ class TrackTable:
     born: NDArray[np.float64]
     truth_id: NDArray[np.int64]
     score: NDArray[np.float64]
+    last_scan: NDArray[np.float64]
     mode_prob: NDArray[np.float64]
     mode_state: NDArray[np.float64]
     mode_cov: NDArray[np.float64]
@@ -223,6 +227,7 @@ def empty_tracks() -> TrackTable:
         born=f,
         truth_id=i,
         score=f,
+        last_scan=f,
         mode_prob=np.empty((0, 0)),
         mode_state=np.empty((0, 0, 9)),
         mode_cov=np.empty((0, 0, 9, 9)),

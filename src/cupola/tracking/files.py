@@ -174,11 +174,13 @@ def load_plots(path: Path, sensors: dict[int, RadarParams], check_rows: bool = T
     sensor_values = values["sensor_id"]
     sensor = np.where(np.isfinite(sensor_values), sensor_values, -1).astype(np.int64)
     if not check_rows:
+        with np.errstate(invalid="ignore"):  # a non-finite azimuth stays NaN, to be rejected
+            azimuth = np.mod(values["azimuth_rad"], 2 * np.pi)
         return PlotTable(
             time=values["time"],
             sensor_id=sensor,
             range_m=values["range_m"],
-            azimuth_rad=np.mod(values["azimuth_rad"], 2 * np.pi),
+            azimuth_rad=azimuth,
             elevation_rad=values["elevation_rad"],
             truth_id=np.full(n, -1, np.int64),
         )

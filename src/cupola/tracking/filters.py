@@ -145,8 +145,8 @@ def _soft_rows(
     noise: FloatArray,
     n_models: int = 1,
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
-    r"""PDA update of flattened rows (R·M of them, models innermost) and the likelihood ratio
-    :math:`w_0 + \sum_j w_j` of each (for the IMM's model probabilities)."""
+    r"""PDA update of flattened rows (R·M of them, models innermost) and the log of the
+    likelihood ratio :math:`w_0 + \sum_j w_j` of each (for the IMM's model probabilities)."""
     m = n_models
     edge = (assoc.edge_row[:, None] * m + np.arange(m)).ravel()  # pair of each row's models
     plot = np.repeat(assoc.plot, m)
@@ -157,9 +157,16 @@ def _soft_rows(
     nu[:, 1] = wrap_angle(nu[:, 1])
     beta0 = np.repeat(assoc.beta0, m)
     x, p = pda_correct(state, cov, nu, edge, np.repeat(assoc.beta, m), beta0, s, jac, noise)
-    ratio = np.exp(kalman.log_likelihood(nu, s[edge])) * assoc.scale
-    lik = np.repeat(assoc.miss_weight, m) + np.bincount(edge, ratio, minlength=state.shape[0])
-    return x, p, lik
+    # ln(w0 + Σ scale·N) per row, by log-sum-exp over the row's terms (no underflow to 0/0).
+    log_ratio = kalman.log_likelihood(nu, s[edge]) + np.log(assoc.scale)
+    rows = state.shape[0]
+    with np.errstate(divide="ignore"):
+        log_w0 = np.log(np.repeat(assoc.miss_weight, m))
+    top = np.full(rows, -np.inf)
+    np.maximum.at(top, edge, log_ratio)
+    top = np.maximum(top, log_w0)
+    total = np.exp(log_w0 - top) + np.bincount(edge, np.exp(log_ratio - top[edge]), minlength=rows)
+    return x, p, top + np.log(total)
 
 
 def _no_modes(n: int) -> tuple[FloatArray, FloatArray, FloatArray]:
@@ -223,6 +230,10 @@ class _Imm:
                 mode_cov=born.mode_cov,
             )
         prior, x0, p0 = imm.mix(tracks.mode_prob, tracks.mode_state, tracks.mode_cov, trans)
+        again = tracks.time == time  # a second radar at the same instant: no model switch
+        if again.any():
+            prior[again] = tracks.mode_prob[again]
+            x0[again], p0[again] = tracks.mode_state[again], tracks.mode_cov[again]
         xm, pm = imm.predict_models(params.imm, x0, p0, time - tracks.time)
         x, p = imm.combine(prior, xm[:, :, :6], pm[:, :, :6, :6])
         return Prediction(x, p, prior, xm, pm)
@@ -270,7 +281,8 @@ class _Imm:
             )
             xm[rows] = x.reshape(r, m, N_STATE)
             pm[rows] = p.reshape(r, m, N_STATE, N_STATE)
-            post = lik.reshape(r, m) * prob[rows]
+            log_post = lik.reshape(r, m) + np.log(np.maximum(prob[rows], 1e-300))
+            post = np.exp(log_post - log_post.max(axis=1, keepdims=True))
             prob[rows] = post / post.sum(axis=1, keepdims=True)
         x6, p6 = imm.combine(prob, xm[:, :, :6], pm[:, :, :6, :6])
         return Estimate(x6, p6, prob, xm, pm)

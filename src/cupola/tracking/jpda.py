@@ -110,13 +110,22 @@ def marginals(
         :math:`\\beta_{i0}` of each track; ``beta0 + (sum of beta over the track) = 1``.
     """
     n_tracks = miss_weight.shape[0]
+    # Scaling a track's weights (its w0 with them) changes no marginal; scale each track's
+    # largest to 1 so that no product or sum overflows.
+    top = np.maximum(miss_weight, 0.0)
+    np.maximum.at(top, track, weight)
+    top = np.where(top > 0.0, top, 1.0)
+    weight = weight / top[track]
+    miss_weight = miss_weight / top
     nu = np.ones(track.shape[0])
     for _ in range(MAX_ITERATIONS):  # message passing, each sweep vectorised over all pairs
         wn = weight * nu
         denom = miss_weight + np.bincount(track, wn, minlength=n_tracks)
-        mu = weight / (denom[track] - wn)
+        # Sums without the pair's own term, floored at their exact lower bounds (w0 and 1)
+        # against cancellation when one weight dwarfs the rest.
+        mu = weight / np.maximum(denom[track] - wn, miss_weight[track])
         total = 1.0 + np.bincount(plot, mu, minlength=n_plots)
-        new_nu = 1.0 / (total[plot] - mu)
+        new_nu = 1.0 / np.maximum(total[plot] - mu, 1.0)
         done = np.max(np.abs(new_nu - nu), initial=0.0) < TOLERANCE
         nu = new_nu
         if done:

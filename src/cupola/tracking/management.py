@@ -160,6 +160,7 @@ def start_tracks(
         born=np.full(n, time),
         truth_id=np.array(truth_id, np.int64),
         score=np.zeros(n),
+        last_scan=np.full(n, time),
         mode_prob=np.empty((n, 0)),
         mode_state=np.empty((n, 0, 9)),
         mode_cov=np.empty((n, 0, 9, 9)),

@@ -33,7 +33,8 @@ Nearly constant acceleration (``nca``), for boost phases and manoeuvres
 Ballistic (``ballistic``), gravity and drag at a fixed ballistic coefficient :math:`\beta`
     Position and velocity follow the point-mass equations of :mod:`cupola.threats.ballistic`,
     :math:`\dot p = v`, :math:`\dot v = \alpha(p, v) = g - \rho(z) \lVert v \rVert v / (2\beta)`,
-    integrated by RK4 in steps of at most :data:`MAX_RK4_STEP_S`. The state transition matrix
+    integrated by RK4 in steps of at most :data:`MAX_RK4_STEP_S` and half the drag time
+    :math:`2\beta / (\rho \lVert v \rVert)`. The state transition matrix
     :math:`\Phi = \partial (p, v)(t + \Delta t) / \partial (p, v)(t)` is integrated along
     with them, by the same RK4 stages, from the variational equation
 
@@ -80,6 +81,8 @@ FloatArray = NDArray[np.float64]
 N_STATE = 9
 #: Longest RK4 step of the ballistic model, s.
 MAX_RK4_STEP_S = 1.0
+#: Most RK4 steps of one ballistic prediction.
+MAX_RK4_STEPS = 64
 
 _I3 = np.eye(3)
 
@@ -217,7 +220,12 @@ def ballistic(
         Predicted state, with the model's acceleration, and covariance.
     """
     n = state.shape[0]
-    steps = max(1, math.ceil(float(dt.max(initial=0.0)) / MAX_RK4_STEP_S))
+    # Steps of at most MAX_RK4_STEP_S and half the shortest drag time 2β/(ρ|v|) (RK4 loses
+    # accuracy, then stability, beyond it), at most MAX_RK4_STEPS of them.
+    speed = np.sqrt(np.einsum("ij,ij->i", state[:, 3:6], state[:, 3:6]))
+    rate = float(np.max(density(state[:, 2]) * speed, initial=0.0)) / (2.0 * beta)
+    longest = min(MAX_RK4_STEP_S, 0.5 / rate) if rate > 0.0 else MAX_RK4_STEP_S
+    steps = min(MAX_RK4_STEPS, max(1, math.ceil(float(dt.max(initial=0.0)) / longest)))
     h = (dt / steps)[:, None]
     y = state[:, :6]
     phi = np.broadcast_to(np.eye(6), (n, 6, 6))

@@ -102,9 +102,10 @@ def step(
         plots are dropped and counted, never a crash.
     """
     bad = ~valid_plots(plots)
-    if state.tracks.time.size and not time >= state.tracks.time.max():
-        bad[:] = True  # out of sequence (or a NaN time): the tracks are past this scan
-    if bad.all() and bad.size:
+    late = state.tracks.time.size > 0 and not time >= state.tracks.time.max()
+    if late or not np.isfinite(time):
+        bad[:] = True  # out of sequence, or no time: the scan is left out whole
+    if (bad.size and bad.all()) or late or not np.isfinite(time):
         empty = np.empty(0, np.int64)
         none = TrackerOutputs(
             np.full(bad.size, -1, np.int64), empty, empty, empty.astype(bool), bad
@@ -165,7 +166,7 @@ def step(
         )
     visible = line_of_sight(radar, x[:, :3])
     hit = best_plot >= 0
-    same_time = tracks.time == time  # another radar already scanned at this time
+    same_time = tracks.last_scan == time  # another radar's scan at this time already counted
     history, scans, misses = record_scan(
         tracks.hit_history, tracks.scans, tracks.misses, hit, visible, same_time
     )
@@ -175,9 +176,18 @@ def step(
     log_lik = np.zeros(n_tracks)
     log_lik[hit_rows] = log_likelihood(nu, s[hit_rows])
     # One scan time scores once, like M-of-N: a second radar's plot at the same instant says
-    # nothing of the velocity, and would confirm a track seeded on clutter a scan earlier.
+    # nothing of the velocity, and would confirm a track seeded on clutter a scan earlier. If
+    # the first radar of that time missed the track, its plot turns that miss into a hit.
     counted = (hit | visible) & ~same_time
-    score = tracks.score + score_increment(params, hit & ~same_time, counted, log_lik, density)
+    was_missed = same_time & ((tracks.hit_history & 1) == 0)
+    scored = hit & (~same_time | was_missed)
+    redo = hit & was_missed  # take back the first radar's miss
+    score = (
+        tracks.score
+        + score_increment(params, scored, counted, log_lik, density)
+        - np.where(redo, np.log1p(-params.detection_probability), 0.0)
+    )
+    last_scan = np.where(counted, float(time), tracks.last_scan)
     truth = tracks.truth_id.copy()
     truth[hit_rows] = plots.truth_id[best_plot[hit_rows]]
     old = dataclasses.replace(
@@ -193,6 +203,7 @@ def step(
         misses=misses,
         truth_id=truth,
         score=score,
+        last_scan=last_scan,
     )
 
     fresh = np.flatnonzero(plot_row < 0)
@@ -238,13 +249,13 @@ def _speed_limit(
     time: float,
 ) -> FloatArray:
     """Farthest a plot can be from each track of ``rows`` (m): unlimited once the track has
-    a velocity (two plots or more); for a one-plot track, ``max_speed_mps`` × Δt plus four
-    standard deviations of its position and of the plot."""
-    one_plot = tracks.scans[rows] == 1
-    dt = time - tracks.time[rows]
-    pos_var = np.trace(tracks.cov[rows, :3, :3], axis1=1, axis2=2)
+    a velocity (two plots or more); for a track with one plot (and any misses since),
+    ``max_speed_mps`` times the time since that plot, plus four standard deviations of the
+    difference of two plots (each with the noise of this radar at this range)."""
+    one_plot = np.bitwise_count(tracks.hit_history[rows]) == 1
+    since = time - tracks.born[rows]
     plot_var = noise[0, 0] + z_pred[:, 0] ** 2 * (noise[1, 1] + noise[2, 2])
-    limit = params.max_speed_mps * dt + 4.0 * np.sqrt(pos_var + plot_var)
+    limit = params.max_speed_mps * since + 4.0 * np.sqrt(2.0 * plot_var)
     return np.where(one_plot, limit, np.inf)
 
 
@@ -300,6 +311,10 @@ def _jpda(
     )
     got = 1.0 - beta0[track[lead]] >= 0.5
     best[track[lead[got]]] = plot[lead[got]]
+    # A track's credited plot is its own even if no single track outweighs clutter for it,
+    # so it does not also start a new track.
+    free = owner[best[best >= 0]] < 0
+    owner[best[best >= 0][free]] = np.flatnonzero(best >= 0)[free]
     return soft, owner, best
 
 
