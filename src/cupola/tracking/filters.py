@@ -229,11 +229,14 @@ class _Imm:
                 mode_state=born.mode_state,
                 mode_cov=born.mode_cov,
             )
-        prior, x0, p0 = imm.mix(tracks.mode_prob, tracks.mode_state, tracks.mode_cov, trans)
-        again = tracks.time == time  # a second radar at the same instant: no model switch
-        if again.any():
-            prior[again] = tracks.mode_prob[again]
-            x0[again], p0[again] = tracks.mode_state[again], tracks.mode_cov[again]
+        # A second radar at the same instant: no model switch, no motion.
+        prior = tracks.mode_prob.copy()
+        x0, p0 = tracks.mode_state.copy(), tracks.mode_cov.copy()
+        move = np.flatnonzero(tracks.time != time)
+        if move.size:
+            prior[move], x0[move], p0[move] = imm.mix(
+                tracks.mode_prob[move], tracks.mode_state[move], tracks.mode_cov[move], trans
+            )
         xm, pm = imm.predict_models(params.imm, x0, p0, time - tracks.time)
         x, p = imm.combine(prior, xm[:, :, :6], pm[:, :, :6, :6])
         return Prediction(x, p, prior, xm, pm)

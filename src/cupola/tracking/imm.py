@@ -96,8 +96,11 @@ def mix(
     prior = joint.sum(axis=1)
     weight = joint / np.maximum(prior, 1e-300)[:, None, :]
     x0 = np.einsum("tij,tin->tjn", weight, state)
-    d = state[:, :, None, :] - x0[:, None, :, :]  # (T, i, j, n)
-    p0 = np.einsum("tij,tinm->tjnm", weight, cov) + np.einsum("tij,tijn,tijm->tjnm", weight, d, d)
+    d = np.swapaxes(state[:, :, None, :] - x0[:, None, :, :], 1, 2)  # (T, j, i, n)
+    t, m, n = state.shape
+    wt = np.swapaxes(weight, 1, 2)  # (T, j, i)
+    p0 = (wt @ cov.reshape(t, m, n * n)).reshape(t, m, n, n)  # sum_i w_ij P_i
+    p0 += np.swapaxes(wt[:, :, :, None] * d, 2, 3) @ d  # sum_i w_ij d_ij d_ijᵀ
     return prior, x0, 0.5 * (p0 + np.swapaxes(p0, 2, 3))
 
 
@@ -122,7 +125,9 @@ def combine(prob: FloatArray, state: FloatArray, cov: FloatArray) -> tuple[Float
     """
     x = np.einsum("tj,tjn->tn", prob, state)
     d = state - x[:, None, :]
-    p = np.einsum("tj,tjnm->tnm", prob, cov) + np.einsum("tj,tjn,tjm->tnm", prob, d, d)
+    t, m, n = state.shape
+    p = (prob[:, None, :] @ cov.reshape(t, m, n * n)).reshape(t, n, n)
+    p += np.swapaxes(prob[:, :, None] * d, 1, 2) @ d
     return x, 0.5 * (p + np.swapaxes(p, 1, 2))
 
 
@@ -147,8 +152,14 @@ def predict_models(
     state, cov : (T, M, 9), (T, M, 9, 9) float64
         Predicted states and covariances, models in the order of :attr:`ImmParams.models`.
     """
-    out_x = np.empty_like(state)
-    out_p = np.empty_like(cov)
+    out_x = state.copy()
+    out_p = cov.copy()
+    moving = np.flatnonzero(dt > 0.0)  # a second radar at the same instant: nothing to do
+    if moving.size < dt.size:
+        if moving.size:
+            x, p = predict_models(params, state[moving], cov[moving], dt[moving])
+            out_x[moving], out_p[moving] = x, p
+        return out_x, out_p
     for j, (kind, value) in enumerate(params.models):  # a handful of models, each vectorised
         if kind == "ncv":
             x, p = motion.ncv(state[:, j], cov[:, j], dt, value)
