@@ -51,6 +51,8 @@ bisection on the bracket :math:`[0, h]`.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
@@ -312,6 +314,8 @@ def fly_to_ground(
     h_base = h
     t0 = np.zeros(n)
     top = pos[:, 2].copy()
+    landing: list[tuple[NDArray[Any], ...]] = []
+    landing_max: list[FloatArray] = []
     while rows.size:
         if drag_fraction is not None:
             speed = np.sqrt(np.einsum("ij,ij->i", v, v))
@@ -330,14 +334,11 @@ def fly_to_ground(
 
         t1 = t0 + h
         down = (p1[:, 2] <= 0.0) & ((p[:, 2] > 0.0) | (vz1 < 0.0))
-        if down.any():
-            s, p_cross, _ = ground_crossing(p[down], v[down], p1[down], v1[down], h[down])
-            t_cross = t0[down] + s
-            ok = t_cross <= t_max[down]
-            landed = rows[down][ok]
-            impact[landed] = p_cross[ok]
-            tof[landed] = t_cross[ok]
-            apogee[landed] = top[down][ok]
+        if down.any():  # the landing step of these rows; crossings solved once, at the end
+            landing.append(
+                (rows[down], p[down], v[down], p1[down], v1[down], h[down], t0[down], top[down])
+            )
+            landing_max.append(t_max[down])
         keep = ~down & (t1 < t_max)
         if not keep.all():
             rows, p1, v1, b, h_base, t1, t_max, top = (
@@ -352,4 +353,14 @@ def fly_to_ground(
             )
             h = h_base
         p, v, t0 = p1, v1, t1
+    if landing:
+        r, p0, v0, p1, v1, h1, t_start, top1 = (
+            np.concatenate(c) for c in zip(*landing, strict=True)
+        )
+        s, p_cross, _ = ground_crossing(p0, v0, p1, v1, h1)
+        t_cross = t_start + s
+        ok = t_cross <= np.concatenate(landing_max)
+        impact[r[ok]] = p_cross[ok]
+        tof[r[ok]] = t_cross[ok]
+        apogee[r[ok]] = top1[ok]
     return impact, tof, apogee
