@@ -44,6 +44,7 @@ def test_files_and_columns(written: Path) -> None:
             "summary.json",
             "tracks.parquet",
             "truth.parquet",
+            "zones.geojson",
         ]
     )
     assert list(read_parquet(written / "events.parquet")) == EVENT_COLUMNS

@@ -109,6 +109,25 @@ def report_inputs(r: RunResult, summary: dict[str, Any]) -> ReportInputs:
     )
 
 
+def zones_geojson(r: RunResult) -> dict[str, Any]:
+    """The run's alert zones as a GeoJSON FeatureCollection (WGS84 longitude/latitude), each
+    feature with ``zone_id`` and ``name`` (the format :mod:`cupola.scenario.zones` reads)."""
+    z = r.world.zones
+    features = []
+    for zone_id, name, poly in zip(z.ids.tolist(), z.names, z.polygons, strict=True):
+        xy = np.asarray(poly.exterior.coords, float)
+        lon, lat = r.world.frame.to_geodetic(xy[:, 0], xy[:, 1])
+        ring = [[round(float(a), 7), round(float(b), 7)] for a, b in zip(lon, lat, strict=True)]
+        features.append(
+            {
+                "type": "Feature",
+                "properties": {"zone_id": int(zone_id), "name": name},
+                "geometry": {"type": "Polygon", "coordinates": [ring]},
+            }
+        )
+    return {"type": "FeatureCollection", "features": features}
+
+
 def _empty_truth() -> dict[str, NDArray[Any]]:
     f = np.empty(0)
     return {
@@ -130,6 +149,9 @@ def _write_all(r: RunResult, summary: dict[str, Any], folder: Path) -> None:
         for k in (*TRACK_COLUMNS, "truth_id")
     }
     write_parquet(folder / "tracks.parquet", tracks)
+    (folder / "zones.geojson").write_text(
+        json.dumps(zones_geojson(r), separators=(",", ":")) + "\n", encoding="utf-8"
+    )
     (folder / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     scenario = r.world.scenario.model_dump(mode="json", exclude_none=True)
     (folder / "scenario.yaml").write_text(
@@ -145,6 +167,7 @@ RUN_FILES = frozenset(
         "truth.parquet",
         "plots.parquet",
         "tracks.parquet",
+        "zones.geojson",
         "summary.json",
         "report.html",
         "scenario.yaml",
@@ -222,4 +245,4 @@ def write_run(r: RunResult, summary: dict[str, Any], out: Path, overwrite: bool 
     return out
 
 
-__all__ = ["RUN_FILES", "check_output", "report_inputs", "write_run"]
+__all__ = ["RUN_FILES", "check_output", "report_inputs", "write_run", "zones_geojson"]

@@ -27,6 +27,7 @@ from cupola.scenario.schema import (
     InterceptorType,
     Scenario,
 )
+from cupola.scenario.zones import load_zones
 
 #: Farthest a position may lie from the origin for the flat local frame to hold, m.
 MAX_EXTENT_M = 400_000.0
@@ -218,9 +219,34 @@ def _check_references(sc: Scenario, source: str) -> None:
             )
 
 
-def load_text(text: str, source: str) -> Scenario:
-    """Parse and validate scenario YAML text; ``source`` names it in errors."""
+def load_text(text: str, source: str, base: Path | None = None) -> Scenario:
+    """Parse and validate scenario YAML text; ``source`` names it in errors.
+
+    An ``alert_zones.geojson`` file is read relative to ``base`` (default: the working
+    directory) and its zones take the place of the reference
+    (:func:`cupola.scenario.zones.load_zones`), so the scenario returned is self-contained.
+    """
     sc = _validate(_parse_yaml(text, source), source)
+    if sc.alert_zones.geojson is not None:
+        path = Path(sc.alert_zones.geojson)
+        if not path.is_absolute() and base is not None:
+            path = base / path
+        zones = load_zones(path)
+        for i, z in enumerate(zones):
+            d = max(_distance_m(sc.origin, q) for q in z.outline)
+            if d > MAX_EXTENT_M:
+                raise _error(
+                    str(path),
+                    f"features.{i}",
+                    f"zone {z.zone_id} ({z.name}) lies {d / 1000:.0f} km from the scenario's "
+                    f"origin (at most {MAX_EXTENT_M / 1000:.0f} km; the wrong file, or "
+                    "latitude and longitude swapped?)",
+                )
+        sc = sc.model_copy(
+            update={
+                "alert_zones": sc.alert_zones.model_copy(update={"zones": zones, "geojson": None})
+            }
+        )
     _check_references(sc, source)
     return sc
 
@@ -250,4 +276,4 @@ def load(name_or_path: str | Path) -> Scenario:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise _error(key, "", f"cannot read: {exc}") from None
-    return load_text(text, key)
+    return load_text(text, key, path.parent)

@@ -83,12 +83,24 @@ class AlertZone(Strict):
 
 
 class AlertZones(Strict):
-    """Civil-warning zones: the listed polygons, or by default a square grid over the assets."""
+    """Civil-warning zones: the listed polygons, those of a GeoJSON file, or by default a
+    square grid over the assets."""
 
     grid_m: Annotated[float, Field(ge=100)] = Field(
         default=2000.0, description="Cell size of the default grid, m (at least 100)."
     )
     zones: list[AlertZone] | None = None
+    geojson: str | None = Field(
+        default=None,
+        description="GeoJSON FeatureCollection of Polygon zones with properties zone_id and "
+        "name, longitude/latitude; a path relative to the scenario file.",
+    )
+
+    @model_validator(mode="after")
+    def _one_source(self) -> Self:
+        if self.zones is not None and self.geojson is not None:
+            raise ValueError("give zones or geojson, not both")
+        return self
 
 
 class Radar(Strict):
