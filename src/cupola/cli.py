@@ -117,6 +117,45 @@ def validate(
 
 
 @app.command()
+def alerts(
+    run_dir: Annotated[Path, typer.Argument(help="A run folder written by `cupola run`.")],
+) -> None:
+    """Civil-warning quality of a run against the actual impacts: missed zones, needless
+    alerts and their area, warning time by threat type."""
+    from cupola.metrics.runs import run_warning_quality
+    from cupola.metrics.warnings import ALERT_VALIDITY_S
+
+    try:
+        q = run_warning_quality(run_dir)
+    except CupolaError as exc:
+        _fail(exc)
+        return
+    table = Table(title=f"{run_dir}: civil warnings", title_justify="left")
+    table.add_column("figure")
+    table.add_column("value", justify="right")
+    table.add_row("zone-impact pairs that needed a warning", str(q.needed))
+    table.add_row("  of them missed (no alert in time)", str(q.missed))
+    table.add_row("alerts issued", str(q.alerts))
+    table.add_row("  of them needless (no impact within reach)", str(q.needless))
+    table.add_row("area that needed a warning (km²)", f"{q.needed_area_km2:.1f}")
+    table.add_row("needlessly alerted area (km²)", f"{q.needless_area_km2:.1f}")
+    table.add_row("  ratio", f"{q.needless_area_ratio:.2f}")
+    for kind, median in q.median_warning_by_type().items():
+        table.add_row(f"median warning time, {kind} (s)", f"{median:.0f}")
+    out_console.print(table)
+    if q.missed:
+        ids = ", ".join(str(z) for z in sorted(set(q.missed_zone_id.tolist())))
+        out_console.print(f"Missed zones: {ids}", highlight=False, markup=False)
+    out_console.print(
+        f"A zone needed a warning when an impact came within its threat's lethal radius; an "
+        f"alert counts if it started at most {ALERT_VALIDITY_S:.0f} s before the impact.",
+        highlight=False,
+        markup=False,
+        soft_wrap=True,
+    )
+
+
+@app.command()
 def schema(
     out: Annotated[
         Path | None, typer.Option(help="Write the JSON Schema to this file instead of stdout.")

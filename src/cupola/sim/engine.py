@@ -240,7 +240,16 @@ class Engine:
         self.threats, fout = threats.flight.step(prev, t, dt)
         if len(fout.launched):
             ids = fout.launched
-            self.log.add("launch", self.threats.launch_time[ids], threat_id=ids, pos=prev.pos[ids])
+            kind = np.asarray(self.world.threat_types.names, dtype=object)[
+                self.threats.type_idx[ids]
+            ]
+            self.log.add(
+                "launch",
+                self.threats.launch_time[ids],
+                threat_id=ids,
+                pos=prev.pos[ids],
+                detail=kind,
+            )
         clock = self._lap("threats", clock)
 
         self._launch_due()

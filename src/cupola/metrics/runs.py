@@ -1,0 +1,55 @@
+"""Scoring a run folder from its files: the civil-warning quality of ``cupola alerts``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from cupola.errors import InputError
+from cupola.metrics.warnings import WarningQuality, warning_quality
+from cupola.output.parquet import read_parquet
+from cupola.scenario import load
+from cupola.sim.world import compile_world
+
+
+def run_warning_quality(folder: Path) -> WarningQuality:
+    """Warning quality of the run in ``folder`` (its scenario, events and zones).
+
+    Raises
+    ------
+    InputError
+        Not a run folder: a missing or unreadable ``scenario.yaml`` or ``events.parquet``.
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise InputError(str(folder), "", "no such run folder")
+    for name in ("scenario.yaml", "events.parquet"):
+        if not (folder / name).is_file():
+            raise InputError(str(folder), name, "missing: not a Cupola run folder")
+    world = compile_world(load(folder / "scenario.yaml"), str(folder / "scenario.yaml"))
+    try:
+        ev = read_parquet(folder / "events.parquet")
+    except Exception as exc:  # duckdb raises its own error types
+        raise InputError(str(folder / "events.parquet"), "", f"unreadable: {exc}") from None
+    kind = ev["kind"].astype(str)
+    launch = kind == "launch"
+    type_of = dict(
+        zip(ev["threat_id"][launch].tolist(), ev["detail"][launch].tolist(), strict=True)
+    )
+    names = world.threat_types.names
+    radius_of = dict(zip(names, world.threat_types.lethal_radius_m.tolist(), strict=True))
+    imp = np.flatnonzero(kind == "impact")
+    types = np.array([type_of.get(int(t), "") for t in ev["threat_id"][imp]], dtype=object)
+    radius = np.array([radius_of.get(t, 0.0) for t in types], float)
+    al = kind == "alert"
+    return warning_quality(
+        world.zones.ids,
+        world.zones.polygons,
+        ev["time"][al].astype(float),
+        ev["zone_id"][al].astype(np.int64),
+        ev["time"][imp].astype(float),
+        np.column_stack([ev["x_m"][imp], ev["y_m"][imp]]).astype(float),
+        radius,
+        types,
+    )

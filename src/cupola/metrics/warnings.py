@@ -1,0 +1,168 @@
+r"""Quality of civil warnings against an oracle that knows where every threat came down.
+
+A zone *needed* a warning for an impact when the zone's polygon comes within the threat's
+lethal radius :math:`r` of the impact point (``dwithin``: a blast reaching over the zone edge
+counts). The warning was *given* when an ``alert`` for that zone started no later than the
+impact and no earlier than :data:`ALERT_VALIDITY_S` before it (people do not stay sheltered
+longer). Then:
+
+* a *missed zone* is a zone-impact pair that needed a warning and got none (each zone counted
+  once per impact);
+* a *needless alert* is an alert with no impact within :math:`r` of its zone during its
+  validity; the *needless area* is that of the alerted zones that no impact reached at all,
+  compared with the area of the zones that needed a warning;
+* the *warning time* of a warned pair is the impact time minus the alert's start.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import shapely
+from numpy.typing import NDArray
+from shapely.geometry.base import BaseGeometry
+
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+
+#: An alert protects against impacts in the zone up to this long after it started, s.
+ALERT_VALIDITY_S = 180.0
+
+
+@dataclass(frozen=True)
+class WarningQuality:
+    """Warning figures of one run (module docstring).
+
+    Attributes
+    ----------
+    needed : int
+        Zone-impact pairs that needed a warning.
+    missed : int
+        Of them, pairs without a warning.
+    alerts : int
+        Alerts issued (zone alerts started).
+    needless : int
+        Alerts with no impact within reach of their zone during their validity.
+    needed_area_km2 : float
+        Area of the distinct zones that needed a warning, km².
+    needless_area_km2 : float
+        Area of the distinct alerted zones that no impact reached, km².
+    warning_time_s : (W,) float64
+        Warning time of each warned pair, s.
+    warning_type : (W,) object
+        Threat type of each warned pair.
+    missed_zone_id : (M,) int64
+        Zone of each missed pair.
+    """
+
+    needed: int
+    missed: int
+    alerts: int
+    needless: int
+    needed_area_km2: float
+    needless_area_km2: float
+    warning_time_s: FloatArray
+    warning_type: NDArray[np.object_]
+    missed_zone_id: IntArray
+
+    @property
+    def needless_area_ratio(self) -> float:
+        """Needless-alert area over the area that needed a warning (inf if none needed)."""
+        if self.needed_area_km2 == 0.0:
+            return 0.0 if self.needless_area_km2 == 0.0 else float("inf")
+        return self.needless_area_km2 / self.needed_area_km2
+
+    def median_warning_by_type(self) -> dict[str, float]:
+        """Median warning time per threat type, s."""
+        return {
+            str(t): float(np.median(self.warning_time_s[self.warning_type == t]))
+            for t in sorted(set(self.warning_type.tolist()))
+        }
+
+
+def warning_quality(
+    zone_ids: IntArray,
+    zones: list[BaseGeometry],
+    alert_time: FloatArray,
+    alert_zone: IntArray,
+    impact_time: FloatArray,
+    impact_xy: FloatArray,
+    impact_radius: FloatArray,
+    impact_type: NDArray[np.object_],
+) -> WarningQuality:
+    """Score a run's alerts against its impacts (module docstring).
+
+    Parameters
+    ----------
+    zone_ids : (Z,) int64
+        Zone ids, in the order of ``zones``.
+    zones : list of Z polygons
+        Zone polygons in the local frame, m.
+    alert_time : (A,) float64
+        Start of each alert, s.
+    alert_zone : (A,) int64
+        Zone id of each alert.
+    impact_time : (I,) float64
+        Time of each impact, s.
+    impact_xy : (I, 2) float64
+        Impact points in the local frame, m.
+    impact_radius : (I,) float64
+        Lethal radius of each impact's warhead, m.
+    impact_type : (I,) object
+        Threat type of each impact.
+
+    Returns
+    -------
+    WarningQuality
+    """
+    tree = shapely.STRtree(zones)
+    pts = shapely.points(impact_xy) if len(impact_xy) else np.empty(0, object)
+    pi, zi = (
+        tree.query(pts, predicate="dwithin", distance=impact_radius)
+        if len(pts)
+        else (
+            np.empty(0, np.int64),
+            np.empty(0, np.int64),
+        )
+    )
+    zone_of = {int(z): k for k, z in enumerate(zone_ids.tolist())}
+    a_idx = np.array([zone_of.get(int(z), -1) for z in alert_zone.tolist()], np.int64)
+
+    # Alerts sorted by (zone, time) on one key; a pair's window [t - V, t] of its zone is then
+    # a contiguous run of that order, found by binary search.
+    span = 1.0 + float(
+        max(np.max(alert_time, initial=0.0), np.max(impact_time, initial=0.0))
+        - min(np.min(alert_time, initial=0.0), np.min(impact_time, initial=0.0))
+        + ALERT_VALIDITY_S
+    )
+    origin = min(np.min(alert_time, initial=0.0), np.min(impact_time, initial=0.0))
+    key = a_idx * span + (alert_time - origin)
+    order = np.argsort(key, kind="stable")
+    sorted_key = key[order]
+    t_imp = impact_time[pi] - origin
+    lo = np.searchsorted(sorted_key, zi * span + t_imp - ALERT_VALIDITY_S, side="left")
+    hi = np.searchsorted(sorted_key, zi * span + t_imp, side="right")
+    warned = hi > lo
+    latest = alert_time[order[np.maximum(hi - 1, 0)]] if order.size else np.zeros(pi.size)
+    warned_time = np.where(warned, impact_time[pi] - latest, np.nan)
+    # An alert is useful when it lies in some pair's window (a difference array over the order).
+    cover = np.zeros(order.size + 1, np.int64)
+    np.add.at(cover, lo[warned], 1)
+    np.add.at(cover, hi[warned], -1)
+    useful = np.zeros(order.size, bool)
+    useful[order] = np.cumsum(cover)[:-1] > 0
+    areas = np.array([g.area for g in zones]) / 1e6
+    needed_zones = np.unique(zi)
+    needless_zones = np.setdiff1d(np.unique(a_idx[a_idx >= 0]), needed_zones)
+    return WarningQuality(
+        needed=int(pi.size),
+        missed=int((~warned).sum()),
+        alerts=int(alert_time.size),
+        needless=int((~useful).sum()),
+        needed_area_km2=float(areas[needed_zones].sum()),
+        needless_area_km2=float(areas[needless_zones].sum()),
+        warning_time_s=warned_time[warned],
+        warning_type=np.asarray(impact_type, object)[pi[warned]],
+        missed_zone_id=np.asarray(zone_ids, np.int64)[zi[~warned]],
+    )

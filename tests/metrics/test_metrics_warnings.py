@@ -1,0 +1,60 @@
+"""Warning quality on hand-made zones, alerts and impacts."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import shapely
+
+from cupola.metrics.warnings import ALERT_VALIDITY_S, warning_quality
+
+# Three 1 km squares side by side along x: ids 10, 20, 30.
+ZONE_IDS = np.array([10, 20, 30])
+ZONES = [shapely.box(x, 0.0, x + 1000.0, 1000.0) for x in (0.0, 1000.0, 2000.0)]
+
+
+def score(alerts: list[tuple[float, int]], impacts: list[tuple[float, float, float, float, str]]):  # type: ignore[no-untyped-def]
+    at = np.array([a[0] for a in alerts], float)
+    az = np.array([a[1] for a in alerts], np.int64)
+    it = np.array([i[0] for i in impacts], float)
+    xy = np.array([[i[1], i[2]] for i in impacts], float).reshape(-1, 2)
+    r = np.array([i[3] for i in impacts], float)
+    kind = np.array([i[4] for i in impacts], object)
+    return warning_quality(ZONE_IDS, ZONES, at, az, it, xy, r, kind)
+
+
+def test_missed_needless_and_warning_times() -> None:
+    q = score(
+        alerts=[(60.0, 10), (50.0, 30), (130.0, 10)],
+        impacts=[
+            (100.0, 500.0, 500.0, 20.0, "qassam"),  # in zone 10: warned 40 s ahead
+            (150.0, 995.0, 500.0, 20.0, "grad"),  # 5 m from the 10|20 edge: both needed
+            (120.0, 9000.0, 500.0, 20.0, "qassam"),  # open ground: nothing needed
+        ],
+    )
+    assert q.needed == 3
+    assert q.missed == 1
+    assert q.missed_zone_id.tolist() == [20]
+    assert sorted(q.warning_time_s.tolist()) == pytest.approx([20.0, 40.0])
+    assert q.median_warning_by_type() == {"grad": 20.0, "qassam": 40.0}
+    assert q.alerts == 3
+    assert q.needless == 1  # zone 30
+    assert q.needed_area_km2 == pytest.approx(2.0)
+    assert q.needless_area_km2 == pytest.approx(1.0)
+    assert q.needless_area_ratio == pytest.approx(0.5)
+
+
+def test_alert_too_early_or_after_the_impact_does_not_count() -> None:
+    q = score(
+        alerts=[(100.0 - ALERT_VALIDITY_S - 1.0, 10), (101.0, 10)],
+        impacts=[(100.0, 500.0, 500.0, 20.0, "qassam")],
+    )
+    assert q.missed == 1
+    assert q.needless == 2
+    assert q.needless_area_km2 == 0.0  # the zone needed a warning: its area is not needless
+
+
+def test_nothing_happened() -> None:
+    q = score(alerts=[], impacts=[])
+    assert (q.needed, q.missed, q.alerts, q.needless) == (0, 0, 0, 0)
+    assert q.needless_area_ratio == 0.0
