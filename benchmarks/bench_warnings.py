@@ -16,6 +16,7 @@ from collections import defaultdict
 
 import numpy as np
 
+from cupola.metrics.runs import alert_ends
 from cupola.metrics.warnings import warning_quality
 from cupola.scenario import builtin_names, load
 from cupola.sim.engine import RunResult, simulate
@@ -40,6 +41,7 @@ def quality_of(r: RunResult):  # type: ignore[no-untyped-def]
         np.column_stack([ev["x_m"][imp], ev["y_m"][imp]]),
         radius,
         types,
+        alert_ends(ev),
     )
 
 

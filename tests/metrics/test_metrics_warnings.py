@@ -58,3 +58,30 @@ def test_nothing_happened() -> None:
     q = score(alerts=[], impacts=[])
     assert (q.needed, q.missed, q.alerts, q.needless) == (0, 0, 0, 0)
     assert q.needless_area_ratio == 0.0
+
+
+def test_an_alert_lifted_before_the_impact_does_not_cover_it() -> None:
+    impacts = [(100.0, 500.0, 500.0, 20.0, "qassam"), (160.0, 1500.0, 500.0, 20.0, "grad")]
+    alerts = [(60.0, 10), (90.0, 20)]
+    at = np.array([a[0] for a in alerts])
+    az = np.array([a[1] for a in alerts], np.int64)
+    it = np.array([i[0] for i in impacts])
+    xy = np.array([[i[1], i[2]] for i in impacts])
+    r = np.array([20.0, 20.0])
+    kind = np.array(["qassam", "grad"], object)
+    lifted = warning_quality(ZONE_IDS, ZONES, at, az, it, xy, r, kind, np.array([99.0, 200.0]))
+    assert lifted.missed_zone_id.tolist() == [10]  # zone 10 was cleared a second too early
+    assert lifted.warning_time_s.tolist() == [70.0]
+    on = warning_quality(ZONE_IDS, ZONES, at, az, it, xy, r, kind, np.array([np.inf, np.inf]))
+    assert on.missed == 0
+
+
+def test_alert_ends_pair_each_alert_with_the_next_lift_of_its_zone() -> None:
+    from cupola.metrics.runs import alert_ends
+
+    ev = {
+        "kind": np.array(["alert", "alert", "alert_lifted", "alert", "alert_lifted"], object),
+        "time": np.array([10.0, 12.0, 30.0, 40.0, 50.0]),
+        "zone_id": np.array([1, 2, 1, 1, 1]),
+    }
+    assert alert_ends(ev).tolist() == [30.0, np.inf, 50.0]

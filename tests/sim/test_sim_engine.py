@@ -136,3 +136,28 @@ def test_engagements_only_on_confirmed_tracks(run_builtin: Runner) -> None:
     confirmed = set(ev["track_id"][ev["kind"] == "track_confirmed"].tolist())
     engaged = set(ev["track_id"][ev["kind"] == "engagement"].tolist())
     assert engaged <= confirmed
+
+
+def test_alerts_and_lifts_alternate_and_cover_the_impacts_they_warn(run_builtin: Runner) -> None:
+    """Per zone, alerts and alert_lifted events alternate (alert first); every impact counted
+    as warned falls inside one of its zone's alert windows; no alert is left on once every
+    threat is down."""
+    for name in ("border-town", "city-mixed-raid"):
+        r = run_builtin(name, 1)
+        ev = r.events
+        kind = ev["kind"].astype(str)
+        zone, time = ev["zone_id"], ev["time"]
+        windows: dict[int, list[tuple[float, float]]] = {}
+        for z in np.unique(zone[(kind == "alert") | (kind == "alert_lifted")]):
+            rows = np.flatnonzero(((kind == "alert") | (kind == "alert_lifted")) & (zone == z))
+            seq = kind[rows]
+            assert (seq[0::2] == "alert").all(), z
+            assert (seq[1::2] == "alert_lifted").all(), z
+            assert len(seq) % 2 == 0, f"zone {z} still under alert at the end"
+            windows[int(z)] = list(zip(time[rows][0::2], time[rows][1::2], strict=True))
+        warned = np.flatnonzero(r.impact_warned)
+        assert len(warned) > 0
+        for k in warned:
+            z = int(r.world.zones.ids[r.impact_zone[k]])
+            t = r.threats.impact_time[k]
+            assert any(a <= t <= b for a, b in windows[z]), (name, k)

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from cupola.errors import InputError
 from cupola.metrics.warnings import WarningQuality, warning_quality
 from cupola.output.parquet import read_parquet
 from cupola.scenario import load
 from cupola.sim.world import compile_world
+
+FloatArray = NDArray[np.float64]
 
 
 def run_warning_quality(folder: Path) -> WarningQuality:
@@ -52,4 +56,22 @@ def run_warning_quality(folder: Path) -> WarningQuality:
         np.column_stack([ev["x_m"][imp], ev["y_m"][imp]]).astype(float),
         radius,
         types,
+        alert_ends(ev),
     )
+
+
+def alert_ends(ev: dict[str, NDArray[Any]]) -> FloatArray:
+    """End of each ``alert`` event of an event table (in table order): the zone's next
+    ``alert_lifted`` event, inf if none (a zone's alerts and lifts alternate)."""
+    kind = ev["kind"].astype(str)
+    al = np.flatnonzero(kind == "alert")
+    lf = np.flatnonzero(kind == "alert_lifted")
+    end = np.full(al.size, np.inf)
+    zone_a, zone_l = ev["zone_id"][al], ev["zone_id"][lf]
+    for z in np.unique(zone_a):  # a few hundred zones at most; each matched with arrays
+        starts = np.flatnonzero(zone_a == z)
+        lifts = ev["time"][lf][zone_l == z]
+        k = np.searchsorted(lifts, ev["time"][al][starts], side="left")
+        ok = k < lifts.size
+        end[starts[ok]] = lifts[k[ok]]
+    return end

@@ -3,8 +3,8 @@ r"""Quality of civil warnings against an oracle that knows where every threat ca
 A zone *needed* a warning for an impact when the zone's polygon comes within the threat's
 lethal radius :math:`r` of the impact point (``dwithin``: a blast reaching over the zone edge
 counts). The warning was *given* when an ``alert`` for that zone started no later than the
-impact and no earlier than :data:`ALERT_VALIDITY_S` before it (people do not stay sheltered
-longer). Then:
+impact and was not lifted before it (``alert_lifted``); an alert without a known end counts
+for :data:`ALERT_VALIDITY_S` (people do not stay sheltered longer). Then:
 
 * a *missed zone* is a zone-impact pair that needed a warning and got none (each zone counted
   once per impact);
@@ -90,6 +90,7 @@ def warning_quality(
     impact_xy: FloatArray,
     impact_radius: FloatArray,
     impact_type: NDArray[np.object_],
+    alert_end: FloatArray | None = None,
 ) -> WarningQuality:
     """Score a run's alerts against its impacts (module docstring).
 
@@ -111,6 +112,9 @@ def warning_quality(
         Lethal radius of each impact's warhead, m.
     impact_type : (I,) object
         Threat type of each impact.
+    alert_end : (A,) float64, optional
+        When each alert was lifted, s (inf: still on at the end of the run); by default each
+        lasts :data:`ALERT_VALIDITY_S`.
 
     Returns
     -------
@@ -129,29 +133,23 @@ def warning_quality(
     zone_of = {int(z): k for k, z in enumerate(zone_ids.tolist())}
     a_idx = np.array([zone_of.get(int(z), -1) for z in alert_zone.tolist()], np.int64)
 
-    # Alerts sorted by (zone, time) on one key; a pair's window [t - V, t] of its zone is then
-    # a contiguous run of that order, found by binary search.
-    span = 1.0 + float(
-        max(np.max(alert_time, initial=0.0), np.max(impact_time, initial=0.0))
-        - min(np.min(alert_time, initial=0.0), np.min(impact_time, initial=0.0))
-        + ALERT_VALIDITY_S
-    )
-    origin = min(np.min(alert_time, initial=0.0), np.min(impact_time, initial=0.0))
-    key = a_idx * span + (alert_time - origin)
+    end = alert_time + ALERT_VALIDITY_S if alert_end is None else np.asarray(alert_end, float)
+    # Alerts sorted by (zone, start) on one key: a zone's alerts do not overlap, so the one that
+    # can cover an impact is the zone's latest alert started at or before it (binary search).
+    t0 = min(np.min(alert_time, initial=0.0), np.min(impact_time, initial=0.0))
+    span = 1.0 + max(np.max(alert_time, initial=0.0), np.max(impact_time, initial=0.0)) - t0
+    key = a_idx * span + (alert_time - t0)
     order = np.argsort(key, kind="stable")
-    sorted_key = key[order]
-    t_imp = impact_time[pi] - origin
-    lo = np.searchsorted(sorted_key, zi * span + t_imp - ALERT_VALIDITY_S, side="left")
-    hi = np.searchsorted(sorted_key, zi * span + t_imp, side="right")
-    warned = hi > lo
-    latest = alert_time[order[np.maximum(hi - 1, 0)]] if order.size else np.zeros(pi.size)
-    warned_time = np.where(warned, impact_time[pi] - latest, np.nan)
-    # An alert is useful when it lies in some pair's window (a difference array over the order).
-    cover = np.zeros(order.size + 1, np.int64)
-    np.add.at(cover, lo[warned], 1)
-    np.add.at(cover, hi[warned], -1)
-    useful = np.zeros(order.size, bool)
-    useful[order] = np.cumsum(cover)[:-1] > 0
+    hi = np.searchsorted(key[order], zi * span + (impact_time[pi] - t0), side="right") - 1
+    cand = order[np.maximum(hi, 0)] if order.size else np.zeros(pi.size, np.int64)
+    warned = (
+        (hi >= 0) & (a_idx[cand] == zi) & (impact_time[pi] <= end[cand])
+        if order.size
+        else (np.zeros(pi.size, bool))
+    )
+    warned_time = np.where(warned, impact_time[pi] - alert_time[cand], np.nan)
+    useful = np.zeros(alert_time.size, bool)
+    useful[cand[warned]] = True
     areas = np.array([g.area for g in zones]) / 1e6
     needed_zones = np.unique(zi)
     needless_zones = np.setdiff1d(np.unique(a_idx[a_idx >= 0]), needed_zones)

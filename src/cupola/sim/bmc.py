@@ -42,6 +42,10 @@ CLASSIFY_AVERAGE_CYCLES = 5
 #: A track still updated this long after a burst declared it killed is live again, s.
 KILL_ASSESSMENT_S = 3.0
 
+#: An alert is lifted once every threat that raised or kept it is gone (destroyed, landed or
+#: its track lost), or this long after the latest impact time predicted for the zone, s.
+ALERT_GRACE_S = 10.0
+
 #: Predicted paths: step and length, s.
 PATH_STEP_S = 2.0
 PATH_HORIZON_S = 240.0
@@ -116,6 +120,12 @@ class BattleManager:
         #: Start and end of each zone's current (or last) alert, s.
         self.zone_since = np.full(len(z.ids), np.nan)
         self.zone_until = np.full(len(z.ids), -np.inf)
+        #: Zones under alert now, and when each zone's last alert was lifted.
+        self.zone_active = np.zeros(len(z.ids), bool)
+        self.zone_lifted = np.full(len(z.ids), -np.inf)
+        #: (zone index, track id) pairs: the tracks that raised or kept each current alert.
+        self.support_zone = np.empty(0, np.int64)
+        self.support_track = np.empty(0, np.int64)
 
     def decide(self, t1: float, tr: TrackTable, units: UnitState) -> UnitState:
         """One decision cycle: kill assessment, classification, impact prediction and the
@@ -144,6 +154,7 @@ class BattleManager:
         book.killed[tr.track_id[revived]] = False
         c = tr.confirmed & ~book.killed[tr.track_id]
         ids = tr.track_id[c]
+        self.lift_alerts(t1, ids)
         if len(ids) == 0:
             return units
         pos, vel = extrapolate(take(tr, c), t1)
@@ -252,8 +263,14 @@ class BattleManager:
         until = np.full(len(self.zone_until), -np.inf)
         np.maximum.at(until, zi, a.impact_time[rows[pi]])
         zones = np.unique(zi)
-        fresh = zones[self.zone_until[zones] < t1]
+        pairs = np.unique(np.column_stack([zi, a.track_id[rows[pi]]]), axis=0)
+        known = np.column_stack([self.support_zone, self.support_track])
+        pairs = np.unique(np.vstack([known, pairs]), axis=0)
+        self.support_zone, self.support_track = pairs[:, 0], pairs[:, 1]
+        fresh = zones[~self.zone_active[zones]]
         if len(fresh):
+            self.zone_active[fresh] = True
+            self.zone_until[fresh] = -np.inf  # a new alert: its own impact times only
             order = np.lexsort((pi, zi))
             zs, ps = zi[order], pi[order]
             lead_pair = np.r_[True, zs[1:] != zs[:-1]]
@@ -271,6 +288,35 @@ class BattleManager:
                 ],
             )
         self.zone_until[zones] = np.maximum(self.zone_until[zones], until[zones])
+
+    def lift_alerts(self, t1: float, alive: IntArray) -> None:
+        """Lift the alerts of zones whose threats are all gone, or whose latest predicted
+        impact is :data:`ALERT_GRACE_S` past: one ``alert_lifted`` event per zone.
+
+        Parameters
+        ----------
+        t1 : float
+            Time, s.
+        alive : (T,) int64
+            Tracks of threats still flying (confirmed and not destroyed).
+        """
+        kept = np.zeros(len(self.zone_active), bool)
+        live = np.isin(self.support_track, alive)
+        kept[self.support_zone[live]] = True
+        lift = self.zone_active & (~kept | (t1 > self.zone_until + ALERT_GRACE_S))
+        if not lift.any():
+            return
+        zones = np.flatnonzero(lift)
+        self.zone_active[zones] = False
+        self.zone_lifted[zones] = t1
+        stay = ~np.isin(self.support_zone, zones)
+        self.support_zone, self.support_track = self.support_zone[stay], self.support_track[stay]
+        self.log.add(
+            "alert_lifted",
+            t1,
+            zone_id=self.world.zones.ids[zones],
+            detail=[f"{self.world.zones.names[z]}; all clear" for z in zones],
+        )
 
     def due_launches(self, t: float, tr: TrackTable, units: UnitState) -> tuple[Pending, UnitState]:
         """Take the rounds due at ``t`` out of the queue.
@@ -326,10 +372,8 @@ class BattleManager:
         self.book.killed_at[detonated_track[killed]] = burst_time[killed]
 
     def under_alert(self, zone: IntArray, times: FloatArray) -> NDArray[np.bool_]:
-        """(M,) bool: impacts at ``times`` in ``zone`` (-1 none) fell in a zone under alert
-        (or alerted up to 30 s before)."""
+        """(M,) bool: impacts at ``times`` in ``zone`` (-1 none) fell in a zone under alert (its
+        alert started at or before the impact and was not lifted before it)."""
         zi = np.maximum(zone, 0)
-        return np.asarray(
-            (zone >= 0) & (self.zone_since[zi] <= times) & (times <= self.zone_until[zi] + 30),
-            dtype=np.bool_,
-        )
+        covered = self.zone_active[zi] | (times <= self.zone_lifted[zi])
+        return np.asarray((zone >= 0) & (self.zone_since[zi] <= times) & covered, dtype=np.bool_)

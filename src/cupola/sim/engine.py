@@ -210,6 +210,8 @@ class Engine:
             if done:
                 break
         self._record_truth(force=True)
+        if not self.threats.flying.any():  # every threat is down: all clear
+            self.bmc.lift_alerts(self.t, np.empty(0, np.int64))
         return RunResult(
             world=self.world,
             seed=self.seed,

@@ -23,6 +23,7 @@ KINDS = (
     "classified",
     "impact_predicted",
     "alert",
+    "alert_lifted",
     "engagement",
     "interceptor_launch",
     "intercept",
