@@ -80,8 +80,11 @@ def test_alert_ends_pair_each_alert_with_the_next_lift_of_its_zone() -> None:
     from cupola.metrics.runs import alert_ends
 
     ev = {
-        "kind": np.array(["alert", "alert", "alert_lifted", "alert", "alert_lifted"], object),
-        "time": np.array([10.0, 12.0, 30.0, 40.0, 50.0]),
-        "zone_id": np.array([1, 2, 1, 1, 1]),
+        "kind": np.array(
+            ["alert", "alert", "alert_lifted", "alert", "alert_lifted", "alert"], object
+        ),
+        "time": np.array([10.0, 12.0, 30.0, 30.0, 50.0, 60.0]),
+        "zone_id": np.array([1, 2, 1, 1, 1, 1]),
     }
-    assert alert_ends(ev).tolist() == [30.0, np.inf, 50.0]
+    # the lift and the new alert of zone 1 at 30 s: the new alert ends at the next lift
+    assert alert_ends(ev).tolist() == [30.0, np.inf, 50.0, np.inf]

@@ -61,8 +61,9 @@ def run_warning_quality(folder: Path) -> WarningQuality:
 
 
 def alert_ends(ev: dict[str, NDArray[Any]]) -> FloatArray:
-    """End of each ``alert`` event of an event table (in table order): the zone's next
-    ``alert_lifted`` event, inf if none (a zone's alerts and lifts alternate)."""
+    """End of each ``alert`` event of an event table (in table order): the time of the zone's
+    next ``alert_lifted`` event after it in the table, inf if none (a zone's alerts and lifts
+    alternate; a lift and a new alert at the same time come in that order)."""
     kind = ev["kind"].astype(str)
     al = np.flatnonzero(kind == "alert")
     lf = np.flatnonzero(kind == "alert_lifted")
@@ -70,8 +71,8 @@ def alert_ends(ev: dict[str, NDArray[Any]]) -> FloatArray:
     zone_a, zone_l = ev["zone_id"][al], ev["zone_id"][lf]
     for z in np.unique(zone_a):  # a few hundred zones at most; each matched with arrays
         starts = np.flatnonzero(zone_a == z)
-        lifts = ev["time"][lf][zone_l == z]
-        k = np.searchsorted(lifts, ev["time"][al][starts], side="left")
-        ok = k < lifts.size
-        end[starts[ok]] = lifts[k[ok]]
+        lift_rows = lf[zone_l == z]
+        k = np.searchsorted(lift_rows, al[starts], side="right")
+        ok = k < lift_rows.size
+        end[starts[ok]] = ev["time"][lift_rows[k[ok]]]
     return end

@@ -42,8 +42,8 @@ CLASSIFY_AVERAGE_CYCLES = 5
 #: A track still updated this long after a burst declared it killed is live again, s.
 KILL_ASSESSMENT_S = 3.0
 
-#: An alert is lifted once every threat that raised or kept it is gone (destroyed, landed or
-#: its track lost), or this long after the latest impact time predicted for the zone, s.
+#: An alert is lifted once every threat that raised or kept it is destroyed, or this long after
+#: the latest impact time predicted for the zone (the threat has landed, or was lost), s.
 ALERT_GRACE_S = 10.0
 
 #: Predicted paths: step and length, s.
@@ -154,8 +154,8 @@ class BattleManager:
         book.killed[tr.track_id[revived]] = False
         c = tr.confirmed & ~book.killed[tr.track_id]
         ids = tr.track_id[c]
-        self.lift_alerts(t1, ids)
         if len(ids) == 0:
+            self.lift_alerts(t1)
             return units
         pos, vel = extrapolate(take(tr, c), t1)
         state = np.hstack([pos, vel])
@@ -215,6 +215,7 @@ class BattleManager:
             )
             book.asset[ids[changed]] = a.asset[changed]
         self._alerts(a, labels, t1)
+        self.lift_alerts(t1)
         self.stage_seconds["assess"] += wallclock.perf_counter() - clock
 
         clock = wallclock.perf_counter()
@@ -289,20 +290,21 @@ class BattleManager:
             )
         self.zone_until[zones] = np.maximum(self.zone_until[zones], until[zones])
 
-    def lift_alerts(self, t1: float, alive: IntArray) -> None:
-        """Lift the alerts of zones whose threats are all gone, or whose latest predicted
-        impact is :data:`ALERT_GRACE_S` past: one ``alert_lifted`` event per zone.
+    def lift_alerts(self, t1: float, all_clear: bool = False) -> None:
+        """Lift the alerts of zones whose threats were all destroyed (kill assessment), or
+        whose latest predicted impact is :data:`ALERT_GRACE_S` past (a threat whose track was
+        lost keeps its alert until then): one ``alert_lifted`` event per zone.
 
         Parameters
         ----------
         t1 : float
             Time, s.
-        alive : (T,) int64
-            Tracks of threats still flying (confirmed and not destroyed).
+        all_clear : bool
+            Lift every alert (the raid is over).
         """
         kept = np.zeros(len(self.zone_active), bool)
-        live = np.isin(self.support_track, alive)
-        kept[self.support_zone[live]] = True
+        live = ~self.book.killed[self.support_track]
+        kept[self.support_zone[live]] = not all_clear
         lift = self.zone_active & (~kept | (t1 > self.zone_until + ALERT_GRACE_S))
         if not lift.any():
             return

@@ -211,7 +211,7 @@ class Engine:
                 break
         self._record_truth(force=True)
         if not self.threats.flying.any():  # every threat is down: all clear
-            self.bmc.lift_alerts(self.t, np.empty(0, np.int64))
+            self.bmc.lift_alerts(self.t, all_clear=True)
         return RunResult(
             world=self.world,
             seed=self.seed,
