@@ -16,33 +16,10 @@ from collections import defaultdict
 
 import numpy as np
 
-from cupola.metrics.runs import alert_ends
-from cupola.metrics.warnings import warning_quality
+from cupola.metrics.runs import warning_quality_of
 from cupola.scenario import builtin_names, load
-from cupola.sim.engine import RunResult, simulate
+from cupola.sim.engine import simulate
 from cupola.sim.world import compile_world
-
-
-def quality_of(r: RunResult):  # type: ignore[no-untyped-def]
-    """Warning quality of an in-memory run."""
-    ev, w = r.events, r.world
-    kind = ev["kind"].astype(str)
-    imp = np.flatnonzero(kind == "impact")
-    tid = ev["threat_id"][imp]
-    types = np.asarray(w.threat_types.names, object)[r.threats.type_idx[tid]]
-    radius = w.threat_types.lethal_radius_m[r.threats.type_idx[tid]]
-    al = kind == "alert"
-    return warning_quality(
-        w.zones.ids,
-        w.zones.polygons,
-        ev["time"][al],
-        ev["zone_id"][al],
-        ev["time"][imp],
-        np.column_stack([ev["x_m"][imp], ev["y_m"][imp]]),
-        radius,
-        types,
-        alert_ends(ev),
-    )
 
 
 def main(seeds: int) -> None:
@@ -56,7 +33,7 @@ def main(seeds: int) -> None:
         needed_area = needless_area = 0.0
         times: dict[str, list[float]] = defaultdict(list)
         for seed in range(1, seeds + 1):  # independent runs
-            q = quality_of(simulate(world, seed))
+            q = warning_quality_of(simulate(world, seed))
             needed += q.needed
             missed += q.missed
             needed_area += q.needed_area_km2

@@ -1,4 +1,5 @@
-"""Scoring a run folder from its files: the civil-warning quality of ``cupola alerts``."""
+"""Scoring runs: the civil-warning quality of a run in memory (the summary's figures) or of a
+run folder read back from its files (``cupola alerts``)."""
 
 from __future__ import annotations
 
@@ -12,9 +13,30 @@ from cupola.errors import InputError
 from cupola.metrics.warnings import WarningQuality, warning_quality
 from cupola.output.parquet import read_parquet
 from cupola.scenario import load
+from cupola.sim.engine import RunResult
 from cupola.sim.world import compile_world
 
 FloatArray = NDArray[np.float64]
+
+
+def warning_quality_of(r: RunResult) -> WarningQuality:
+    """Warning quality of a run in memory (:func:`cupola.metrics.warnings.warning_quality`)."""
+    ev, w = r.events, r.world
+    kind = ev["kind"].astype(str)
+    imp = np.flatnonzero(kind == "impact")
+    type_idx = r.threats.type_idx[ev["threat_id"][imp]]
+    al = kind == "alert"
+    return warning_quality(
+        w.zones.ids,
+        w.zones.polygons,
+        ev["time"][al].astype(float),
+        ev["zone_id"][al].astype(np.int64),
+        ev["time"][imp].astype(float),
+        np.column_stack([ev["x_m"][imp], ev["y_m"][imp]]).astype(float),
+        w.threat_types.lethal_radius_m[type_idx],
+        np.asarray(w.threat_types.names, dtype=object)[type_idx],
+        alert_ends(ev),
+    )
 
 
 def run_warning_quality(folder: Path) -> WarningQuality:

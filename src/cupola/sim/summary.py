@@ -19,6 +19,11 @@ Definitions (``threatening`` and the ``engaged_*`` split use truth, for scoring 
 - ``interceptors_fired``, ``interceptor_cost``, ``threat_cost`` (USD).
 - ``alerts_issued``: alert events (a zone alerted while not already under alert);
   ``impacts_in_zones`` and ``impacts_warned`` measure the warning's reach.
+- ``zone_impacts_needing_warning``, ``zone_impacts_missed``: zone-impact pairs where an impact
+  came within its warhead's lethal radius of the zone, and those without an alert on at the
+  time; ``needed_alert_area_km2`` and ``needless_alert_area_km2``: the area of the zones that
+  needed a warning and of the alerted zones no impact reached
+  (:mod:`cupola.metrics.warnings`).
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from typing import Any
 
 import numpy as np
 
+from cupola.metrics.runs import warning_quality_of
 from cupola.sim.engine import RunResult
 from cupola.sim.raid import asset_hits
 from cupola.threats.base import FLYING, KILLED, LANDED, WAITING
@@ -35,6 +41,7 @@ from cupola.threats.base import FLYING, KILLED, LANDED, WAITING
 def summarize(r: RunResult) -> dict[str, Any]:
     """Figures of one run (see the module docstring for the definitions)."""
     hits, warned, impact_zone = r.hits, r.impact_warned, r.impact_zone
+    q = warning_quality_of(r)
     w = r.world
     th = r.threats
     n = len(th.pos)
@@ -88,4 +95,8 @@ def summarize(r: RunResult) -> dict[str, Any]:
         "zones_alerted": len(np.unique(ev["zone_id"][kinds == "alert"])),
         "impacts_in_zones": int((landed & (impact_zone >= 0)).sum()),
         "impacts_warned": int((landed & warned).sum()),
+        "zone_impacts_needing_warning": q.needed,
+        "zone_impacts_missed": q.missed,
+        "needed_alert_area_km2": round(q.needed_area_km2, 3),
+        "needless_alert_area_km2": round(q.needless_area_km2, 3),
     }
