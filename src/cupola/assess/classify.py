@@ -161,3 +161,55 @@ def update_class(
     cls = np.where(latched, BALLISTIC, cls).astype(np.int8)
     votes = np.where(switch | latched, 0, votes)
     return cls, votes, latched
+
+
+#: ``kind`` codes of :func:`threat_kind`, and their names.
+ROCKET, MORTAR, BALLISTIC_MISSILE, DRONE, CRUISE_MISSILE = (np.int8(k) for k in range(5))
+KIND_NAMES = ("rocket", "mortar round", "ballistic missile", "drone", "cruise missile")
+#: A ballistic track faster or higher than this is a ballistic missile (m/s, m): short-range
+#: ballistic missiles fly at 1.5-2 km/s to 50-150 km (research facts 2.2); rockets stay below.
+MISSILE_SPEED_MPS = 1500.0
+MISSILE_ALTITUDE_M = 40_000.0
+#: A mortar round is lofted and slow: its highest altitude is at least this many seconds of
+#: its horizontal speed (a rocket's is a few seconds) and it never flies faster than the
+#: speed below (120 mm rounds leave the tube at ~360 m/s).
+MORTAR_LOFT_S = 12.0
+MORTAR_MAX_SPEED_MPS = 450.0
+#: An air-breathing track faster than this is a cruise missile (Shahed-class drones fly
+#: ~50 m/s, cruise missiles ~250 m/s).
+DRONE_MAX_SPEED_MPS = 120.0
+
+
+def threat_kind(
+    cls: NDArray[np.int8], max_z: FloatArray, max_speed: FloatArray, mean_vxy: FloatArray
+) -> NDArray[np.int8]:
+    r"""Kind of threat within its class, from the track's extremes.
+
+    Ballistic tracks: a *ballistic missile* when seen faster than :data:`MISSILE_SPEED_MPS` or
+    higher than :data:`MISSILE_ALTITUDE_M`; a *mortar round* when lofted,
+    :math:`z_{max} / \bar v_{xy} \ge` :data:`MORTAR_LOFT_S` (the apogee height over the
+    horizontal speed is the time scale of the climb: about :math:`\tan\theta\, v_0 / (2g)` for
+    launch elevation :math:`\theta`), and never faster than :data:`MORTAR_MAX_SPEED_MPS`; a
+    *rocket* otherwise. Air-breathing tracks: a *cruise missile* when seen faster than
+    :data:`DRONE_MAX_SPEED_MPS`, a *drone* otherwise.
+
+    Parameters
+    ----------
+    cls : (T,) int8
+        ``BALLISTIC`` or ``AIR_BREATHING``.
+    max_z, max_speed : (T,) float64
+        Highest altitude (m) and speed (m/s) seen on the track.
+    mean_vxy : (T,) float64
+        Average horizontal speed, m/s.
+
+    Returns
+    -------
+    (T,) int8
+        Codes of :data:`KIND_NAMES`.
+    """
+    loft = max_z / np.maximum(mean_vxy, 1.0)
+    missile = (max_speed > MISSILE_SPEED_MPS) | (max_z > MISSILE_ALTITUDE_M)
+    mortar = (loft >= MORTAR_LOFT_S) & (max_speed < MORTAR_MAX_SPEED_MPS)
+    ballistic = np.where(missile, BALLISTIC_MISSILE, np.where(mortar, MORTAR, ROCKET))
+    air = np.where(max_speed > DRONE_MAX_SPEED_MPS, CRUISE_MISSILE, DRONE)
+    return np.where(cls == AIR_BREATHING, air, ballistic).astype(np.int8)

@@ -22,7 +22,16 @@ import shapely
 from numpy.typing import NDArray
 
 from cupola.assess import CLASS_NAMES, AreaIndex, Assessment, AssessParams, assess, classify
-from cupola.assess.classify import ALPHA, features, strongly_ballistic, update_class
+from cupola.assess.classify import (
+    ALPHA,
+    CRUISE_MISSILE,
+    DRONE,
+    KIND_NAMES,
+    features,
+    strongly_ballistic,
+    threat_kind,
+    update_class,
+)
 from cupola.core.table import rows_of, take
 from cupola.fire import FIRE_CONTROLS, FireParams, UnitState
 from cupola.sim.book import TrackBook
@@ -182,16 +191,27 @@ class BattleManager:
         )
         book.cls_latched[ids] = latched
         book.cls_votes[ids] = np.where(ready, votes, 0)
-        new = ready & (cls_now != book.cls[ids])
+        avg = book.feat_ema[ids]
+        book.max_z[ids] = np.where(started, np.maximum(book.max_z[ids], avg[:, 3]), -np.inf)
+        book.max_speed[ids] = np.where(started, np.maximum(book.max_speed[ids], avg[:, 2]), 0.0)
+        kind_now = threat_kind(cls_now, book.max_z[ids], book.max_speed[ids], avg[:, 1])
+        # A drone or cruise missile stays one in its terminal dive (fast, steep: ballistic).
+        flew = np.isin(book.kind[ids], (DRONE, CRUISE_MISSILE))
+        kind_now = np.where(flew, book.kind[ids], kind_now).astype(np.int8)
+        new = ready & ((cls_now != book.cls[ids]) | (kind_now != book.kind[ids]))
         if new.any():
             book.cls[ids[new]] = cls_now[new]
+            book.kind[ids[new]] = kind_now[new]
             self.log.add(
                 "classified",
                 t1,
                 threat_id=labels[new],
                 track_id=ids[new],
                 pos=pos[new],
-                detail=[CLASS_NAMES[k] for k in book.cls[ids[new]]],
+                detail=[
+                    f"{CLASS_NAMES[c_]}: {KIND_NAMES[k_]}"
+                    for c_, k_ in zip(book.cls[ids[new]], book.kind[ids[new]], strict=True)
+                ],
             )
         cls = np.maximum(book.cls[ids], 0).astype(np.int8)  # unclassified -> ballistic
         a = assess(self.assess_params, self.asset_index, ids, state, cls, t1)

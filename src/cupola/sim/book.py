@@ -44,6 +44,10 @@ class TrackBook:
         Consecutive cycles whose verdict differed from ``cls``.
     cls_latched : bool
         Known ballistic for good.
+    kind : int8
+        Kind of threat last reported (:data:`cupola.assess.classify.KIND_NAMES`), -1 none.
+    max_z, max_speed : float64
+        Highest altitude (m) and speed (m/s) seen on the track.
     """
 
     cls: NDArray[np.int8] = field(default_factory=lambda: np.full(64, -1, np.int8))
@@ -57,6 +61,9 @@ class TrackBook:
     feat_vz_prev: NDArray[np.float64] = field(default_factory=lambda: np.zeros(64))
     cls_votes: NDArray[np.int64] = field(default_factory=lambda: np.zeros(64, np.int64))
     cls_latched: NDArray[np.bool_] = field(default_factory=lambda: np.zeros(64, bool))
+    kind: NDArray[np.int8] = field(default_factory=lambda: np.full(64, -1, np.int8))
+    max_z: NDArray[np.float64] = field(default_factory=lambda: np.full(64, -np.inf))
+    max_speed: NDArray[np.float64] = field(default_factory=lambda: np.zeros(64))
 
     def ensure(self, n: int) -> None:
         """Grow so that ids below ``n`` are valid."""
@@ -76,3 +83,6 @@ class TrackBook:
         self.feat_vz_prev = np.r_[self.feat_vz_prev, np.zeros(pad)]
         self.cls_votes = np.r_[self.cls_votes, np.zeros(pad, np.int64)]
         self.cls_latched = np.r_[self.cls_latched, np.zeros(pad, bool)]
+        self.kind = np.r_[self.kind, np.full(pad, -1, np.int8)]
+        self.max_z = np.r_[self.max_z, np.full(pad, -np.inf)]
+        self.max_speed = np.r_[self.max_speed, np.zeros(pad)]
