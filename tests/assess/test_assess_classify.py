@@ -101,7 +101,7 @@ def test_threat_kind_rules() -> None:
     max_z = np.array([3000.0, 6000.0, 30000.0, 90000.0, 500.0, 300.0])
     max_speed = np.array([400.0, 340.0, 1100.0, 2000.0, 50.0, 240.0])
     mean_vxy = np.array([300.0, 120.0, 700.0, 1500.0, 50.0, 240.0])
-    got = [KIND_NAMES[k] for k in threat_kind(cls, max_z, max_speed, mean_vxy)]
+    got = [KIND_NAMES[k] for k in threat_kind(cls, max_z, max_speed, mean_vxy, max_speed)]
     assert got == [
         "rocket",  # 10 s of loft
         "mortar round",  # 50 s of loft, slow

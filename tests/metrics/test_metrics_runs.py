@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 from typer.testing import CliRunner
 
 from cupola.cli import app
@@ -36,3 +37,19 @@ def test_alerts_of_something_that_is_not_a_run(tmp_path: Path) -> None:
         assert result.exit_code == 2
         assert len(result.output.strip().splitlines()) == 1, result.output
         assert reason in result.output
+
+
+def test_run_folder_without_threat_types_in_its_launch_events(
+    border_town_run: RunResult, tmp_path: Path
+) -> None:
+    """A run folder from before launch events named the threat type: a clear error."""
+    from cupola.output.parquet import read_parquet, write_parquet
+
+    out = tmp_path / "run"
+    runfolder.write_run(border_town_run, summarize(border_town_run), out)
+    ev = read_parquet(out / "events.parquet")
+    ev["detail"] = np.where(ev["kind"] == "launch", "", ev["detail"]).astype(object)
+    write_parquet(out / "events.parquet", ev)
+    result = CliRunner().invoke(app, ["alerts", str(out)])
+    assert result.exit_code == 2
+    assert "do not name the threat types" in result.output

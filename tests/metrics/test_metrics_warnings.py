@@ -88,3 +88,20 @@ def test_alert_ends_pair_each_alert_with_the_next_lift_of_its_zone() -> None:
     }
     # the lift and the new alert of zone 1 at 30 s: the new alert ends at the next lift
     assert alert_ends(ev).tolist() == [30.0, np.inf, 50.0, np.inf]
+
+
+def test_no_alert_at_all_misses_every_needed_zone() -> None:
+    q = score(alerts=[], impacts=[(100.0, 500.0, 500.0, 20.0, "qassam")])
+    assert (q.needed, q.missed) == (1, 1)
+    assert q.missed_zone_id.tolist() == [10]
+
+
+def test_an_alert_never_lifted_lasts_the_validity_only() -> None:
+    at, az = np.array([0.0]), np.array([10], np.int64)
+    xy = np.array([[500.0, 500.0]])
+    for t_imp, missed in ((ALERT_VALIDITY_S - 1.0, 0), (3000.0, 1)):
+        q = warning_quality(
+            ZONE_IDS, ZONES, at, az, np.array([t_imp]), xy, np.array([20.0]),
+            np.array(["qassam"], object), np.array([np.inf]),
+        )  # fmt: skip
+        assert q.missed == missed

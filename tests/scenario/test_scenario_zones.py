@@ -125,6 +125,27 @@ def _changed(**edit: Any) -> dict[str, Any]:
             "split it into one zone per part",
         ),
         (None, "{not json", "", "not valid JSON"),
+        (None, '{"a": ' + "[" * 100_000 + "]" * 100_000 + "}", "", "not usable JSON"),
+        (None, '{"a": 1' + "0" * 5000 + "}", "", "not usable JSON"),
+        (
+            _changed(f0__coords=[[[10**400, LAT], [LON, LAT], [LON, LAT + 0.01], [10**400, LAT]]]),
+            None,
+            "features.0.geometry.coordinates.0.0",
+            "pair of numbers",
+        ),
+        (_changed(f1__zone_id=2**63), None, "features.1.properties.zone_id", "below 2**63"),
+        (
+            _changed(f0__coords=square(LON, LAT, 1e-9)),
+            None,
+            "features.0.geometry",
+            "encloses no area",
+        ),
+        (
+            _changed(f0__geometry={"type": "Poly\ngon", "coordinates": []}),
+            None,
+            "features.0.geometry",
+            "expected a Polygon",
+        ),
         ({"type": "Feature"}, None, "type", "FeatureCollection"),
         (collection(), None, "features", "non-empty list"),
     ],
@@ -157,3 +178,14 @@ def test_missing_zones_file_and_two_sources(tmp_path: Path) -> None:
     path.write_text(yaml.safe_dump(data))
     with pytest.raises(ScenarioError, match="zones or geojson, not both"):
         load(path)
+
+
+def test_impact_events_carry_zone_ids_and_a_bom_is_accepted(tmp_path: Path) -> None:
+    path = scenario_with_zones(tmp_path, None, "\ufeff" + json.dumps(GOOD))
+    sc = load(path)
+    from cupola.sim.engine import simulate
+    from cupola.sim.world import compile_world
+
+    r = simulate(compile_world(sc, str(path)), 1)
+    zone = r.events["zone_id"][r.events["kind"] == "impact"]
+    assert set(zone.tolist()) <= {-1, 101, 102, 7}

@@ -178,3 +178,25 @@ def test_threat_kinds_of_the_built_in_raids(run_builtin: Runner) -> None:
             t = r.world.threat_types.names[r.threats.type_idx[ev["threat_id"][i]]]
             right += str(ev["detail"][i]).split(": ")[1] == expected.get(t, "rocket")
         assert right >= floor * len(last), (name, right, len(last))
+
+
+def test_interceptors_in_flight_when_every_track_is_gone() -> None:
+    """Border-town squeezed into 4-second salvos: interceptors still fly after the picture
+    empties (their targets destroyed or landed); they coast without guidance, no crash."""
+    import yaml
+
+    from cupola.scenario import load_text
+    from cupola.scenario.load import _read_builtin
+    from cupola.sim.engine import simulate
+    from cupola.sim.world import compile_world
+
+    data = yaml.safe_load(_read_builtin("border-town"))
+    for s in data["raid"]["salvos"]:
+        s["duration_s"] = 4
+        s["launch_area"]["radius_m"] = 50
+        if "error_m" in s.get("aim", {}):
+            s["aim"]["error_m"] = 30
+    world = compile_world(load_text(yaml.safe_dump(data), "dense"), "dense")
+    for seed in (2, 3, 4):
+        r = simulate(world, seed)
+        assert not r.threats.flying.any()

@@ -181,7 +181,11 @@ DRONE_MAX_SPEED_MPS = 120.0
 
 
 def threat_kind(
-    cls: NDArray[np.int8], max_z: FloatArray, max_speed: FloatArray, mean_vxy: FloatArray
+    cls: NDArray[np.int8],
+    max_z: FloatArray,
+    max_speed: FloatArray,
+    mean_vxy: FloatArray,
+    mean_speed: FloatArray,
 ) -> NDArray[np.int8]:
     r"""Kind of threat within its class, from the track's extremes.
 
@@ -190,8 +194,8 @@ def threat_kind(
     :math:`z_{max} / \bar v_{xy} \ge` :data:`MORTAR_LOFT_S` (the apogee height over the
     horizontal speed is the time scale of the climb: about :math:`\tan\theta\, v_0 / (2g)` for
     launch elevation :math:`\theta`), and never faster than :data:`MORTAR_MAX_SPEED_MPS`; a
-    *rocket* otherwise. Air-breathing tracks: a *cruise missile* when seen faster than
-    :data:`DRONE_MAX_SPEED_MPS`, a *drone* otherwise.
+    *rocket* otherwise. Air-breathing tracks: a *cruise missile* when flying faster than
+    :data:`DRONE_MAX_SPEED_MPS` on average, a *drone* otherwise.
 
     Parameters
     ----------
@@ -199,8 +203,8 @@ def threat_kind(
         ``BALLISTIC`` or ``AIR_BREATHING``.
     max_z, max_speed : (T,) float64
         Highest altitude (m) and speed (m/s) seen on the track.
-    mean_vxy : (T,) float64
-        Average horizontal speed, m/s.
+    mean_vxy, mean_speed : (T,) float64
+        Average horizontal speed and speed, m/s.
 
     Returns
     -------
@@ -211,5 +215,5 @@ def threat_kind(
     missile = (max_speed > MISSILE_SPEED_MPS) | (max_z > MISSILE_ALTITUDE_M)
     mortar = (loft >= MORTAR_LOFT_S) & (max_speed < MORTAR_MAX_SPEED_MPS)
     ballistic = np.where(missile, BALLISTIC_MISSILE, np.where(mortar, MORTAR, ROCKET))
-    air = np.where(max_speed > DRONE_MAX_SPEED_MPS, CRUISE_MISSILE, DRONE)
+    air = np.where(mean_speed > DRONE_MAX_SPEED_MPS, CRUISE_MISSILE, DRONE)
     return np.where(cls == AIR_BREATHING, air, ballistic).astype(np.int8)

@@ -67,6 +67,14 @@ def run_warning_quality(folder: Path) -> WarningQuality:
     radius_of = dict(zip(names, world.threat_types.lethal_radius_m.tolist(), strict=True))
     imp = np.flatnonzero(kind == "impact")
     types = np.array([type_of.get(int(t), "") for t in ev["threat_id"][imp]], dtype=object)
+    unknown = sorted({str(t) for t in types} - set(world.threat_types.names))
+    if unknown:
+        raise InputError(
+            str(folder / "events.parquet"),
+            "launch",
+            "launch events do not name the threat types (a run folder from an older Cupola: "
+            "run the scenario again)",
+        )
     radius = np.array([radius_of.get(t, 0.0) for t in types], float)
     al = kind == "alert"
     return warning_quality(

@@ -3,7 +3,7 @@ r"""Quality of civil warnings against an oracle that knows where every threat ca
 A zone *needed* a warning for an impact when the zone's polygon comes within the threat's
 lethal radius :math:`r` of the impact point (``dwithin``: a blast reaching over the zone edge
 counts). The warning was *given* when an ``alert`` for that zone started no later than the
-impact and was not lifted before it (``alert_lifted``); an alert without a known end counts
+impact and was not lifted before it (``alert_lifted``); an alert that was never lifted counts
 for :data:`ALERT_VALIDITY_S` (people do not stay sheltered longer). Then:
 
 * a *missed zone* is a zone-impact pair that needed a warning and got none (each zone counted
@@ -113,7 +113,7 @@ def warning_quality(
     impact_type : (I,) object
         Threat type of each impact.
     alert_end : (A,) float64, optional
-        When each alert was lifted, s (inf: still on at the end of the run); by default each
+        When each alert was lifted, s; an alert never lifted (inf), or all of them by default,
         lasts :data:`ALERT_VALIDITY_S`.
 
     Returns
@@ -133,7 +133,8 @@ def warning_quality(
     zone_of = {int(z): k for k, z in enumerate(zone_ids.tolist())}
     a_idx = np.array([zone_of.get(int(z), -1) for z in alert_zone.tolist()], np.int64)
 
-    end = alert_time + ALERT_VALIDITY_S if alert_end is None else np.asarray(alert_end, float)
+    cap = alert_time + ALERT_VALIDITY_S
+    end = cap if alert_end is None else np.where(np.isfinite(alert_end), alert_end, cap)
     # Alerts sorted by (zone, start) on one key: a zone's alerts do not overlap, so the one that
     # can cover an impact is the zone's latest alert started at or before it (binary search).
     t0 = min(np.min(alert_time, initial=0.0), np.min(impact_time, initial=0.0))
@@ -147,7 +148,8 @@ def warning_quality(
         if order.size
         else (np.zeros(pi.size, bool))
     )
-    warned_time = np.where(warned, impact_time[pi] - alert_time[cand], np.nan)
+    warned_time = np.full(pi.size, np.nan)
+    warned_time[warned] = impact_time[pi[warned]] - alert_time[cand[warned]]
     useful = np.zeros(alert_time.size, bool)
     useful[cand[warned]] = True
     areas = np.array([g.area for g in zones]) / 1e6

@@ -233,6 +233,8 @@ def load_text(text: str, source: str, base: Path | None = None) -> Scenario:
             path = base / path
         zones = load_zones(path)
         for i, z in enumerate(zones):
+            if _encloses_no_area(z.outline):
+                raise _error(str(path), f"features.{i}.geometry", "encloses no area (too small)")
             d = max(_distance_m(sc.origin, q) for q in z.outline)
             if d > MAX_EXTENT_M:
                 raise _error(

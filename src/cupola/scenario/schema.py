@@ -77,7 +77,7 @@ Asset = Annotated[AreaAsset | PointAsset | RouteAsset, Field(discriminator="kind
 class AlertZone(Strict):
     """A named civil-warning polygon."""
 
-    zone_id: Count = Field(ge=0)
+    zone_id: Count = Field(ge=0, le=2**63 - 1)
     name: Name
     outline: list[GeoPoint] = Field(min_length=3)
 
@@ -93,7 +93,8 @@ class AlertZones(Strict):
     geojson: str | None = Field(
         default=None,
         description="GeoJSON FeatureCollection of Polygon zones with properties zone_id and "
-        "name, longitude/latitude; a path relative to the scenario file.",
+        "name, longitude/latitude; a path relative to the scenario file (to the working "
+        "directory for a scenario given as text).",
     )
 
     @model_validator(mode="after")

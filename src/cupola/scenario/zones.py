@@ -29,6 +29,7 @@ from typing import Any
 import shapely
 from shapely.validation import explain_validity
 
+from cupola.core.files import one_line
 from cupola.errors import ScenarioError
 from cupola.scenario.schema import AlertZone, GeoPoint
 
@@ -36,8 +37,12 @@ from cupola.scenario.schema import AlertZone, GeoPoint
 MAX_ZONES = 10_000
 
 
+#: Largest zone id (it must fit a 64-bit integer).
+MAX_ZONE_ID = 2**63 - 1
+
+
 def _error(source: str, field: str, reason: str) -> ScenarioError:
-    return ScenarioError(source, field, reason)
+    return ScenarioError(one_line(source), one_line(field), one_line(reason))
 
 
 def load_zones(path: Path) -> list[AlertZone]:
@@ -49,14 +54,18 @@ def load_zones(path: Path) -> list[AlertZone]:
         Missing or unreadable file, not JSON, or a feature that breaks a rule.
     """
     source = str(path)
-    if not path.is_file():
-        raise _error(source, "", "no such file" if not path.exists() else "not a file")
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        if not path.is_file():
+            raise _error(source, "", "no such file" if not path.exists() else "not a file")
+        text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         raise _error(source, "", f"cannot read: {exc}") from None
+    try:
+        data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise _error(source, "", f"not valid JSON (line {exc.lineno}: {exc.msg})") from None
+    except (ValueError, RecursionError) as exc:  # huge integers, absurd nesting
+        raise _error(source, "", f"not usable JSON ({exc})") from None
     if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
         raise _error(source, "type", "expected a GeoJSON FeatureCollection")
     features = data.get("features")
@@ -86,9 +95,11 @@ def _zone(source: str, where: str, feature: Any) -> AlertZone:
     if not isinstance(props, dict):
         raise _error(source, f"{where}.properties", "missing (a zone_id and a name are needed)")
     zone_id = props.get("zone_id")
-    if isinstance(zone_id, bool) or not isinstance(zone_id, int) or zone_id < 0:
+    if isinstance(zone_id, bool) or not isinstance(zone_id, int) or not 0 <= zone_id <= MAX_ZONE_ID:
         raise _error(
-            source, f"{where}.properties.zone_id", "expected a non-negative integer zone_id"
+            source,
+            f"{where}.properties.zone_id",
+            "expected a non-negative integer zone_id (below 2**63)",
         )
     name = props.get("name")
     if not isinstance(name, str) or not name.strip():
@@ -123,9 +134,10 @@ def _zone(source: str, where: str, feature: Any) -> AlertZone:
 def _ring(source: str, where: str, ring: list[Any]) -> list[tuple[float, float]]:
     points: list[tuple[float, float]] = []
     for k, p in enumerate(ring):
-        ok = isinstance(p, list) and len(p) in (2, 3)
-        ok = ok and all(isinstance(v, int | float) and not isinstance(v, bool) for v in p)
-        if not ok or not all(math.isfinite(float(v)) for v in p):
+        ok = isinstance(p, list) and len(p) >= 2  # extra values (altitude, ...) are ignored
+        ok = ok and all(isinstance(v, int | float) and not isinstance(v, bool) for v in p[:2])
+        ok = ok and all(abs(v) <= 1e300 for v in p[:2])  # before float(): huge ints overflow
+        if not ok or not all(math.isfinite(float(v)) for v in p[:2]):
             raise _error(source, f"{where}.{k}", "expected a [longitude, latitude] pair of numbers")
         lon, lat = float(p[0]), float(p[1])
         if not (-180.0 <= lon <= 180.0 and -90.0 <= lat <= 90.0):

@@ -192,9 +192,10 @@ class BattleManager:
         book.cls_latched[ids] = latched
         book.cls_votes[ids] = np.where(ready, votes, 0)
         avg = book.feat_ema[ids]
-        book.max_z[ids] = np.where(started, np.maximum(book.max_z[ids], avg[:, 3]), -np.inf)
-        book.max_speed[ids] = np.where(started, np.maximum(book.max_speed[ids], avg[:, 2]), 0.0)
-        kind_now = threat_kind(cls_now, book.max_z[ids], book.max_speed[ids], avg[:, 1])
+        # Extremes of the averages once they have settled (not the initiation transient).
+        book.max_z[ids] = np.where(ready, np.maximum(book.max_z[ids], avg[:, 3]), -np.inf)
+        book.max_speed[ids] = np.where(ready, np.maximum(book.max_speed[ids], avg[:, 2]), 0.0)
+        kind_now = threat_kind(cls_now, book.max_z[ids], book.max_speed[ids], avg[:, 1], avg[:, 2])
         # A drone or cruise missile stays one in its terminal dive (fast, steep: ballistic).
         flew = np.isin(book.kind[ids], (DRONE, CRUISE_MISSILE))
         kind_now = np.where(flew, book.kind[ids], kind_now).astype(np.int8)

@@ -317,11 +317,13 @@ class Engine:
         if not ic.alive.any():
             return landed
         tr = self.tracker.tracks
-        pos, vel = extrapolate(tr, t)
-        rows = rows_of(tr.track_id, ic.target_track)
-        found = rows >= 0
-        guide_pos = np.where(found[:, None], pos[np.maximum(rows, 0)], np.nan)
-        guide_vel = np.where(found[:, None], vel[np.maximum(rows, 0)], np.nan)
+        guide_pos = np.full((len(ic.target_track), 3), np.nan)  # no track: no guidance
+        guide_vel = guide_pos.copy()
+        if tr.track_id.size:
+            pos, vel = extrapolate(tr, t)
+            rows = rows_of(tr.track_id, ic.target_track)
+            found = rows >= 0
+            guide_pos[found], guide_vel[found] = pos[rows[found]], vel[rows[found]]
         flying = self.threats.flying.copy()
         flying[landed] = True
         self.interceptors, out = engage.step(
@@ -404,7 +406,8 @@ class Engine:
             "hit: " + ", ".join(names[a] for a in np.flatnonzero(h)) if h.any() else "open ground"
             for h in hits
         ]
-        self.log.add("impact", times, threat_id=ids, pos=pts, zone_id=zone, detail=detail)
+        zone_id = np.where(zone >= 0, self.world.zones.ids[np.maximum(zone, 0)], -1)
+        self.log.add("impact", times, threat_id=ids, pos=pts, zone_id=zone_id, detail=detail)
 
     # -- sensing and tracking ----------------------------------------------------------------
     def _scan(self, t1: float) -> bool:
