@@ -56,7 +56,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from cupola.threats.atmosphere import SCALE_HEIGHT, density
+from cupola.threats.atmosphere import RHO0, SCALE_HEIGHT, density
 
 FloatArray = NDArray[np.float64]
 
@@ -86,7 +86,9 @@ def acceleration(pos: FloatArray, vel: FloatArray, beta: FloatArray) -> FloatArr
         Acceleration, ENU, m/s².
     """
     speed = np.sqrt(np.einsum("ij,ij->i", vel, vel))
-    k = density(pos[:, 2]) / (2.0 * beta) * speed  # 1/s
+    # density(z), inlined: this is the innermost call of every flight integration.
+    rho = RHO0 * np.exp(np.maximum(pos[:, 2], 0.0) * (-1.0 / SCALE_HEIGHT))
+    k = rho / (2.0 * beta) * speed  # 1/s
     acc: FloatArray = vel * (-k[:, None])
     acc[:, 2] -= G
     return acc
