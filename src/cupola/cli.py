@@ -148,7 +148,8 @@ def alerts(
         out_console.print(f"Missed zones: {ids}", highlight=False, markup=False)
     out_console.print(
         f"A zone needed a warning when an impact came within its threat's lethal radius; an "
-        f"alert counts if it started at most {ALERT_VALIDITY_S:.0f} s before the impact.",
+        f"alert covers it from its start until it was lifted (at most {ALERT_VALIDITY_S:.0f} s "
+        f"if it never was).",
         highlight=False,
         markup=False,
         soft_wrap=True,

@@ -160,15 +160,7 @@ def test_covariances_stay_symmetric_positive_definite(seed: int, dt: float, n_sc
         z = np.array(to_polar(pred.state[rows, :3] - RADAR_POS)).T.reshape(-1, 3)
         z += rng.normal(size=z.shape) * [30.0, 3e-3, 3e-3]
         est = IMM.correct(params, pred, rows, z, RADAR_POS, NOISE)
-        tracks = dataclasses.replace(
-            tracks,
-            state=est.state,
-            cov=est.cov,
-            mode_prob=est.mode_prob,
-            mode_state=est.mode_state,
-            mode_cov=est.mode_cov,
-            time=np.full(n, t),
-        )
+        tracks = est.apply(tracks, time=np.full(n, t))
         for c in (est.cov, est.mode_cov.reshape(-1, N_STATE, N_STATE)):
             assert_allclose(c, np.swapaxes(c, -1, -2), rtol=0, atol=1e-9 * np.abs(c).max())
             assert (np.linalg.eigvalsh(c) > 0).all()
@@ -233,6 +225,20 @@ def drone_truth(times: np.ndarray, rate_deg_s: float = 12.0) -> np.ndarray:
     return pos
 
 
+def noisy_plot(rad: RadarParams, pos: np.ndarray, t: float, rng: np.random.Generator) -> PlotTable:
+    """One plot of a target at ``pos``: 10 m in range, 1 mrad in azimuth and elevation."""
+    r, a, e = to_polar((pos - rad.position)[None])
+    z = np.array([r[0], a[0], e[0]]) + rng.normal(size=3) * [10.0, 1e-3, 1e-3]
+    return PlotTable(
+        time=np.array([t]),
+        sensor_id=np.array([0]),
+        range_m=z[:1],
+        azimuth_rad=z[1:2],
+        elevation_rad=z[2:],
+        truth_id=np.array([0]),
+    )
+
+
 def track_one(
     name: str,
     params: TrackerParams,
@@ -248,16 +254,7 @@ def track_one(
     ids: set[int] = set()
     err = np.full(len(times), np.nan)
     for k, (t, pos) in enumerate(zip(times, truth, strict=True)):
-        r, a, e = to_polar((pos - rad.position)[None])
-        z = np.array([r[0], a[0], e[0]]) + rng.normal(size=3) * [10.0, 1e-3, 1e-3]
-        plots = PlotTable(
-            time=np.array([t]),
-            sensor_id=np.array([0]),
-            range_m=z[:1],
-            azimuth_rad=z[1:2],
-            elevation_rad=z[2:],
-            truth_id=np.array([0]),
-        )
+        plots = noisy_plot(rad, pos, float(t), rng)
         state, _ = TRACKERS[name](params, state, plots, rad, float(t))
         c = state.tracks.confirmed
         if c.any():
@@ -312,16 +309,7 @@ def test_straight_flight_is_credited_to_the_constant_velocity_model() -> None:
     state = TrackerState(empty_tracks(), 0)
     truth = drone_truth(times)
     for t, pos in zip(times, truth, strict=True):
-        r, a, e = to_polar((pos - rad.position)[None])
-        z = np.array([r[0], a[0], e[0]]) + rng.normal(size=3) * [10.0, 1e-3, 1e-3]
-        plots = PlotTable(
-            time=np.array([t]),
-            sensor_id=np.array([0]),
-            range_m=z[:1],
-            azimuth_rad=z[1:2],
-            elevation_rad=z[2:],
-            truth_id=np.array([0]),
-        )
+        plots = noisy_plot(rad, pos, float(t), rng)
         state, _ = TRACKERS["gnn_imm"](TrackerParams(), state, plots, rad, float(t))
     prob = state.tracks.mode_prob[0]
     names = PARAMS.model_names

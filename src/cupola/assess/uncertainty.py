@@ -138,16 +138,18 @@ def predict_impact(
     full = np.zeros((t, 7, 7))
     full[:, :6, :6] = cov
     full[:, 6, 6] = log_beta_var
-    pts = cubature_points(mean, full).reshape(-1, 7)
+    pts = cubature_points(mean, full)
+    k = pts.shape[1]  # 2n points per track, equal weights
+    pts = pts.reshape(-1, 7)
     impact, tof, _ = fly_to_ground(
         pts[:, :3], pts[:, 3:6], np.exp(pts[:, 6]), STEP_S, horizon_s, DRAG_FRACTION
     )
-    xy = impact[:, :2].reshape(t, 14, 2)
-    tt = tof.reshape(t, 14)
+    xy = impact[:, :2].reshape(t, k, 2)
+    tt = tof.reshape(t, k)
     landed = np.asarray(np.isfinite(tt).all(axis=1), bool)
     mu = xy.mean(axis=1)
     d = xy - mu[:, None, :]
-    c = np.einsum("tki,tkj->tij", d, d) / 14.0
+    c = np.einsum("tki,tkj->tij", d, d) / k
     tm = tt.mean(axis=1)
     tv = ((tt - tm[:, None]) ** 2).mean(axis=1)
     return ImpactEstimate(

@@ -14,27 +14,34 @@ from cupola.metrics.warnings import WarningQuality, warning_quality
 from cupola.output.parquet import read_parquet
 from cupola.scenario import load
 from cupola.sim.engine import RunResult
-from cupola.sim.world import compile_world
+from cupola.sim.world import World, compile_world
 
 FloatArray = NDArray[np.float64]
 
 
 def warning_quality_of(r: RunResult) -> WarningQuality:
     """Warning quality of a run in memory (:func:`cupola.metrics.warnings.warning_quality`)."""
-    ev, w = r.events, r.world
+    imp = r.events["kind"].astype(str) == "impact"
+    return _score(r.world, r.events, r.threats.type_idx[r.events["threat_id"][imp]])
+
+
+def _score(
+    world: World, ev: dict[str, NDArray[Any]], type_idx: NDArray[np.int64]
+) -> WarningQuality:
+    """Score the alerts and impacts of an event table; ``type_idx`` is the threat type of each
+    impact event, in table order."""
     kind = ev["kind"].astype(str)
     imp = np.flatnonzero(kind == "impact")
-    type_idx = r.threats.type_idx[ev["threat_id"][imp]]
     al = kind == "alert"
     return warning_quality(
-        w.zones.ids,
-        w.zones.polygons,
+        world.zones.ids,
+        world.zones.polygons,
         ev["time"][al].astype(float),
         ev["zone_id"][al].astype(np.int64),
         ev["time"][imp].astype(float),
         np.column_stack([ev["x_m"][imp], ev["y_m"][imp]]).astype(float),
-        w.threat_types.lethal_radius_m[type_idx],
-        np.asarray(w.threat_types.names, dtype=object)[type_idx],
+        world.threat_types.lethal_radius_m[type_idx],
+        np.asarray(world.threat_types.names, dtype=object)[type_idx],
         alert_ends(ev),
     )
 
@@ -63,31 +70,16 @@ def run_warning_quality(folder: Path) -> WarningQuality:
     type_of = dict(
         zip(ev["threat_id"][launch].tolist(), ev["detail"][launch].tolist(), strict=True)
     )
-    names = world.threat_types.names
-    radius_of = dict(zip(names, world.threat_types.lethal_radius_m.tolist(), strict=True))
-    imp = np.flatnonzero(kind == "impact")
-    types = np.array([type_of.get(int(t), "") for t in ev["threat_id"][imp]], dtype=object)
-    unknown = sorted({str(t) for t in types} - set(world.threat_types.names))
-    if unknown:
+    index_of = {name: k for k, name in enumerate(world.threat_types.names)}
+    types = [type_of.get(int(t), "") for t in ev["threat_id"][kind == "impact"]]
+    if any(t not in index_of for t in types):
         raise InputError(
             str(folder / "events.parquet"),
             "launch",
             "launch events do not name the threat types (a run folder from an older Cupola: "
             "run the scenario again)",
         )
-    radius = np.array([radius_of.get(t, 0.0) for t in types], float)
-    al = kind == "alert"
-    return warning_quality(
-        world.zones.ids,
-        world.zones.polygons,
-        ev["time"][al].astype(float),
-        ev["zone_id"][al].astype(np.int64),
-        ev["time"][imp].astype(float),
-        np.column_stack([ev["x_m"][imp], ev["y_m"][imp]]).astype(float),
-        radius,
-        types,
-        alert_ends(ev),
-    )
+    return _score(world, ev, np.array([index_of[t] for t in types], np.int64))
 
 
 def alert_ends(ev: dict[str, NDArray[Any]]) -> FloatArray:

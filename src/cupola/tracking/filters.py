@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 from numpy.typing import NDArray
@@ -67,6 +67,18 @@ class Estimate:
     mode_prob: FloatArray
     mode_state: FloatArray
     mode_cov: FloatArray
+
+    def apply(self, tracks: TrackTable, **changes: Any) -> TrackTable:
+        """``tracks`` with these five arrays in place of its own (and ``changes``)."""
+        return dataclasses.replace(
+            tracks,
+            state=self.state,
+            cov=self.cov,
+            mode_prob=self.mode_prob,
+            mode_state=self.mode_state,
+            mode_cov=self.mode_cov,
+            **changes,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,13 +234,7 @@ class _Imm:
         trans = imm.transition_matrix(params.imm)
         if tracks.mode_prob.shape[1] != params.imm.n_models:
             # Tracks from another filter (or an empty table): models start from [p, v].
-            born = self.start(params, tracks.state, tracks.cov)
-            tracks = dataclasses.replace(
-                tracks,
-                mode_prob=born.mode_prob,
-                mode_state=born.mode_state,
-                mode_cov=born.mode_cov,
-            )
+            tracks = self.start(params, tracks.state, tracks.cov).apply(tracks)
         # A second radar at the same instant: no model switch, no motion.
         prior = tracks.mode_prob.copy()
         x0, p0 = tracks.mode_state.copy(), tracks.mode_cov.copy()

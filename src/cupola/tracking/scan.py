@@ -190,13 +190,8 @@ def step(
     last_scan = np.where(counted, float(time), tracks.last_scan)
     truth = tracks.truth_id.copy()
     truth[hit_rows] = plots.truth_id[best_plot[hit_rows]]
-    old = dataclasses.replace(
+    old = est.apply(
         tracks,
-        state=est.state,
-        cov=est.cov,
-        mode_prob=est.mode_prob,
-        mode_state=est.mode_state,
-        mode_cov=est.mode_cov,
         time=np.full(x.shape[0], float(time)),
         hit_history=history,
         scans=scans,
@@ -210,10 +205,7 @@ def step(
     new = start_tracks(
         params, z[fresh], radar_pos, noise, plots.truth_id[fresh], state.next_id, float(time)
     )
-    born = filt.start(params, new.state, new.cov)
-    new = dataclasses.replace(
-        new, mode_prob=born.mode_prob, mode_state=born.mode_state, mode_cov=born.mode_cov
-    )
+    new = filt.start(params, new.state, new.cov).apply(new)
     merged = concat_tracks(old, new)
 
     plot_track = np.empty(n_plots, np.int64)
