@@ -32,10 +32,9 @@ def rocket_states(seed: int, n: int, ascending: bool) -> FloatArray:
     ]
 
 
-# Tolerances on the predicted impact point (m) and time (s), against fly_to_ground at 0.05 s
-# with its cubic crossing: the 2 s path step interpolates the ground crossing linearly, which
-# costs up to ~0.5 % of the range on shallow descents; at 0.5 s the error is ~16x smaller.
-TOLERANCE = {2.0: (0.01, 10.0, 0.3), 0.5: (0.001, 2.0, 0.03)}  # dt: (of range, + m, s)
+# Tolerances on the predicted impact point (m) and time (s), against fly_to_ground at 0.05 s:
+# both find the ground crossing on the cubic Hermite interpolant of their last step.
+TOLERANCE = {2.0: (5e-4, 0.5, 0.03), 0.5: (2e-5, 0.2, 0.005)}  # dt: (of range, + m, s)
 
 
 @pytest.mark.parametrize("dt", [2.0, 0.5])

@@ -31,6 +31,7 @@ RUN_FILES = {
     "truth.parquet",
     "plots.parquet",
     "tracks.parquet",
+    "assessments.parquet",
     "zones.geojson",
     "summary.json",
     "report.html",

@@ -11,6 +11,7 @@ import pytest
 import cupola.output.runfolder as runfolder
 from cupola.errors import OutputError
 from cupola.output.parquet import read_parquet, write_parquet
+from cupola.output.runfolder import ASSESSMENT_COLUMNS
 from cupola.sim.engine import RunResult
 from cupola.sim.summary import summarize
 
@@ -37,6 +38,7 @@ def test_files_and_columns(written: Path) -> None:
     names = sorted(p.name for p in written.iterdir())
     assert names == sorted(
         [
+            "assessments.parquet",
             "events.parquet",
             "plots.parquet",
             "report.html",
@@ -51,6 +53,7 @@ def test_files_and_columns(written: Path) -> None:
     assert list(read_parquet(written / "tracks.parquet")) == TRACK_COLUMNS
     assert list(read_parquet(written / "plots.parquet")) == PLOT_COLUMNS
     assert list(read_parquet(written / "truth.parquet")) == TRUTH_COLUMNS
+    assert list(read_parquet(written / "assessments.parquet")) == list(ASSESSMENT_COLUMNS)
     summary = json.loads((written / "summary.json").read_text())
     for key in (
         "threats",
@@ -137,3 +140,27 @@ def test_path_with_quote(tmp_path: Path) -> None:
     path = tmp_path / "it's.parquet"
     write_parquet(path, {"a": np.arange(3.0)})
     np.testing.assert_array_equal(read_parquet(path)["a"], [0.0, 1.0, 2.0])
+
+
+def test_assessments_one_row_per_assessed_track_per_cycle(
+    written: Path, border_town_run: RunResult
+) -> None:
+    """Rows are (time, track) pairs with no repeat; ballistic rows carry an ellipse and a
+    coefficient; every decision has its reason; the impact point round-trips to the frame."""
+    a = read_parquet(written / "assessments.parquet")
+    assert len(a["time"]) > 100
+    pairs = set(zip(a["time"].tolist(), a["track_id"].tolist(), strict=True))
+    assert len(pairs) == len(a["time"])
+    assert set(a["decision"].tolist()) <= {"engage", "ignore"}
+    engaged = a["decision"] == "engage"
+    assert (a["reason"][engaged] == "expected damage above the threshold").all()
+    assert (a["expected_damage"][engaged] > 0).all()
+    bal = (a["class"] == "ballistic") & np.isfinite(a["impact_lat"])
+    assert (a["ellipse_major_m"][bal] >= a["ellipse_minor_m"][bal]).all()
+    assert (a["ballistic_coefficient_kg_m2"][bal] > 0).all()
+    mem = border_town_run.assessments
+    x, _ = border_town_run.world.frame.to_local(a["impact_lon"], a["impact_lat"])
+    ok = np.isfinite(mem["impact_x_m"])
+    np.testing.assert_allclose(x[ok], mem["impact_x_m"][ok], atol=1e-3)
+    truth = set(border_town_run.tracks["truth_id"].tolist())
+    assert set(a["threat_id"].tolist()) <= truth

@@ -33,7 +33,8 @@ class AssessParams:
     asset_margin_m : float
         A predicted impact within this distance of an asset threatens it.
     engage_threshold : float
-        Only threats to assets worth more than this are engaged.
+        Only threats whose expected damage (hit probability times value, summed over the
+        assets) exceeds this are engaged.
     engage_outside_assets : bool
         Engage threats predicted to fall outside every asset as well.
     alert_margin_m : float
@@ -65,10 +66,18 @@ class Assessment:
         Predicted impact point, ENU east/north, m; NaN when none within the horizon.
     impact_time : (T,) float64
         Predicted time of impact, s (scenario time); inf when none.
+    impact_cov : (T, 2, 2) float64
+        Covariance of the impact point, m²; NaN when not computed (air-breathing tracks, no
+        track covariance, or part of the distribution still flying at the horizon).
     asset : (T,) int64
-        Most valuable asset the predicted impact threatens, -1 for open ground.
+        Most valuable asset the threat may hit (hit probability above 0), -1 for none (open
+        ground).
     value : (T,) float64
         Value of that asset, 0 for open ground.
+    hit_probability : (T,) float64
+        Probability that the threat hits that asset (0 for open ground).
+    expected_damage : (T,) float64
+        Sum over assets of hit probability times value.
     engage : (T,) bool
         The doctrine's decision: engage this track.
     path : (T, K, 3) float64
@@ -82,8 +91,11 @@ class Assessment:
     cls: NDArray[np.int8]
     impact: NDArray[np.float64]
     impact_time: NDArray[np.float64]
+    impact_cov: NDArray[np.float64]
     asset: NDArray[np.int64]
     value: NDArray[np.float64]
+    hit_probability: NDArray[np.float64]
+    expected_damage: NDArray[np.float64]
     engage: NDArray[np.bool_]
     path: NDArray[np.float64]
     path_time: NDArray[np.float64]

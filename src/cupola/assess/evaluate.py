@@ -1,9 +1,20 @@
-"""Threat evaluation: which asset each track threatens, and the engagement rule.
+r"""Threat evaluation: which asset each track threatens, how likely, and the engagement rule.
 
-The rule of Iron Dome-class systems: engage only threats whose predicted impact point lies on
-a defended asset (within a margin), leaving those bound for open ground to fall (facts §1.3).
-A threat is engaged when the most valuable asset it threatens is worth more than the
-doctrine's threshold, or, with ``engage_outside_assets``, whenever it has a predicted impact.
+The rule of Iron Dome-class systems: engage only threats predicted to hit a defended asset,
+leaving those bound for open ground to fall (facts §1.3). Ballistic tracks are flown to the
+ground with their estimated ballistic coefficient (:mod:`cupola.assess.beta`), and with the
+track covariance their impact comes with its uncertainty (:mod:`cupola.assess.uncertainty`):
+the impact point is the mean of the propagated impact distribution, and each asset's hit
+probability :math:`P_a` is the share of that distribution inside the asset grown by the margin
+(the lethal reach of a warhead that lands just outside), from :data:`HIT_SAMPLES` fixed
+quasi-random points. Without a covariance (air-breathing tracks, or none given) the probability
+is 1 for every asset containing the predicted point. The expected damage is
+
+.. math:: D = \sum_a P_a\, v_a
+
+over the assets' values :math:`v_a`, and a threat is engaged when :math:`D` exceeds the
+doctrine's threshold (or, with ``engage_outside_assets``, whenever it has a predicted impact).
+The threatened asset reported is the most valuable one with :math:`P_a > 0`.
 """
 
 from __future__ import annotations
@@ -16,9 +27,14 @@ from numpy.typing import NDArray
 from shapely.geometry.base import BaseGeometry
 
 from cupola.assess.base import AIR_BREATHING, Assessment, AssessParams
-from cupola.assess.impact import ballistic_path, level_path
+from cupola.assess.beta import PRIOR_RELATIVE_SIGMA
+from cupola.assess.impact import fly, level_path
+from cupola.assess.uncertainty import cholesky, cloud, moments, standard_normal_points
 
 FloatArray = NDArray[np.float64]
+
+#: Quasi-random points per track of the hit-probability integral.
+HIT_SAMPLES = 128
 
 
 @dataclass(frozen=True)
@@ -31,16 +47,25 @@ class AreaIndex:
         Over the (buffered) geometries.
     values : (A,) float64
         Value of each geometry (asset value, or zone id for zones).
+    geoms : list of shapely geometries
+        The (buffered, prepared) geometries, in index order.
+    bounds : (A, 4) float64
+        Their bounding boxes ``(min x, min y, max x, max y)``, m.
     """
 
     tree: shapely.STRtree
     values: FloatArray
+    geoms: list[BaseGeometry]
+    bounds: FloatArray
 
     @classmethod
     def build(cls, geoms: list[BaseGeometry], values: FloatArray, margin: float) -> AreaIndex:
         """Index ``geoms`` grown by ``margin`` meters."""
         grown = [g.buffer(margin) if margin > 0 else g for g in geoms]
-        return cls(shapely.STRtree(grown), np.asarray(values, float))
+        for g in grown:
+            shapely.prepare(g)
+        bounds = np.array([g.bounds for g in grown], float).reshape(-1, 4)
+        return cls(shapely.STRtree(grown), np.asarray(values, float), grown, bounds)
 
     def best(self, xy: FloatArray) -> tuple[NDArray[np.int64], FloatArray]:
         """Most valuable geometry containing each point.
@@ -75,6 +100,55 @@ class AreaIndex:
             value[rows[pi[first]]] = v[first]
         return index, value
 
+    def chances(
+        self, mean: FloatArray, cov: FloatArray
+    ) -> tuple[NDArray[np.int64], NDArray[np.int64], FloatArray]:
+        """Probability that each Gaussian point falls in each geometry, as sparse triples.
+
+        The share of :data:`HIT_SAMPLES` fixed quasi-random points of the distribution
+        (:func:`cupola.assess.uncertainty.standard_normal_points`, mapped by the Cholesky
+        factor) that the geometry contains; the points of all rows are queried against the
+        index at once.
+
+        Parameters
+        ----------
+        mean : (P, 2) float64
+            Means, m; NaN rows are in nothing.
+        cov : (P, 2, 2) float64
+            Covariances, m²; a NaN row is a sure point (probability 1 or 0).
+
+        Returns
+        -------
+        row, geom : (H,) int64
+            Pairs with a probability above 0, sorted by row then geometry.
+        prob : (H,) float64
+        """
+        ok = np.isfinite(mean).all(axis=1)
+        spread = ok & np.isfinite(cov).all(axis=(1, 2))
+        sure = np.flatnonzero(ok & ~spread)
+        rows = np.flatnonzero(spread)
+        z = standard_normal_points(HIT_SAMPLES)
+        pts = mean[rows][:, None, :] + np.einsum("tij,kj->tki", cholesky(cov[rows]), z)
+        xy = np.vstack([mean[sure], pts.reshape(-1, 2)])
+        owner = np.r_[sure, np.repeat(rows, HIT_SAMPLES)]
+        weight = np.r_[np.ones(len(sure)), np.full(len(rows) * HIT_SAMPLES, 1.0 / HIT_SAMPLES)]
+        if len(xy) == 0:
+            empty = np.empty(0, np.int64)
+            return empty, empty, np.empty(0)
+        pi, gi = self.tree.query(shapely.points(xy), predicate="intersects")
+        n_geom = max(len(self.values), 1)
+        key = owner[pi] * n_geom + gi
+        uniq, inverse = np.unique(key, return_inverse=True)
+        prob = np.bincount(inverse, weights=weight[pi], minlength=len(uniq))
+        return uniq // n_geom, uniq % n_geom, np.minimum(prob, 1.0)
+
+    def probabilities(self, mean: FloatArray, cov: FloatArray) -> FloatArray:
+        """(P, A) float64: :meth:`chances` as a dense table."""
+        out = np.zeros((len(mean), len(self.values)))
+        row, geom, prob = self.chances(mean, cov)
+        out[row, geom] = prob
+        return out
+
 
 def assess(
     params: AssessParams,
@@ -83,8 +157,10 @@ def assess(
     state: FloatArray,
     cls: NDArray[np.int8],
     now: float,
+    cov: FloatArray | None = None,
+    log_beta: tuple[FloatArray, FloatArray] | None = None,
 ) -> Assessment:
-    """Predict impacts and decide engagements for confirmed tracks.
+    """Predict impacts and decide engagements for confirmed tracks (module docstring).
 
     Parameters
     ----------
@@ -98,18 +174,37 @@ def assess(
         Class of each track.
     now : float
         Scenario time, s.
+    cov : (T, 6, 6) float64, optional
+        Track covariances: ballistic impacts then come with their uncertainty.
+    log_beta : pair of (T,) float64, optional
+        Mean and variance of each track's :math:`\\ln\\beta` (:mod:`cupola.assess.beta`);
+        by default the assumed coefficient, with the prior's spread.
     """
     t = len(track_id)
     k = int(np.ceil(params.horizon_s / params.dt_s)) + 1
     path = np.zeros((t, k, 3))
     impact = np.full((t, 2), np.nan)
+    impact_cov = np.full((t, 2, 2), np.nan)
     tti = np.full(t, np.inf)
     air = cls == AIR_BREATHING
-    bal = ~air
-    if bal.any():
-        path[bal], impact[bal], tti[bal] = ballistic_path(
-            state[bal], params.beta_kg_m2, params.dt_s, params.horizon_s
-        )
+    if log_beta is None:
+        lb = np.full(t, np.log(params.beta_kg_m2))
+        lbv = np.full(t, PRIOR_RELATIVE_SIGMA**2)
+    else:
+        lb, lbv = log_beta
+    b = np.flatnonzero(~air)
+    if b.size:
+        # The nominal paths and the cubature points of their uncertainty, in one integration.
+        rows, betas = state[b], np.exp(lb[b])
+        if cov is not None:
+            pts, pts_beta = cloud(state[b], cov[b], lb[b], lbv[b])
+            rows, betas = np.vstack([rows, pts]), np.r_[betas, pts_beta]
+        path[b], imp, tt = fly(rows, betas, params.dt_s, params.horizon_s, b.size)
+        impact[b], tti[b] = imp[: b.size], tt[: b.size]
+        if cov is not None:
+            est = moments(imp[b.size :], tt[b.size :], b.size)
+            ok = np.isfinite(est.mean).all(axis=1) & np.isfinite(impact[b]).all(axis=1)
+            impact[b[ok]], tti[b[ok]], impact_cov[b[ok]] = est.mean[ok], est.time[ok], est.cov[ok]
     if air.any():
         lp = level_path(state[air], params.dt_s, params.horizon_s)
         # A drone or cruise missile dives on its target, not on the first asset it overflies:
@@ -122,17 +217,31 @@ def assess(
         impact[air] = np.where(hit[:, None], ground, np.nan)
         tti[air] = np.where(hit, j * params.dt_s, np.inf)
         path[air] = lp
-    asset, value = assets.best(impact)
     has_impact = np.isfinite(tti)
-    threatens = (asset >= 0) & (value > params.engage_threshold)
-    engage = has_impact & (threatens | bool(params.engage_outside_assets))
+    prob = assets.probabilities(np.where(has_impact[:, None], impact, np.nan), impact_cov)
+    damage = prob @ assets.values
+    # The threatened asset: the most valuable one with a chance of being hit.
+    asset = np.full(t, -1, np.int64)
+    value = np.zeros(t)
+    p_asset = np.zeros(t)
+    if t and len(assets.values):
+        ranked = np.where(prob > 0.0, assets.values[None, :], -np.inf)
+        best = ranked.argmax(axis=1)
+        has = np.isfinite(ranked[np.arange(t), best])
+        asset[has] = best[has]
+        value[has] = assets.values[best[has]]
+        p_asset[has] = prob[np.flatnonzero(has), best[has]]
+    engage = has_impact & ((damage > params.engage_threshold) | bool(params.engage_outside_assets))
     return Assessment(
         track_id=track_id,
         cls=cls,
         impact=impact,
         impact_time=now + tti,
+        impact_cov=impact_cov,
         asset=asset,
         value=value,
+        hit_probability=p_asset,
+        expected_damage=damage,
         engage=engage,
         path=path,
         path_time=np.asarray(now + np.arange(k) * params.dt_s, np.float64),

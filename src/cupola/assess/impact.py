@@ -2,16 +2,16 @@ r"""Impact-point prediction from a track's state.
 
 Ballistic tracks are propagated with the same point-mass model the threats fly
 (:func:`cupola.threats.ballistic.rk4_step`: gravity and drag in the exponential atmosphere)
-with an assumed ballistic coefficient :math:`\beta`, until the path crosses the ground; the
-crossing is interpolated linearly inside the step :math:`[\tau_{j-1}, \tau_j]` that ends at or
-below the ground,
+with a ballistic coefficient :math:`\beta` per row (:mod:`cupola.assess.beta` estimates it),
+in steps of the path's length :math:`\Delta t`, each cut into RK4 substeps no longer than a
+fraction of the row's drag time (:func:`_advance`). The ground crossing inside the step that
+ends below the ground is found on the cubic Hermite interpolant of the step's end states
+(:func:`cupola.threats.ballistic.ground_crossing`), which reproduces the drag-free parabola
+exactly and is :math:`O(\Delta t^4)` with drag: within a metre of a fine integration at the
+2 s path step. A track already below the ground while falling lands at once, so the predicted
+time to impact is never negative.
 
-.. math:: f = \operatorname{clip}\Big(\frac{z_{j-1}}{z_{j-1} - z_j}, 0, 1\Big), \qquad
-    t_{impact} = (j - 1 + f)\,\Delta t, \qquad p_{impact} = p_{j-1} + f\,(p_j - p_{j-1}),
-
-so that a track already below the ground while falling lands at once (:math:`f = 0`) and the
-predicted time to impact is never negative. Air-breathing tracks are extrapolated at
-constant velocity along their ground track,
+Air-breathing tracks are extrapolated at constant velocity along their ground track,
 
 .. math:: p(\tau) = p_0 + v_{xy}\,\tau,
 
@@ -25,32 +25,32 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from cupola.threats.atmosphere import density
-from cupola.threats.ballistic import rk4_step
+from cupola.threats.atmosphere import SCALE_HEIGHT, density
+from cupola.threats.ballistic import ground_crossing, rk4_step
 
 FloatArray = NDArray[np.float64]
 
-#: Longest RK4 substep as a fraction of the drag time (:func:`_drag_limited_step`).
-DRAG_FRACTION = 0.5
-#: Most RK4 substeps per path step.
+#: Longest RK4 substep as a fraction of a row's drag time (:func:`_advance`).
+DRAG_FRACTION = 0.25
+#: Weight of the density's own rate of change, :math:`|v_z| / H`, in the substep rule.
+DENSITY_WEIGHT = 0.5
+#: Most RK4 substeps per integration step.
 MAX_SUBSTEPS = 16
+#: Path samples per integration step (the one between is the cubic Hermite midpoint).
+SAMPLES_PER_STEP = 2
 
 
 def ballistic_path(
-    state: FloatArray, beta: float, dt: float, horizon: float
+    state: FloatArray, beta: float | FloatArray, dt: float, horizon: float
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
-    """Predicted path and ground impact of ballistic tracks.
-
-    Integrates with RK4 (:func:`cupola.threats.ballistic.rk4_step`, in substeps no longer than
-    the drag time, :func:`_drag_limited_step`) only the rows still in the air, and stops once
-    every row has landed.
+    """Predicted path and ground impact of ballistic tracks (:func:`fly`, every row's path).
 
     Parameters
     ----------
     state : (T, 6) float64
         ``[x, y, z, vx, vy, vz]``, ENU, m and m/s.
-    beta : float
-        Assumed ballistic coefficient, kg/m².
+    beta : float or (T,) float64
+        Ballistic coefficient, kg/m², one for all rows or one per row.
     dt, horizon : float
         Path step and length, s.
 
@@ -63,62 +63,131 @@ def ballistic_path(
     tti : (T,) float64
         Time to impact, s, ``inf`` if none.
     """
+    return fly(state, beta, dt, horizon, len(state))
+
+
+def fly(
+    state: FloatArray, beta: float | FloatArray, dt: float, horizon: float, n_path: int
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Fly rows to the ground together, keeping the path of the first ``n_path`` only.
+
+    One integration serves a track's nominal prediction and the points of its uncertainty
+    (:mod:`cupola.assess.uncertainty`): each step is vectorised over every row still in the
+    air, and the loop stops once every row has landed.
+
+    Parameters
+    ----------
+    state : (N, 6) float64
+        ``[x, y, z, vx, vy, vz]``, ENU, m and m/s.
+    beta : float or (N,) float64
+        Ballistic coefficient, kg/m².
+    dt, horizon : float
+        Path step and length, s.
+    n_path : int
+        Rows ``0 .. n_path - 1`` get their path sampled.
+
+    Returns
+    -------
+    path : (n_path, K, 3) float64
+        As :func:`ballistic_path`.
+    impact : (N, 2) float64
+    tti : (N,) float64
+    """
     n = len(state)
     k = int(np.ceil(horizon / dt)) + 1
-    path = np.empty((n, k, 3))
+    path = np.empty((n_path, k, 3))
     impact = np.full((n, 2), np.nan)
     tti = np.full(n, np.inf)
     if n == 0:
         return path, impact, tti
+    # An integration step spans two path samples (the first then being the cubic Hermite
+    # midpoint) while no row needs drag substeps at that length, else one (every sample then
+    # integrated). The rows still in the air are kept compacted in their original order, so
+    # that the rows with a path are always a prefix; a row lands in the step that ends at or
+    # below the ground, and its crossing is found after the loop, in one vectorised call, from
+    # the step's end states.
+    idx = np.arange(n)
     pos, vel = state[:, :3].copy(), state[:, 3:].copy()
-    path[:, 0] = pos
-    betas = np.full(n, beta)
-    active = np.arange(n)
-    j = 0
-    for j in range(1, k):  # time steps; each one is vectorised over the rows in the air
-        p1, v1 = _drag_limited_step(pos[active], vel[active], betas[active], dt)
-        z0, z1 = pos[active, 2], p1[:, 2]
+    betas = np.array(np.broadcast_to(np.asarray(beta, np.float64), (n,)))
+    path[:, 0] = pos[:n_path]
+    land_t0 = np.full(n, np.nan)  # start time and length of the landing step
+    land_h = np.full(n, np.nan)
+    ends = np.empty((n, 4, 3))
+    traced = n_path
+    done = 0  # samples done
+    while done < k - 1 and len(idx):
+        n_sub = _substeps(pos, vel, betas, 2.0 * dt)
+        span = 2 if done + 2 <= k - 1 and n_sub.max() == 1 else 1
+        if span == 1:
+            n_sub = _substeps(pos, vel, betas, dt)
+        h = span * dt
+        with np.errstate(over="ignore", invalid="ignore"):  # wild points: dropped below
+            p1, v1 = _advance(pos, vel, betas, h, n_sub)
         # Down: the step ends at or below the ground having started above it, or while still
         # falling (a track already below the ground lands now, one climbing out of it does not).
-        down = (z1 <= 0.0) & ((z0 > 0.0) | (v1[:, 2] < 0.0))
-        if down.any():
-            rows = active[down]
-            frac = np.clip(z0[down] / np.maximum(z0[down] - z1[down], 1e-12), 0.0, 1.0)
-            ground = pos[rows] + frac[:, None] * (p1[down] - pos[rows])
-            ground[:, 2] = 0.0
-            impact[rows] = ground[:, :2]
-            tti[rows] = (j - 1 + frac) * dt
-            path[rows, j:] = ground[:, None, :]
-        pos[active], vel[active] = p1, v1
-        path[active[~down], j] = p1[~down]
-        active = active[~down]
-        if len(active) == 0:
-            break
-    if len(active):
-        path[active, j + 1 :] = pos[active, None, :]
+        down = (p1[:, 2] <= 0.0) & ((pos[:, 2] > 0.0) | (v1[:, 2] < 0.0))
+        lost = ~(np.isfinite(p1).all(axis=1) & np.isfinite(v1).all(axis=1))
+        if traced:
+            if span == 2:
+                mid = 0.5 * (pos[:traced] + p1[:traced]) + (h / 8.0) * (vel[:traced] - v1[:traced])
+                path[idx[:traced], done + 1] = mid
+            path[idx[:traced], done + span] = p1[:traced]
+        if down.any() or lost.any():
+            land = down & ~lost
+            rows = idx[land]
+            land_t0[rows], land_h[rows] = done * dt, h
+            ends[rows] = np.stack([pos[land], vel[land], p1[land], v1[land]], axis=1)
+            up = ~(down | lost)
+            traced -= int((~up[:traced]).sum())
+            idx, pos, vel, betas = idx[up], p1[up], v1[up], betas[up]
+        else:
+            pos, vel = p1, v1
+        done += span
+    rows = np.flatnonzero(np.isfinite(land_h))
+    if len(rows):
+        e = ends[rows]
+        s, ground, _ = ground_crossing(e[:, 0], e[:, 1], e[:, 2], e[:, 3], land_h[rows])
+        t_hit = land_t0[rows] + s
+        impact[rows] = ground[:, :2]
+        tti[rows] = t_hit
+        mine = rows < n_path
+        # From the first sample at or after the crossing on, the path rests on the ground.
+        after = np.arange(k)[None, :] * dt >= t_hit[mine, None] - 1e-9  # (R, K)
+        path[rows[mine]] = np.where(after[:, :, None], ground[mine, None, :], path[rows[mine]])
     return path, impact, tti
 
 
-def _drag_limited_step(
-    pos: FloatArray, vel: FloatArray, beta: FloatArray, dt: float
+def _substeps(pos: FloatArray, vel: FloatArray, beta: FloatArray, h: float) -> NDArray[np.int64]:
+    r"""RK4 substeps each row needs in a step of ``h`` (:func:`_advance`)."""
+    speed = np.sqrt(np.einsum("ij,ij->i", vel, vel))
+    rate = density(pos[:, 2]) * speed / (2.0 * beta)  # 1 / tau_d, 1/s
+    rate = rate + DENSITY_WEIGHT * np.abs(vel[:, 2]) / SCALE_HEIGHT  # fast climbs and dives
+    need = np.ceil(h * np.where(np.isfinite(rate), rate, 0.0) / DRAG_FRACTION)
+    return np.clip(need, 1, MAX_SUBSTEPS).astype(np.int64)
+
+
+def _advance(
+    pos: FloatArray, vel: FloatArray, beta: FloatArray, dt: float, n_sub: NDArray[np.int64]
 ) -> tuple[FloatArray, FloatArray]:
-    r"""Advance by ``dt`` in equal RK4 substeps no longer than half the drag time of any row.
+    r"""Advance each row by ``dt`` in ``n_sub`` equal RK4 substeps (:func:`_substeps`).
 
     The drag time :math:`\tau_d = 2\beta / (\rho(z)\lVert v\rVert)` is the time in which drag
     alone slows a row by a factor :math:`e`; RK4 with :math:`h > \tau_d` loses its accuracy
-    (and beyond :math:`h \approx 2.8\,\tau_d` its stability), which a small assumed
-    :math:`\beta` at low altitude reaches at the 2 s path step. The step is cut into
-    :math:`n = \lceil dt / (c \min \tau_d) \rceil` substeps, :math:`c` = ``DRAG_FRACTION``
-    (at most ``MAX_SUBSTEPS``); for the ballistic coefficients of rockets (thousands of
-    kg/m²) :math:`n = 1` except for fast rows near the ground.
+    (and beyond :math:`h \approx 2.8\,\tau_d` its stability), which a small :math:`\beta` at
+    low altitude reaches within a path step. Row :math:`i` takes
+    :math:`n_i = \lceil dt / (c\,\tau_{d,i}) \rceil` substeps, :math:`c` = ``DRAG_FRACTION``
+    (at most ``MAX_SUBSTEPS``); for the ballistic coefficients of rockets (thousands of kg/m²)
+    :math:`n_i = 1` except for fast rows near the ground, and only those rows take the extra
+    substeps.
     """
-    speed = np.sqrt(np.einsum("ij,ij->i", vel, vel))
-    rate = density(pos[:, 2]) * speed / (2.0 * beta)  # 1 / tau_d, 1/s
-    worst = float(np.max(np.where(np.isfinite(rate), rate, 0.0), initial=0.0))
-    n_sub = int(min(MAX_SUBSTEPS, max(1, np.ceil(dt * worst / DRAG_FRACTION))))
+    most = int(n_sub.max(initial=1))
+    if most == 1:
+        return rk4_step(pos, vel, beta, dt)
+    pos, vel = pos.copy(), vel.copy()
     h = dt / n_sub
-    for _ in range(n_sub):  # a few substeps, each vectorised over the rows
-        pos, vel = rk4_step(pos, vel, beta, h)
+    for sub in range(most):  # a few substeps, each vectorised over the rows that need it
+        r = np.flatnonzero(n_sub > sub)
+        pos[r], vel[r] = rk4_step(pos[r], vel[r], beta[r], h[r])
     return pos, vel
 
 

@@ -15,10 +15,10 @@ Uhlmann with :math:`\alpha = 1, \beta = 0, \kappa = 0`) takes the :math:`2n` poi
     s_{\pm k} = \bar s \pm \sqrt{n}\, L e_k, \qquad L L^\top = P, \qquad k = 1..n,
 
 with equal weights :math:`1/(2n)`, flies each to the ground with the drag-aware model
-(:func:`cupola.threats.ballistic.fly_to_ground`, cubic Hermite ground crossing), and takes the
-weighted mean and covariance of the impact points :math:`(x, y)` and times. It is exact for
-any model that is polynomial of degree 3 or less in :math:`s`, and costs :math:`2n = 14` flights
-per track, vectorised over every track at once.
+(:func:`cupola.assess.impact.fly`, in the same integration as the tracks' nominal paths), and
+takes the weighted mean and covariance of the impact points :math:`(x, y)` and times. It is
+exact for any model that is polynomial of degree 3 or less in :math:`s`, and costs
+:math:`2n = 14` flights per track, vectorised over every track at once.
 
 Ellipse
 -------
@@ -46,16 +46,16 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.stats import norm, qmc
 
-from cupola.threats.ballistic import fly_to_ground
+from cupola.assess.impact import fly
 
 FloatArray = NDArray[np.float64]
 
-#: Integration step of the impact prediction, s (with the drag limit below).
-STEP_S = 0.25
-#: Longest RK4 step as a fraction of the drag time (:func:`fly_to_ground`).
-DRAG_FRACTION = 0.1
+#: Integration step of the impact prediction, s (:func:`cupola.assess.impact.fly`).
+STEP_S = 0.5
 #: Quasi-random points of the hit-probability integral.
 N_SAMPLES = 1024
+#: Dimension of the propagated state, :math:`(p, v, \ln\beta)`.
+DIM = 7
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,12 +96,12 @@ def cubature_points(mean: FloatArray, cov: FloatArray) -> FloatArray:
         Points ``mean + sqrt(n) L e_k`` for k = 1..n, then ``mean - sqrt(n) L e_k``.
     """
     n = mean.shape[1]
-    chol = _cholesky(cov)
+    chol = cholesky(cov)
     cols = np.sqrt(n) * np.swapaxes(chol, 1, 2)  # (T, n, n): row k is sqrt(n) L e_k
     return np.concatenate([mean[:, None, :] + cols, mean[:, None, :] - cols], axis=1)
 
 
-def _cholesky(cov: FloatArray) -> FloatArray:
+def cholesky(cov: FloatArray) -> FloatArray:
     """Lower Cholesky factors, with a tiny diagonal load for semi-definite rows."""
     scale = np.maximum(np.abs(np.diagonal(cov, axis1=1, axis2=2)).max(axis=1), 1e-300)
     jitter = 1e-12 * scale[:, None, None] * np.eye(cov.shape[1])
@@ -114,6 +114,7 @@ def predict_impact(
     log_beta: FloatArray,
     log_beta_var: FloatArray,
     horizon_s: float,
+    dt: float = STEP_S,
 ) -> ImpactEstimate:
     """Mean and covariance of the impact point and time of ballistic tracks (module docstring).
 
@@ -128,30 +129,61 @@ def predict_impact(
     horizon_s : float
         Longest flight predicted, s; a track any of whose points is still flying then has no
         predicted impact.
+    dt : float
+        Integration step, s.
 
     Returns
     -------
     ImpactEstimate
     """
+    pts_state, pts_beta = cloud(state, cov, log_beta, log_beta_var)
+    _, impact, tof = fly(pts_state, pts_beta, dt, horizon_s, 0)
+    return moments(impact, tof, len(state))
+
+
+def cloud(
+    state: FloatArray, cov: FloatArray, log_beta: FloatArray, log_beta_var: FloatArray
+) -> tuple[FloatArray, FloatArray]:
+    """The cubature points of each track, as flight rows (module docstring).
+
+    Returns
+    -------
+    state : (T * 2n, 6) float64
+        Points ``[p, v]``, track after track (``2n`` = 14 rows each).
+    beta : (T * 2n,) float64
+        Their ballistic coefficients, kg/m².
+    """
     t = state.shape[0]
-    mean = np.concatenate([state, log_beta[:, None]], axis=1)
-    full = np.zeros((t, 7, 7))
+    mean = np.concatenate([state, np.asarray(log_beta, np.float64)[:, None]], axis=1)
+    full = np.zeros((t, DIM, DIM))
     full[:, :6, :6] = cov
     full[:, 6, 6] = log_beta_var
-    pts = cubature_points(mean, full)
-    k = pts.shape[1]  # 2n points per track, equal weights
-    pts = pts.reshape(-1, 7)
-    impact, tof, _ = fly_to_ground(
-        pts[:, :3], pts[:, 3:6], np.exp(pts[:, 6]), STEP_S, horizon_s, DRAG_FRACTION
-    )
-    xy = impact[:, :2].reshape(t, k, 2)
+    pts = cubature_points(mean, full).reshape(-1, DIM)
+    return pts[:, :6], np.exp(pts[:, 6])
+
+
+def moments(impact: FloatArray, tof: FloatArray, t: int) -> ImpactEstimate:
+    """Mean and covariance of the flown cubature points of ``t`` tracks (:func:`cloud` order).
+
+    Parameters
+    ----------
+    impact : (t * 2n, 2) float64
+        Impact points, m (NaN: still flying at the horizon).
+    tof : (t * 2n,) float64
+        Times to impact, s (inf: none).
+    t : int
+        Number of tracks.
+    """
+    k = 2 * DIM
+    xy = impact.reshape(t, k, 2)
     tt = tof.reshape(t, k)
     landed = np.asarray(np.isfinite(tt).all(axis=1), bool)
     mu = xy.mean(axis=1)
     d = xy - mu[:, None, :]
     c = np.einsum("tki,tkj->tij", d, d) / k
     tm = tt.mean(axis=1)
-    tv = ((tt - tm[:, None]) ** 2).mean(axis=1)
+    with np.errstate(invalid="ignore"):  # inf - inf for rows that do not land
+        tv = ((tt - tm[:, None]) ** 2).mean(axis=1)
     return ImpactEstimate(
         mean=np.where(landed[:, None], mu, np.nan),
         cov=np.where(landed[:, None, None], c, np.nan),
@@ -191,9 +223,11 @@ def ellipse(
     return np.where(ok, major, nan), np.where(ok, minor, nan), np.where(ok, azimuth, nan)
 
 
-@lru_cache(maxsize=1)
-def _standard_normal_points() -> FloatArray:
-    u = qmc.Sobol(d=2, scramble=True, seed=20261122).random(N_SAMPLES)
+@lru_cache(maxsize=8)
+def standard_normal_points(n: int = N_SAMPLES) -> FloatArray:
+    """``n`` fixed 2-D standard normal points (scrambled Sobol through the normal quantile),
+    the same at every call (read-only, (n, 2))."""
+    u = qmc.Sobol(d=2, scramble=True, seed=20261122).random(n)
     z = np.asarray(norm.ppf(u), np.float64)
     z.setflags(write=False)
     return z
@@ -224,8 +258,8 @@ def disc_probability(
     out = np.zeros((t, centers.shape[0]))
     if not ok.any() or centers.shape[0] == 0:
         return out
-    chol = _cholesky(cov[ok])
-    z = _standard_normal_points()
+    chol = cholesky(cov[ok])
+    z = standard_normal_points()
     pts = mean[ok][:, None, :] + np.einsum("tij,kj->tki", chol, z)  # (T', N, 2)
     d2 = ((pts[:, :, None, :] - centers[None, None, :, :]) ** 2).sum(axis=-1)  # (T', N, A)
     out[ok] = (d2 <= radii[None, None, :] ** 2).mean(axis=1)

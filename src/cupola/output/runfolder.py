@@ -109,6 +109,35 @@ def report_inputs(r: RunResult, summary: dict[str, Any]) -> ReportInputs:
     )
 
 
+#: Columns of ``assessments.parquet`` and their kinds (f float, i int, s text).
+ASSESSMENT_COLUMNS = {
+    "time": "f",
+    "track_id": "i",
+    "threat_id": "i",
+    "impact_lat": "f",
+    "impact_lon": "f",
+    "impact_time": "f",
+    "ellipse_major_m": "f",
+    "ellipse_minor_m": "f",
+    "ellipse_azimuth_rad": "f",
+    "class": "s",
+    "ballistic_coefficient_kg_m2": "f",
+    "asset": "s",
+    "hit_probability": "f",
+    "expected_damage": "f",
+    "decision": "s",
+    "reason": "s",
+}
+
+
+def _assessment_columns(r: RunResult) -> dict[str, NDArray[Any]]:
+    """The run's assessments with the impact point in WGS84 (empty columns if none)."""
+    a = r.assessments
+    lon, lat = r.world.frame.to_geodetic(a["impact_x_m"], a["impact_y_m"])
+    cols = {**a, "impact_lat": np.asarray(lat, float), "impact_lon": np.asarray(lon, float)}
+    return {k: cols[k] for k in ASSESSMENT_COLUMNS}
+
+
 def zones_geojson(r: RunResult) -> dict[str, Any]:
     """The run's alert zones as a GeoJSON FeatureCollection (WGS84 longitude/latitude), each
     feature with ``zone_id`` and ``name`` (the format :mod:`cupola.scenario.zones` reads)."""
@@ -149,6 +178,7 @@ def _write_all(r: RunResult, summary: dict[str, Any], folder: Path) -> None:
         for k in (*TRACK_COLUMNS, "truth_id")
     }
     write_parquet(folder / "tracks.parquet", tracks)
+    write_parquet(folder / "assessments.parquet", _assessment_columns(r))
     (folder / "zones.geojson").write_text(
         json.dumps(zones_geojson(r), separators=(",", ":")) + "\n", encoding="utf-8"
     )
@@ -167,6 +197,7 @@ RUN_FILES = frozenset(
         "truth.parquet",
         "plots.parquet",
         "tracks.parquet",
+        "assessments.parquet",
         "zones.geojson",
         "summary.json",
         "report.html",
@@ -245,4 +276,11 @@ def write_run(r: RunResult, summary: dict[str, Any], out: Path, overwrite: bool 
     return out
 
 
-__all__ = ["RUN_FILES", "check_output", "report_inputs", "write_run", "zones_geojson"]
+__all__ = [
+    "ASSESSMENT_COLUMNS",
+    "RUN_FILES",
+    "check_output",
+    "report_inputs",
+    "write_run",
+    "zones_geojson",
+]

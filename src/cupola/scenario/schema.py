@@ -273,7 +273,9 @@ class Doctrine(Strict):
     """Engagement rules of the battle-management centre."""
 
     engage_threshold: NonNegative = Field(
-        default=0.0, description="Engage only threats to assets worth more than this."
+        default=0.0,
+        description="Engage only threats whose expected damage (probability of hitting each "
+        "defended asset times its value, summed) exceeds this.",
     )
     shots_per_engagement: Count = Field(default=1, ge=1, le=4)
     engage_outside_assets: bool = Field(
@@ -288,7 +290,14 @@ class Doctrine(Strict):
         default=8000.0, description="Ballistic coefficient used to predict impact points."
     )
     alert_margin_m: NonNegative = Field(
-        default=500.0, description="Zones within this distance of a predicted impact are alerted."
+        default=250.0,
+        description="A zone counts as hit by an impact this close to it (warhead reach and "
+        "prediction error not captured by the impact's covariance).",
+    )
+    alert_probability: Annotated[float, Field(gt=0, le=1)] = Field(
+        default=0.3,
+        description="Alert a zone once a threat's probability of landing in it (grown by the "
+        "alert margin) reaches this.",
     )
     alert_lead_time_s: Positive = Field(
         default=90.0, description="Alert once the predicted time to impact is below this."

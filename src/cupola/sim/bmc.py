@@ -16,12 +16,21 @@ from __future__ import annotations
 
 import time as wallclock
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
-import shapely
 from numpy.typing import NDArray
 
-from cupola.assess import CLASS_NAMES, AreaIndex, Assessment, AssessParams, assess, classify
+from cupola.assess import (
+    AIR_BREATHING,
+    CLASS_NAMES,
+    AreaIndex,
+    Assessment,
+    AssessParams,
+    assess,
+    classify,
+)
+from cupola.assess.beta import PRIOR_RELATIVE_SIGMA, accumulate, drag_integrand, log_beta
 from cupola.assess.classify import (
     ALPHA,
     CRUISE_MISSILE,
@@ -32,6 +41,7 @@ from cupola.assess.classify import (
     threat_kind,
     update_class,
 )
+from cupola.assess.uncertainty import ellipse
 from cupola.core.table import rows_of, take
 from cupola.fire import FIRE_CONTROLS, FireParams, UnitState
 from cupola.sim.book import TrackBook
@@ -43,6 +53,8 @@ from cupola.tracking.base import TrackTable
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 
+#: Probability inside the reported impact ellipse.
+ELLIPSE_PROBABILITY = 0.95
 #: A track is first classified ``SKIP + AVERAGE`` decision cycles after its confirmation, on
 #: moving averages started after ``SKIP`` cycles; it may be reclassified at every later cycle.
 CLASSIFY_SKIP_CYCLES = 3
@@ -129,6 +141,8 @@ class BattleManager:
         #: Start and end of each zone's current (or last) alert, s.
         self.zone_since = np.full(len(z.ids), np.nan)
         self.zone_until = np.full(len(z.ids), -np.inf)
+        #: One dict of columns per decision cycle (:meth:`assessment_table`).
+        self.assessment_rows: list[dict[str, NDArray[Any]]] = []
         #: Zones under alert now, and when each zone's last alert was lifted.
         self.zone_active = np.zeros(len(z.ids), bool)
         self.zone_lifted = np.full(len(z.ids), -np.inf)
@@ -215,7 +229,28 @@ class BattleManager:
                 ],
             )
         cls = np.maximum(book.cls[ids], 0).astype(np.int8)  # unclassified -> ballistic
-        a = assess(self.assess_params, self.asset_index, ids, state, cls, t1)
+        cov = tr.cov[c]
+        lb = self._drag(ids, pos, vel, cov[:, 3:, 3:], started, t1)
+        a = assess(self.assess_params, self.asset_index, ids, state, cls, t1, cov, lb)
+        self.assessment_rows.append(
+            {
+                "time": np.full(len(ids), t1),
+                "track_id": ids,
+                "threat_id": labels,
+                "impact_x_m": a.impact[:, 0],
+                "impact_y_m": a.impact[:, 1],
+                "impact_time": np.where(np.isfinite(a.impact_time), a.impact_time, np.nan),
+                "cov": a.impact_cov,
+                "cls": a.cls,
+                "asset": a.asset,
+                "hit_probability": a.hit_probability,
+                "expected_damage": a.expected_damage,
+                "engage": a.engage,
+                "ballistic_coefficient_kg_m2": np.where(
+                    a.cls == AIR_BREATHING, np.nan, np.exp(lb[0])
+                ),
+            }
+        )
         changed = (book.asset[ids] != a.asset) & np.isfinite(a.impact_time)
         if changed.any():
             names = self.world.assets.names
@@ -272,14 +307,121 @@ class BattleManager:
         self.stage_seconds["fire"] += wallclock.perf_counter() - clock
         return units
 
+    def assessment_table(self) -> dict[str, NDArray[Any]]:
+        """Every assessment of the run, one row per assessed track per decision cycle (the
+        ``assessments.parquet`` columns, with the impact point in the local frame as
+        ``impact_x_m``, ``impact_y_m``); the ellipse holds :data:`ELLIPSE_PROBABILITY` of the
+        impact distribution."""
+        rows = self.assessment_rows
+        if not rows:
+            cols = {k: np.empty(0) for k in ("time", "impact_x_m", "impact_y_m", "impact_time")}
+            rows = [
+                {
+                    **cols,
+                    "track_id": np.empty(0, np.int64),
+                    "threat_id": np.empty(0, np.int64),
+                    "cov": np.empty((0, 2, 2)),
+                    "cls": np.empty(0, np.int8),
+                    "asset": np.empty(0, np.int64),
+                    "hit_probability": np.empty(0),
+                    "expected_damage": np.empty(0),
+                    "engage": np.empty(0, bool),
+                    "ballistic_coefficient_kg_m2": np.empty(0),
+                }
+            ]
+        a = {k: np.concatenate([r[k] for r in rows]) for k in rows[0]}
+        major, minor, azimuth = ellipse(a.pop("cov"), ELLIPSE_PROBABILITY)
+        names = np.array([*self.world.assets.names, ""], dtype=object)
+        engage = a.pop("engage")
+        above = a["expected_damage"] > self.assess_params.engage_threshold
+        no_impact = ~np.isfinite(a["impact_time"])
+        open_ground = ~no_impact & (a["asset"] < 0)
+        reason = np.select(
+            [engage & above, engage, no_impact, open_ground],
+            [
+                "expected damage above the threshold",
+                "doctrine engages outside assets",
+                "no impact predicted",
+                "open ground",
+            ],
+            "expected damage not above the threshold",
+        ).astype(object)
+        return {
+            "time": a["time"],
+            "track_id": a["track_id"],
+            "threat_id": a["threat_id"],
+            "impact_x_m": a["impact_x_m"],
+            "impact_y_m": a["impact_y_m"],
+            "impact_time": a["impact_time"],
+            "ellipse_major_m": major,
+            "ellipse_minor_m": minor,
+            "ellipse_azimuth_rad": azimuth,
+            "class": np.array(CLASS_NAMES, dtype=object)[a["cls"]],
+            "ballistic_coefficient_kg_m2": a["ballistic_coefficient_kg_m2"],
+            "asset": names[a["asset"]],
+            "hit_probability": a["hit_probability"],
+            "expected_damage": a["expected_damage"],
+            "decision": np.where(engage, "engage", "ignore").astype(object),
+            "reason": reason,
+        }
+
+    def _drag(
+        self,
+        ids: IntArray,
+        pos: FloatArray,
+        vel: FloatArray,
+        vel_cov: FloatArray,
+        started: NDArray[np.bool_],
+        t1: float,
+    ) -> tuple[FloatArray, FloatArray]:
+        """Each track's ballistic coefficient from the drag it shows (:mod:`cupola.assess.beta`):
+        the reference is taken when the track's classification averages start (past its
+        initiation transient), and the drag integral grows by one trapezoid per cycle.
+
+        Returns
+        -------
+        mean, var : (T,) float64
+            Of :math:`\\ln\\beta`; the doctrine's assumed coefficient with the prior's spread
+            until the reference is taken.
+        """
+        book = self.book
+        f = drag_integrand(pos, vel)
+        ref = np.isfinite(book.drag_t0[ids])
+        go = ids[ref]
+        book.drag_h[go] = accumulate(book.drag_h[go], book.drag_f[go], book.drag_t[go], f[ref], t1)
+        new = ids[~ref & started]
+        book.drag_t0[new] = t1
+        book.drag_v0[new] = vel[~ref & started]
+        book.drag_cov0[new] = vel_cov[~ref & started]
+        book.drag_h[new] = 0.0
+        book.drag_t[ids] = t1
+        book.drag_f[ids] = f
+        assumed = self.assess_params.beta_kg_m2
+        mean = np.full(len(ids), np.log(assumed))
+        var = np.full(len(ids), PRIOR_RELATIVE_SIGMA**2)
+        if ref.any():
+            mean[ref], var[ref] = log_beta(
+                vel[ref],
+                vel_cov[ref],
+                book.drag_v0[go],
+                book.drag_cov0[go],
+                t1 - book.drag_t0[go],
+                book.drag_h[go],
+                assumed,
+            )
+        return mean, var
+
     def _alerts(self, a: Assessment, labels: IntArray, t1: float) -> None:
-        """Alert the zones near predicted impacts that are due within the lead time."""
+        """Alert the zones that a threat due within the lead time lands in (the zone grown by
+        the alert margin) with at least the doctrine's alert probability."""
         lead = self.world.scenario.doctrine.alert_lead_time_s
         soon = np.isfinite(a.impact_time) & (a.impact_time - t1 <= lead)
         if not soon.any():
             return
         rows = np.flatnonzero(soon)
-        pi, zi = self.alert_index.tree.query(shapely.points(a.impact[rows]), predicate="intersects")
+        pi, zi, prob = self.alert_index.chances(a.impact[rows], a.impact_cov[rows])
+        likely = prob >= self.world.scenario.doctrine.alert_probability
+        pi, zi = pi[likely], zi[likely]
         if len(zi) == 0:
             return
         until = np.full(len(self.zone_until), -np.inf)

@@ -7,6 +7,7 @@ arrays indexed by track id that grows by doubling.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -48,41 +49,76 @@ class TrackBook:
         Kind of threat last reported (:data:`cupola.assess.classify.KIND_NAMES`), -1 none.
     max_z, max_speed : float64
         Highest altitude (m) and speed (m/s) seen on the track.
+    drag_t0 : float64
+        Reference time of the drag estimate (:mod:`cupola.assess.beta`), s; NaN before.
+    drag_v0 : (3,) float64
+        Velocity estimate then, m/s.
+    drag_cov0 : (3, 3) float64
+        Its covariance, m²/s².
+    drag_h : (3,) float64
+        Drag integral since then, kg/(m·s).
+    drag_t : float64
+        Time of the last term of that integral, s.
+    drag_f : (3,) float64
+        Its integrand then, kg/(m·s²).
     """
 
-    cls: NDArray[np.int8] = field(default_factory=lambda: np.full(64, -1, np.int8))
-    killed: NDArray[np.bool_] = field(default_factory=lambda: np.zeros(64, bool))
-    killed_at: NDArray[np.float64] = field(default_factory=lambda: np.full(64, np.inf))
-    in_flight: NDArray[np.int64] = field(default_factory=lambda: np.zeros(64, np.int64))
-    asset: NDArray[np.int64] = field(default_factory=lambda: np.full(64, UNSET, np.int64))
-    feat_ema: NDArray[np.float64] = field(default_factory=lambda: np.zeros((64, N_FEATURES)))
-    feat_n: NDArray[np.int64] = field(default_factory=lambda: np.zeros(64, np.int64))
-    feat_t_prev: NDArray[np.float64] = field(default_factory=lambda: np.zeros(64))
-    feat_vz_prev: NDArray[np.float64] = field(default_factory=lambda: np.zeros(64))
-    cls_votes: NDArray[np.int64] = field(default_factory=lambda: np.zeros(64, np.int64))
-    cls_latched: NDArray[np.bool_] = field(default_factory=lambda: np.zeros(64, bool))
-    kind: NDArray[np.int8] = field(default_factory=lambda: np.full(64, -1, np.int8))
-    max_z: NDArray[np.float64] = field(default_factory=lambda: np.full(64, -np.inf))
-    max_speed: NDArray[np.float64] = field(default_factory=lambda: np.zeros(64))
+    cls: NDArray[np.int8] = field(default_factory=lambda: _blank("cls"))
+    killed: NDArray[np.bool_] = field(default_factory=lambda: _blank("killed"))
+    killed_at: NDArray[np.float64] = field(default_factory=lambda: _blank("killed_at"))
+    in_flight: NDArray[np.int64] = field(default_factory=lambda: _blank("in_flight"))
+    asset: NDArray[np.int64] = field(default_factory=lambda: _blank("asset"))
+    feat_ema: NDArray[np.float64] = field(default_factory=lambda: _blank("feat_ema"))
+    feat_n: NDArray[np.int64] = field(default_factory=lambda: _blank("feat_n"))
+    feat_t_prev: NDArray[np.float64] = field(default_factory=lambda: _blank("feat_t_prev"))
+    feat_vz_prev: NDArray[np.float64] = field(default_factory=lambda: _blank("feat_vz_prev"))
+    cls_votes: NDArray[np.int64] = field(default_factory=lambda: _blank("cls_votes"))
+    cls_latched: NDArray[np.bool_] = field(default_factory=lambda: _blank("cls_latched"))
+    kind: NDArray[np.int8] = field(default_factory=lambda: _blank("kind"))
+    max_z: NDArray[np.float64] = field(default_factory=lambda: _blank("max_z"))
+    max_speed: NDArray[np.float64] = field(default_factory=lambda: _blank("max_speed"))
+    drag_t0: NDArray[np.float64] = field(default_factory=lambda: _blank("drag_t0"))
+    drag_v0: NDArray[np.float64] = field(default_factory=lambda: _blank("drag_v0"))
+    drag_cov0: NDArray[np.float64] = field(default_factory=lambda: _blank("drag_cov0"))
+    drag_h: NDArray[np.float64] = field(default_factory=lambda: _blank("drag_h"))
+    drag_t: NDArray[np.float64] = field(default_factory=lambda: _blank("drag_t"))
+    drag_f: NDArray[np.float64] = field(default_factory=lambda: _blank("drag_f"))
 
     def ensure(self, n: int) -> None:
         """Grow so that ids below ``n`` are valid."""
         size = len(self.cls)
         if n <= size:
             return
-        new = max(n, 2 * size)
-        pad = new - size
-        self.cls = np.r_[self.cls, np.full(pad, -1, np.int8)]
-        self.killed = np.r_[self.killed, np.zeros(pad, bool)]
-        self.killed_at = np.r_[self.killed_at, np.full(pad, np.inf)]
-        self.in_flight = np.r_[self.in_flight, np.zeros(pad, np.int64)]
-        self.asset = np.r_[self.asset, np.full(pad, UNSET, np.int64)]
-        self.feat_ema = np.vstack([self.feat_ema, np.zeros((pad, N_FEATURES))])
-        self.feat_n = np.r_[self.feat_n, np.zeros(pad, np.int64)]
-        self.feat_t_prev = np.r_[self.feat_t_prev, np.zeros(pad)]
-        self.feat_vz_prev = np.r_[self.feat_vz_prev, np.zeros(pad)]
-        self.cls_votes = np.r_[self.cls_votes, np.zeros(pad, np.int64)]
-        self.cls_latched = np.r_[self.cls_latched, np.zeros(pad, bool)]
-        self.kind = np.r_[self.kind, np.full(pad, -1, np.int8)]
-        self.max_z = np.r_[self.max_z, np.full(pad, -np.inf)]
-        self.max_speed = np.r_[self.max_speed, np.zeros(pad)]
+        pad = max(n, 2 * size) - size
+        for name in _LAYOUT:
+            setattr(self, name, np.concatenate([getattr(self, name), _blank(name, pad)]))
+
+
+#: Each field's fill value, dtype and shape per track id.
+_LAYOUT: dict[str, tuple[float, type, tuple[int, ...]]] = {
+    "cls": (-1, np.int8, ()),
+    "killed": (False, np.bool_, ()),
+    "killed_at": (np.inf, np.float64, ()),
+    "in_flight": (0, np.int64, ()),
+    "asset": (UNSET, np.int64, ()),
+    "feat_ema": (0.0, np.float64, (N_FEATURES,)),
+    "feat_n": (0, np.int64, ()),
+    "feat_t_prev": (0.0, np.float64, ()),
+    "feat_vz_prev": (0.0, np.float64, ()),
+    "cls_votes": (0, np.int64, ()),
+    "cls_latched": (False, np.bool_, ()),
+    "kind": (-1, np.int8, ()),
+    "max_z": (-np.inf, np.float64, ()),
+    "max_speed": (0.0, np.float64, ()),
+    "drag_t0": (np.nan, np.float64, ()),
+    "drag_v0": (0.0, np.float64, (3,)),
+    "drag_cov0": (0.0, np.float64, (3, 3)),
+    "drag_h": (0.0, np.float64, (3,)),
+    "drag_t": (0.0, np.float64, ()),
+    "drag_f": (0.0, np.float64, (3,)),
+}
+
+
+def _blank(name: str, n: int = 64) -> NDArray[Any]:
+    fill, dtype, shape = _LAYOUT[name]
+    return np.full((n, *shape), fill, dtype)

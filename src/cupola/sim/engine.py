@@ -79,6 +79,9 @@ class RunResult:
     plots : PlotTable
     tracks : dict of arrays
         One row per confirmed track per scan (the ``tracks.parquet`` columns).
+    assessments : dict of arrays
+        One row per assessed track per decision cycle (the ``assessments.parquet`` columns,
+        impact point in the local frame).
     truth : dict of arrays
     units : UnitState
         Launchers at the end.
@@ -105,6 +108,7 @@ class RunResult:
     events: dict[str, NDArray[Any]]
     plots: PlotTable
     tracks: dict[str, NDArray[Any]]
+    assessments: dict[str, NDArray[Any]]
     truth: dict[str, NDArray[Any]]
     units: UnitState
     hits: NDArray[np.bool_]
@@ -224,6 +228,7 @@ class Engine:
             events=self.log.table(),
             plots=concat(*self.plot_chunks) if self.plot_chunks else sensors.empty_plots(),
             tracks=_stack(self.track_rows),
+            assessments=self.bmc.assessment_table(),
             truth=_stack(self.truth_rows),
             units=self.units,
             hits=self.hits,
@@ -317,13 +322,11 @@ class Engine:
         if not ic.alive.any():
             return landed
         tr = self.tracker.tracks
-        guide_pos = np.full((len(ic.target_track), 3), np.nan)  # no track: no guidance
-        guide_vel = guide_pos.copy()
-        if tr.track_id.size:
-            pos, vel = extrapolate(tr, t)
-            rows = rows_of(tr.track_id, ic.target_track)
-            found = rows >= 0
-            guide_pos[found], guide_vel[found] = pos[rows[found]], vel[rows[found]]
+        pos, vel = extrapolate(tr, t)
+        rows = rows_of(tr.track_id, ic.target_track)
+        found = rows >= 0
+        guide_pos = np.where(found[:, None], pos[np.maximum(rows, 0)], np.nan)
+        guide_vel = np.where(found[:, None], vel[np.maximum(rows, 0)], np.nan)
         flying = self.threats.flying.copy()
         flying[landed] = True
         self.interceptors, out = engage.step(
