@@ -28,8 +28,9 @@ doctrine's assumed coefficient, the posterior is
         - \mathbf H^\top R^{-1}\mathbf y\Big), \qquad \sigma_\kappa^2 = \frac1J,
 
 reported as :math:`\ln\beta` with mean :math:`-\ln\hat\kappa` and variance
-:math:`\sigma_\kappa^2/\hat\kappa^2` (first order; :math:`\hat\kappa` kept within
-``BETA_RANGE``). High in the air the drag is small and the prior rules; as the threat comes
+:math:`\min(\sigma_\kappa^2/\hat\kappa^2,\ s^2)` (first order, and never wider than the
+prior's, which a small :math:`\hat\kappa` would otherwise blow up; :math:`\hat\kappa` kept
+within ``BETA_RANGE``). High in the air the drag is small and the prior rules; as the threat comes
 down into denser air :math:`\mathbf H` grows and the estimate closes in on the threat's own
 coefficient.
 """
@@ -105,4 +106,5 @@ def log_beta(
     info = prior_info + np.einsum("ti,ti->t", h, rinv_h)
     kappa = (prior_info * kp - np.einsum("ti,ti->t", rinv_h, y)) / info
     kappa = np.clip(kappa, 1.0 / BETA_RANGE[1], 1.0 / BETA_RANGE[0])
-    return -np.log(kappa), 1.0 / (info * kappa**2)
+    var = np.minimum(1.0 / (info * kappa**2), PRIOR_RELATIVE_SIGMA**2)
+    return -np.log(kappa), var

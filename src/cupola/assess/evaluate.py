@@ -34,7 +34,7 @@ from cupola.assess.uncertainty import cholesky, cloud, moments, standard_normal_
 FloatArray = NDArray[np.float64]
 
 #: Quasi-random points per track of the hit-probability integral.
-HIT_SAMPLES = 128
+HIT_SAMPLES = 64
 
 
 @dataclass(frozen=True)
@@ -125,22 +125,43 @@ class AreaIndex:
         """
         ok = np.isfinite(mean).all(axis=1)
         spread = ok & np.isfinite(cov).all(axis=(1, 2))
+        row_parts, geom_parts, prob_parts = [], [], []
         sure = np.flatnonzero(ok & ~spread)
+        if sure.size:
+            pi, gi = self.tree.query(shapely.points(mean[sure]), predicate="intersects")
+            row_parts.append(sure[pi])
+            geom_parts.append(gi)
+            prob_parts.append(np.ones(len(pi)))
         rows = np.flatnonzero(spread)
-        z = standard_normal_points(HIT_SAMPLES)
-        pts = mean[rows][:, None, :] + np.einsum("tij,kj->tki", cholesky(cov[rows]), z)
-        xy = np.vstack([mean[sure], pts.reshape(-1, 2)])
-        owner = np.r_[sure, np.repeat(rows, HIT_SAMPLES)]
-        weight = np.r_[np.ones(len(sure)), np.full(len(rows) * HIT_SAMPLES, 1.0 / HIT_SAMPLES)]
-        if len(xy) == 0:
+        if rows.size:
+            z = standard_normal_points(HIT_SAMPLES)
+            pts = mean[rows][:, None, :] + np.einsum("tij,kj->tki", cholesky(cov[rows]), z)
+            # Candidate geometries from each row's box of points; a box inside one geometry
+            # puts every point in it, otherwise every point of the pair is tested, all at once.
+            lo, hi = pts.min(axis=1), pts.max(axis=1)
+            boxes = shapely.box(lo[:, 0], lo[:, 1], hi[:, 0], hi[:, 1])
+            ri, gi = self.tree.query(boxes, predicate="intersects")
+            if len(ri):
+                geoms = self.tree.geometries[gi]
+                share = shapely.contains_properly(geoms, boxes[ri]).astype(np.float64)
+                test = np.flatnonzero(share == 0.0)
+                if test.size:
+                    inside = shapely.contains_xy(
+                        np.repeat(geoms[test], HIT_SAMPLES),
+                        pts[ri[test], :, 0].ravel(),
+                        pts[ri[test], :, 1].ravel(),
+                    )
+                    share[test] = inside.reshape(test.size, HIT_SAMPLES).mean(axis=1)
+                some = share > 0
+                row_parts.append(rows[ri[some]])
+                geom_parts.append(gi[some])
+                prob_parts.append(share[some])
+        if not row_parts:
             empty = np.empty(0, np.int64)
             return empty, empty, np.empty(0)
-        pi, gi = self.tree.query(shapely.points(xy), predicate="intersects")
-        n_geom = max(len(self.values), 1)
-        key = owner[pi] * n_geom + gi
-        uniq, inverse = np.unique(key, return_inverse=True)
-        prob = np.bincount(inverse, weights=weight[pi], minlength=len(uniq))
-        return uniq // n_geom, uniq % n_geom, np.minimum(prob, 1.0)
+        row, geom, prob = (np.concatenate(x) for x in (row_parts, geom_parts, prob_parts))
+        order = np.lexsort((geom, row))
+        return row[order].astype(np.int64), geom[order].astype(np.int64), prob[order]
 
     def probabilities(self, mean: FloatArray, cov: FloatArray) -> FloatArray:
         """(P, A) float64: :meth:`chances` as a dense table."""
@@ -197,12 +218,12 @@ def assess(
         # The nominal paths and the cubature points of their uncertainty, in one integration.
         rows, betas = state[b], np.exp(lb[b])
         if cov is not None:
-            pts, pts_beta = cloud(state[b], cov[b], lb[b], lbv[b])
-            rows, betas = np.vstack([rows, pts]), np.r_[betas, pts_beta]
+            points = cloud(state[b], cov[b], lb[b], lbv[b])
+            rows, betas = np.vstack([rows, points.state]), np.r_[betas, points.beta]
         path[b], imp, tt = fly(rows, betas, params.dt_s, params.horizon_s, b.size)
         impact[b], tti[b] = imp[: b.size], tt[: b.size]
         if cov is not None:
-            est = moments(imp[b.size :], tt[b.size :], b.size)
+            est = moments(points, imp[b.size :], tt[b.size :])
             ok = np.isfinite(est.mean).all(axis=1) & np.isfinite(impact[b]).all(axis=1)
             impact[b[ok]], tti[b[ok]], impact_cov[b[ok]] = est.mean[ok], est.time[ok], est.cov[ok]
     if air.any():

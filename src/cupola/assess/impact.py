@@ -101,11 +101,11 @@ def fly(
     if n == 0:
         return path, impact, tti
     # An integration step spans two path samples (the first then being the cubic Hermite
-    # midpoint) while no row needs drag substeps at that length, else one (every sample then
-    # integrated). The rows still in the air are kept compacted in their original order, so
-    # that the rows with a path are always a prefix; a row lands in the step that ends at or
-    # below the ground, and its crossing is found after the loop, in one vectorised call, from
-    # the step's end states.
+    # midpoint) while no row with a path needs drag substeps at that length, else one (every
+    # sample then integrated); rows without a path take their substeps. The rows still in the
+    # air are kept compacted in their original order, so that the rows with a path are always
+    # a prefix; a row lands in the step that ends at or below the ground, and its crossing is
+    # found after the loop, in one vectorised call, from the step's end states.
     idx = np.arange(n)
     pos, vel = state[:, :3].copy(), state[:, 3:].copy()
     betas = np.array(np.broadcast_to(np.asarray(beta, np.float64), (n,)))
@@ -116,29 +116,31 @@ def fly(
     traced = n_path
     done = 0  # samples done
     while done < k - 1 and len(idx):
-        n_sub = _substeps(pos, vel, betas, 2.0 * dt)
-        span = 2 if done + 2 <= k - 1 and n_sub.max() == 1 else 1
-        if span == 1:
-            n_sub = _substeps(pos, vel, betas, dt)
+        rate = _rate(pos, vel, betas)
+        smooth = traced == 0 or 2.0 * dt * rate[:traced].max() <= DRAG_FRACTION  # path rows
+        span = 2 if done + 2 <= k - 1 and smooth else 1
         h = span * dt
+        n_sub = np.clip(np.ceil(h * rate / DRAG_FRACTION), 1, MAX_SUBSTEPS).astype(np.int64)
         with np.errstate(over="ignore", invalid="ignore"):  # wild points: dropped below
             p1, v1 = _advance(pos, vel, betas, h, n_sub)
         # Down: the step ends at or below the ground having started above it, or while still
         # falling (a track already below the ground lands now, one climbing out of it does not).
-        down = (p1[:, 2] <= 0.0) & ((pos[:, 2] > 0.0) | (v1[:, 2] < 0.0))
-        lost = ~(np.isfinite(p1).all(axis=1) & np.isfinite(v1).all(axis=1))
+        z1 = p1[:, 2]
+        down = (z1 <= 0.0) & ((pos[:, 2] > 0.0) | (v1[:, 2] < 0.0))
+        lost = ~np.isfinite(z1)  # a non-finite value anywhere reaches z within the step
         if traced:
             if span == 2:
                 mid = 0.5 * (pos[:traced] + p1[:traced]) + (h / 8.0) * (vel[:traced] - v1[:traced])
                 path[idx[:traced], done + 1] = mid
             path[idx[:traced], done + span] = p1[:traced]
-        if down.any() or lost.any():
+        gone = down | lost
+        if gone.any():
             land = down & ~lost
             rows = idx[land]
             land_t0[rows], land_h[rows] = done * dt, h
             ends[rows] = np.stack([pos[land], vel[land], p1[land], v1[land]], axis=1)
-            up = ~(down | lost)
-            traced -= int((~up[:traced]).sum())
+            up = ~gone
+            traced -= int(gone[:traced].sum())
             idx, pos, vel, betas = idx[up], p1[up], v1[up], betas[up]
         else:
             pos, vel = p1, v1
@@ -157,26 +159,31 @@ def fly(
     return path, impact, tti
 
 
-def _substeps(pos: FloatArray, vel: FloatArray, beta: FloatArray, h: float) -> NDArray[np.int64]:
-    r"""RK4 substeps each row needs in a step of ``h`` (:func:`_advance`)."""
+def _rate(pos: FloatArray, vel: FloatArray, beta: FloatArray) -> FloatArray:
+    r"""(N,) float64: how fast each row's acceleration changes, 1/s: its inverse drag time
+    plus the density's own rate of change :math:`|v_z| / H` (fast climbs and dives), weighted
+    (:func:`_advance`); 0 where not finite."""
     speed = np.sqrt(np.einsum("ij,ij->i", vel, vel))
-    rate = density(pos[:, 2]) * speed / (2.0 * beta)  # 1 / tau_d, 1/s
-    rate = rate + DENSITY_WEIGHT * np.abs(vel[:, 2]) / SCALE_HEIGHT  # fast climbs and dives
-    need = np.ceil(h * np.where(np.isfinite(rate), rate, 0.0) / DRAG_FRACTION)
-    return np.clip(need, 1, MAX_SUBSTEPS).astype(np.int64)
+    rate = (
+        density(pos[:, 2]) * speed / (2.0 * beta)
+        + DENSITY_WEIGHT * np.abs(vel[:, 2]) / SCALE_HEIGHT
+    )
+    return np.where(np.isfinite(rate), rate, 0.0)
 
 
 def _advance(
     pos: FloatArray, vel: FloatArray, beta: FloatArray, dt: float, n_sub: NDArray[np.int64]
 ) -> tuple[FloatArray, FloatArray]:
-    r"""Advance each row by ``dt`` in ``n_sub`` equal RK4 substeps (:func:`_substeps`).
+    r"""Advance each row by ``dt`` in ``n_sub`` equal RK4 substeps (from :func:`_rate`).
 
     The drag time :math:`\tau_d = 2\beta / (\rho(z)\lVert v\rVert)` is the time in which drag
     alone slows a row by a factor :math:`e`; RK4 with :math:`h > \tau_d` loses its accuracy
     (and beyond :math:`h \approx 2.8\,\tau_d` its stability), which a small :math:`\beta` at
     low altitude reaches within a path step. Row :math:`i` takes
-    :math:`n_i = \lceil dt / (c\,\tau_{d,i}) \rceil` substeps, :math:`c` = ``DRAG_FRACTION``
-    (at most ``MAX_SUBSTEPS``); for the ballistic coefficients of rockets (thousands of kg/m²)
+    :math:`n_i = \lceil dt\,r_i / c \rceil` substeps, :math:`c` = ``DRAG_FRACTION`` (at most
+    ``MAX_SUBSTEPS``), with :math:`r_i = 1/\tau_{d,i} + w |v_z| / H` (:func:`_rate`; the second
+    term, weighted by ``DENSITY_WEIGHT``, follows the density through fast climbs); for the
+    ballistic coefficients of rockets (thousands of kg/m²)
     :math:`n_i = 1` except for fast rows near the ground, and only those rows take the extra
     substeps.
     """

@@ -4,21 +4,35 @@ model to a Gaussian impact point and time.
 Propagation
 -----------
 The uncertain quantities are the track's position and velocity and the log of the ballistic
-coefficient, :math:`s = (p, v, \ln\beta)` (7 elements) with mean :math:`\bar s` and covariance
-:math:`P` (block diagonal: the track's 6×6 covariance and :math:`\sigma_{\ln\beta}^2`). The
-third-degree spherical-radial cubature rule (I. Arasaratnam and S. Haykin, "Cubature Kalman
-filters", IEEE Trans. Automatic Control 54(6), 2009; the unscented transform of Julier and
-Uhlmann with :math:`\alpha = 1, \beta = 0, \kappa = 0`) takes the :math:`2n` points
+coefficient, Gaussian with the track's 6×6 covariance and :math:`\sigma_{\ln\beta}^2`
+(independent of it). Over a flat earth with an atmosphere that varies with altitude only, a
+flight's horizontal position :math:`h = (x, y)` only translates it: a threat from
+:math:`(h, w)`, :math:`w = (z, v_x, v_y, v_z, \ln\beta)`, lands at :math:`h + D(w)` after
+:math:`T(w)`. Only :math:`w` (:math:`m` = 5 elements, mean :math:`\bar w`, covariance
+:math:`P_w`) needs flying. The third-degree spherical-radial cubature rule (I. Arasaratnam and
+S. Haykin, "Cubature Kalman filters", IEEE Trans. Automatic Control 54(6), 2009; the unscented
+transform of Julier and Uhlmann with :math:`\alpha = 1, \beta = 0, \kappa = 0`) takes the
+:math:`2m` points
 
 .. math::
 
-    s_{\pm k} = \bar s \pm \sqrt{n}\, L e_k, \qquad L L^\top = P, \qquad k = 1..n,
+    w_{\pm k} = \bar w \pm \sqrt{m}\, L e_k, \qquad L L^\top = P_w, \qquad k = 1..m,
 
-with equal weights :math:`1/(2n)`, flies each to the ground with the drag-aware model
-(:func:`cupola.assess.impact.fly`, in the same integration as the tracks' nominal paths), and
-takes the weighted mean and covariance of the impact points :math:`(x, y)` and times. It is
-exact for any model that is polynomial of degree 3 or less in :math:`s`, and costs
-:math:`2n = 14` flights per track, vectorised over every track at once.
+with equal weights :math:`1/(2m)`, flies each to the ground with the drag-aware model
+(:func:`cupola.assess.impact.fly`, in the same integration as the tracks' nominal paths) and
+takes the weighted moments :math:`\bar D`, :math:`C_{DD}`, :math:`C_{wD}` and those of
+:math:`T`. As :math:`h` given :math:`w` is Gaussian with mean linear in :math:`w`,
+:math:`E[h \mid w] = \bar h + A (w - \bar w)`, :math:`A = P_{hw} P_w^{-1}`, and a residual
+independent of :math:`w`, the impact point :math:`h + D(w)` has
+
+.. math::
+
+    \mu = \bar h + \bar D, \qquad
+    C = P_{hh} + C_{DD} + A C_{wD} + (A C_{wD})^\top
+
+exactly, given the moments of :math:`D`. The rule is exact for any :math:`D` polynomial of
+degree 3 or less in :math:`w`, and costs :math:`2m = 10` flights per track (against 14 for the
+full state), vectorised over every track at once.
 
 Ellipse
 -------
@@ -54,8 +68,8 @@ FloatArray = NDArray[np.float64]
 STEP_S = 0.5
 #: Quasi-random points of the hit-probability integral.
 N_SAMPLES = 1024
-#: Dimension of the propagated state, :math:`(p, v, \ln\beta)`.
-DIM = 7
+#: Dimension of the propagated part of the state, :math:`w = (z, v, \ln\beta)`.
+DIM = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,57 +150,105 @@ def predict_impact(
     -------
     ImpactEstimate
     """
-    pts_state, pts_beta = cloud(state, cov, log_beta, log_beta_var)
-    _, impact, tof = fly(pts_state, pts_beta, dt, horizon_s, 0)
-    return moments(impact, tof, len(state))
+    c = cloud(state, cov, log_beta, log_beta_var)
+    _, impact, tof = fly(c.state, c.beta, dt, horizon_s, 0)
+    return moments(c, impact, tof)
+
+
+@dataclass(frozen=True, slots=True)
+class Cloud:
+    """The cubature points of T tracks as flight rows, and what :func:`moments` needs of them.
+
+    Attributes
+    ----------
+    state : (T * 2m, 6) float64
+        Points ``[p, v]``, track after track (``2m`` = 10 rows each), at the mean horizontal
+        position.
+    beta : (T * 2m,) float64
+        Their ballistic coefficients, kg/m².
+    ground : (T, 2) float64
+        Mean horizontal position of each track, m.
+    dev : (T, 2m, m) float64
+        Each point's :math:`w_k - \\bar w`.
+    gain : (T, 2, m) float64
+        :math:`A = P_{hw} P_w^{-1}`.
+    p_hh : (T, 2, 2) float64
+        Covariance of the horizontal position, m².
+    """
+
+    state: FloatArray
+    beta: FloatArray
+    ground: FloatArray
+    dev: FloatArray
+    gain: FloatArray
+    p_hh: FloatArray
 
 
 def cloud(
     state: FloatArray, cov: FloatArray, log_beta: FloatArray, log_beta_var: FloatArray
-) -> tuple[FloatArray, FloatArray]:
-    """The cubature points of each track, as flight rows (module docstring).
-
-    Returns
-    -------
-    state : (T * 2n, 6) float64
-        Points ``[p, v]``, track after track (``2n`` = 14 rows each).
-    beta : (T * 2n,) float64
-        Their ballistic coefficients, kg/m².
-    """
-    t = state.shape[0]
-    mean = np.concatenate([state, np.asarray(log_beta, np.float64)[:, None]], axis=1)
-    full = np.zeros((t, DIM, DIM))
-    full[:, :6, :6] = cov
-    full[:, 6, 6] = log_beta_var
-    pts = cubature_points(mean, full).reshape(-1, DIM)
-    return pts[:, :6], np.exp(pts[:, 6])
-
-
-def moments(impact: FloatArray, tof: FloatArray, t: int) -> ImpactEstimate:
-    """Mean and covariance of the flown cubature points of ``t`` tracks (:func:`cloud` order).
+) -> Cloud:
+    """The cubature points of each track over :math:`w = (z, v, \\ln\\beta)` (module
+    docstring).
 
     Parameters
     ----------
-    impact : (t * 2n, 2) float64
-        Impact points, m (NaN: still flying at the horizon).
-    tof : (t * 2n,) float64
-        Times to impact, s (inf: none).
-    t : int
-        Number of tracks.
+    state : (T, 6) float64
+        ``[p, v]``, ENU, m and m/s.
+    cov : (T, 6, 6) float64
+        Its covariance.
+    log_beta, log_beta_var : (T,) float64
+        Mean and variance of :math:`\\ln\\beta`.
     """
-    k = 2 * DIM
-    xy = impact.reshape(t, k, 2)
+    t = state.shape[0]
+    w = np.concatenate([state[:, 2:], np.asarray(log_beta, np.float64)[:, None]], axis=1)
+    p_w = np.zeros((t, DIM, DIM))
+    p_w[:, :4, :4] = cov[:, 2:, 2:]
+    p_w[:, 4, 4] = log_beta_var
+    p_hw = np.zeros((t, 2, DIM))
+    p_hw[:, :, :4] = cov[:, :2, 2:]
+    pts = cubature_points(w, p_w)  # (T, 2m, m)
+    rows = np.empty((t, 2 * DIM, 6))
+    rows[:, :, :2] = state[:, None, :2]
+    rows[:, :, 2:] = pts[:, :, :4]
+    return Cloud(
+        state=rows.reshape(-1, 6),
+        beta=np.exp(pts[:, :, 4]).ravel(),
+        ground=np.asarray(state[:, :2], np.float64),
+        dev=pts - w[:, None, :],
+        gain=p_hw @ np.linalg.pinv(p_w, hermitian=True),
+        p_hh=np.asarray(cov[:, :2, :2], np.float64),
+    )
+
+
+def moments(c: Cloud, impact: FloatArray, tof: FloatArray) -> ImpactEstimate:
+    """Mean and covariance of the impact point and time from the flown points (module
+    docstring).
+
+    Parameters
+    ----------
+    c : Cloud
+        The points, T tracks.
+    impact : (T * 2m, 2) float64
+        Their impact points, m (NaN: still flying at the horizon).
+    tof : (T * 2m,) float64
+        Their times to impact, s (inf: none).
+    """
+    t, k = c.dev.shape[:2]
+    d = impact.reshape(t, k, 2) - c.ground[:, None, :]  # D(w_k)
     tt = tof.reshape(t, k)
     landed = np.asarray(np.isfinite(tt).all(axis=1), bool)
-    mu = xy.mean(axis=1)
-    d = xy - mu[:, None, :]
-    c = np.einsum("tki,tkj->tij", d, d) / k
+    d_mean = d.mean(axis=1)
+    dd = d - d_mean[:, None, :]
+    c_dd = np.einsum("tki,tkj->tij", dd, dd) / k
+    c_wd = np.einsum("tki,tkj->tij", c.dev, dd) / k  # (T, m, 2)
+    cross = c.gain @ c_wd  # Cov(h, D), (T, 2, 2)
+    cov = c.p_hh + c_dd + cross + np.swapaxes(cross, 1, 2)
     tm = tt.mean(axis=1)
     with np.errstate(invalid="ignore"):  # inf - inf for rows that do not land
         tv = ((tt - tm[:, None]) ** 2).mean(axis=1)
     return ImpactEstimate(
-        mean=np.where(landed[:, None], mu, np.nan),
-        cov=np.where(landed[:, None, None], c, np.nan),
+        mean=np.where(landed[:, None], c.ground + d_mean, np.nan),
+        cov=np.where(landed[:, None, None], cov, np.nan),
         time=np.where(landed, tm, np.inf),
         time_var=np.where(landed, tv, np.nan),
     )
