@@ -10,6 +10,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from cupola.errors import InputError
+from cupola.metrics.prediction import PredictionErrors, first_detections, prediction_errors
 from cupola.metrics.warnings import WarningQuality, warning_quality
 from cupola.output.parquet import read_parquet
 from cupola.scenario import load
@@ -21,18 +22,33 @@ FloatArray = NDArray[np.float64]
 
 def warning_quality_of(r: RunResult) -> WarningQuality:
     """Warning quality of a run in memory (:func:`cupola.metrics.warnings.warning_quality`)."""
-    imp = r.events["kind"].astype(str) == "impact"
-    return _score(r.world, r.events, r.threats.type_idx[r.events["threat_id"][imp]])
+    return _score(r.world, r.events, r.threats.type_idx)
+
+
+def prediction_errors_of(r: RunResult) -> PredictionErrors:
+    """Impact-prediction errors of a run in memory (:mod:`cupola.metrics.prediction`): its
+    assessments against its threats' nominal impacts, aged from their first plots."""
+    a = r.assessments
+    first = first_detections(r.plots.truth_id, r.plots.time, len(r.threats.launch_time))
+    return prediction_errors(
+        a["time"],
+        a["threat_id"],
+        np.column_stack([a["impact_x_m"], a["impact_y_m"]]),
+        first,
+        r.nominal_impact[:, :2],
+    )
 
 
 def _score(
     world: World, ev: dict[str, NDArray[Any]], type_idx: NDArray[np.int64]
 ) -> WarningQuality:
-    """Score the alerts and impacts of an event table; ``type_idx`` is the threat type of each
-    impact event, in table order."""
+    """Score the alerts, impacts and averted impacts of an event table; ``type_idx`` is the
+    threat type of each threat id."""
     kind = ev["kind"].astype(str)
     imp = np.flatnonzero(kind == "impact")
+    av = np.flatnonzero(kind == "averted")
     al = kind == "alert"
+    radius = world.threat_types.lethal_radius_m
     return warning_quality(
         world.zones.ids,
         world.zones.polygons,
@@ -40,9 +56,11 @@ def _score(
         ev["zone_id"][al].astype(np.int64),
         ev["time"][imp].astype(float),
         np.column_stack([ev["x_m"][imp], ev["y_m"][imp]]).astype(float),
-        world.threat_types.lethal_radius_m[type_idx],
-        np.asarray(world.threat_types.names, dtype=object)[type_idx],
+        radius[type_idx[ev["threat_id"][imp]]],
+        np.asarray(world.threat_types.names, dtype=object)[type_idx[ev["threat_id"][imp]]],
         alert_ends(ev),
+        np.column_stack([ev["x_m"][av], ev["y_m"][av]]).astype(float),
+        radius[type_idx[ev["threat_id"][av]]],
     )
 
 
@@ -71,15 +89,17 @@ def run_warning_quality(folder: Path) -> WarningQuality:
         zip(ev["threat_id"][launch].tolist(), ev["detail"][launch].tolist(), strict=True)
     )
     index_of = {name: k for k, name in enumerate(world.threat_types.names)}
-    types = [type_of.get(int(t), "") for t in ev["threat_id"][kind == "impact"]]
-    if any(t not in index_of for t in types):
+    n = int(max(type_of, default=-1)) + 1
+    types = [type_of.get(t, "") for t in range(n)]
+    needed = np.unique(ev["threat_id"][np.isin(kind, ("impact", "averted"))])
+    if any(types[t] not in index_of for t in needed.tolist()):
         raise InputError(
             str(folder / "events.parquet"),
             "launch",
             "launch events do not name the threat types (a run folder from an older Cupola: "
             "run the scenario again)",
         )
-    return _score(world, ev, np.array([index_of[t] for t in types], np.int64))
+    return _score(world, ev, np.array([index_of.get(t, 0) for t in types], np.int64))
 
 
 def alert_ends(ev: dict[str, NDArray[Any]]) -> FloatArray:

@@ -10,7 +10,11 @@ for :data:`ALERT_VALIDITY_S` (people do not stay sheltered longer). Then:
   once per impact);
 * a *needless alert* is an alert with no impact within :math:`r` of its zone during its
   validity; the *needless area* is that of the alerted zones that no impact reached at all,
-  compared with the area of the zones that needed a warning;
+  compared with the area of the zones that needed a warning. A threat destroyed in flight
+  (an ``averted`` event at its nominal impact point) counts as reaching the zones around the
+  point it was going to: alerting them was right when it was given (nobody knows beforehand
+  that the interception will succeed), so they count as needed area, not needless; but no pair
+  of it can be missed, as nothing came down;
 * the *warning time* of a warned pair is the impact time minus the alert's start.
 """
 
@@ -91,6 +95,8 @@ def warning_quality(
     impact_radius: FloatArray,
     impact_type: NDArray[np.object_],
     alert_end: FloatArray | None = None,
+    averted_xy: FloatArray | None = None,
+    averted_radius: FloatArray | None = None,
 ) -> WarningQuality:
     """Score a run's alerts against its impacts (module docstring).
 
@@ -115,6 +121,10 @@ def warning_quality(
     alert_end : (A,) float64, optional
         When each alert was lifted, s; an alert never lifted (inf), or all of them by default,
         lasts :data:`ALERT_VALIDITY_S`.
+    averted_xy : (V, 2) float64, optional
+        Where each threat destroyed in flight would have landed, m.
+    averted_radius : (V,) float64, optional
+        Lethal radius of each of those threats' warheads, m.
 
     Returns
     -------
@@ -154,6 +164,9 @@ def warning_quality(
     useful[cand[warned]] = True
     areas = np.array([g.area for g in zones]) / 1e6
     needed_zones = np.unique(zi)
+    if averted_xy is not None and averted_radius is not None and len(averted_xy):
+        _, vz = tree.query(shapely.points(averted_xy), predicate="dwithin", distance=averted_radius)
+        needed_zones = np.union1d(needed_zones, vz)
     needless_zones = np.setdiff1d(np.unique(a_idx[a_idx >= 0]), needed_zones)
     return WarningQuality(
         needed=int(pi.size),

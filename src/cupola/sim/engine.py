@@ -71,6 +71,8 @@ class RunResult:
         Whether each threat can reach its aim point (the others fall short).
     nominal_impact : (N, 3) float64
         Where each threat would land if not intercepted, ENU, m.
+    launch_point : (N, 3) float64
+        Where each threat was launched from, ENU, m.
     interceptors : InterceptorTable
         Every interceptor fired.
     interceptor_threat : (M,) int64
@@ -103,6 +105,7 @@ class RunResult:
     salvo: IntArray
     reachable: NDArray[np.bool_]
     nominal_impact: FloatArray
+    launch_point: FloatArray
     interceptors: InterceptorTable
     interceptor_threat: IntArray
     events: dict[str, NDArray[Any]]
@@ -159,6 +162,8 @@ class Engine:
         self.t = 0.0
         self.threats, self.salvo, self.reachable = build_threats(world, self.rng["raid"])
         self.nominal, flight = _nominal_impacts(self.threats)
+        self.launch_point = self.threats.pos.copy()
+        self.nominal_time = self.threats.launch_time + flight
         #: When the raid should be over (last nominal impact plus a margin), for progress.
         self.expected_end = float(
             min(sc.sim.max_time_s, np.max(self.threats.launch_time + flight, initial=0.0) + 30.0)
@@ -223,6 +228,7 @@ class Engine:
             salvo=self.salvo,
             reachable=self.reachable,
             nominal_impact=self.nominal,
+            launch_point=self.launch_point,
             interceptors=self.interceptors,
             interceptor_threat=self.icpt_threat,
             events=self.log.table(),
@@ -360,6 +366,17 @@ class Engine:
             imp_t[victims_u] = kill_t
             self.threats = replace(th, fate=fate, impact_time=imp_t)
             landed = landed[~np.isin(landed, victims_u)]
+            # Truth for scoring: where each destroyed threat was going (its nominal impact).
+            aim = self.nominal[victims_u]
+            zone, _ = self.zone_index.best(aim[:, :2])
+            self.log.add(
+                "averted",
+                kill_t,
+                threat_id=victims_u,
+                pos=aim,
+                zone_id=np.where(zone >= 0, self.world.zones.ids[np.maximum(zone, 0)], -1),
+                detail=[f"would have landed at t={x:.1f} s" for x in self.nominal_time[victims_u]],
+            )
             self.log.add(
                 "intercept",
                 out.det_time[k],

@@ -29,6 +29,7 @@ KINDS = (
     "intercept",
     "miss",
     "impact",
+    "averted",
     "track_deleted",
 )
 
