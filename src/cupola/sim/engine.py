@@ -330,9 +330,11 @@ class Engine:
         tr = self.tracker.tracks
         pos, vel = extrapolate(tr, t)
         rows = rows_of(tr.track_id, ic.target_track)
-        found = rows >= 0
-        guide_pos = np.where(found[:, None], pos[np.maximum(rows, 0)], np.nan)
-        guide_vel = np.where(found[:, None], vel[np.maximum(rows, 0)], np.nan)
+        # An interceptor whose track is gone (or with no track left at all) coasts (NaN).
+        guide_pos = np.full((len(rows), 3), np.nan)
+        guide_vel = np.full((len(rows), 3), np.nan)
+        found = np.flatnonzero(rows >= 0)
+        guide_pos[found], guide_vel[found] = pos[rows[found]], vel[rows[found]]
         flying = self.threats.flying.copy()
         flying[landed] = True
         self.interceptors, out = engage.step(
