@@ -70,5 +70,6 @@ def test_estimate_is_finite_and_bounded(dv: list[float], h: list[float], sigma: 
     mean, var = log_beta(
         np.array([dv]), cov, np.zeros((1, 3)), cov, np.array([10.0]), np.array([h]), 8000.0
     )
-    assert np.isfinite(mean).all() and (var > 0).all()
+    assert np.isfinite(mean).all()
+    assert (var > 0).all()
     assert np.log(300.0) - 1e-9 <= mean[0] <= np.log(300_000.0) + 1e-9

@@ -77,6 +77,7 @@ def make_assessment(
         value=v,
         hit_probability=(v > 0).astype(float),
         expected_damage=v,
+        reach_time=np.full((t, 1), np.nan),
         engage=np.ones(t, bool),
         path=path,
         path_time=now + tau,

@@ -80,6 +80,9 @@ class Assessment:
         Sum over assets of hit probability times value.
     engage : (T,) bool
         The doctrine's decision: engage this track.
+    reach_time : (T, A) float64
+        For air-breathing tracks, time to reach each defended asset within reach of the ground
+        track ahead, s (:func:`cupola.assess.evaluate.reach_times`); NaN otherwise.
     path : (T, K, 3) float64
         Predicted positions at times ``path_time``, ENU, m; frozen at the impact point after
         impact.
@@ -97,5 +100,6 @@ class Assessment:
     hit_probability: NDArray[np.float64]
     expected_damage: NDArray[np.float64]
     engage: NDArray[np.bool_]
+    reach_time: NDArray[np.float64]
     path: NDArray[np.float64]
     path_time: NDArray[np.float64]

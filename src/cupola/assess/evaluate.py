@@ -33,6 +33,8 @@ from cupola.assess.uncertainty import cholesky, cloud, moments, standard_normal_
 
 FloatArray = NDArray[np.float64]
 
+#: An asset this close to an air-breathing track's ground track ahead is within its reach, m.
+REACH_HALF_WIDTH_M = 5_000.0
 #: Quasi-random points per track of the hit-probability integral.
 HIT_SAMPLES = 64
 
@@ -207,6 +209,7 @@ def assess(
     impact = np.full((t, 2), np.nan)
     impact_cov = np.full((t, 2, 2), np.nan)
     tti = np.full(t, np.inf)
+    reach = np.full((t, len(assets.values)), np.nan)
     air = cls == AIR_BREATHING
     if log_beta is None:
         lb = np.full(t, np.log(params.beta_kg_m2))
@@ -238,6 +241,7 @@ def assess(
         impact[air] = np.where(hit[:, None], ground, np.nan)
         tti[air] = np.where(hit, j * params.dt_s, np.inf)
         path[air] = lp
+        reach[air] = reach_times(assets, state[air], params.horizon_s)
     has_impact = np.isfinite(tti)
     prob = assets.probabilities(np.where(has_impact[:, None], impact, np.nan), impact_cov)
     damage = prob @ assets.values
@@ -264,6 +268,49 @@ def assess(
         hit_probability=p_asset,
         expected_damage=damage,
         engage=engage,
+        reach_time=reach,
         path=path,
         path_time=np.asarray(now + np.arange(k) * params.dt_s, np.float64),
     )
+
+
+def reach_times(assets: AreaIndex, state: FloatArray, horizon: float) -> FloatArray:
+    """When air-breathing tracks, flying on, would reach each defended asset.
+
+    An asset is within reach when it comes within :data:`REACH_HALF_WIDTH_M` of the track's
+    ground track ahead (straight, at constant velocity, over the horizon): a drone or cruise
+    missile can turn onto it. The time to reach it is the distance along the ground track to the
+    track's point nearest the asset (where it enters an area it crosses), over the ground
+    speed.
+
+    Parameters
+    ----------
+    assets : AreaIndex
+        A geometries (grown by the asset margin).
+    state : (T, 6) float64
+        Track states, ENU, m and m/s.
+    horizon : float
+        Longest look ahead, s.
+
+    Returns
+    -------
+    (T, A) float64
+        Time to reach each asset, s; NaN when out of reach (or the track hovers).
+    """
+    t, a = len(state), len(assets.values)
+    out = np.full((t, a), np.nan)
+    speed = np.hypot(state[:, 3], state[:, 4])
+    moving = np.flatnonzero(speed > 1.0)
+    if not (moving.size and a):
+        return out
+    start = state[moving, :2]
+    end = start + state[moving, 3:5] * horizon
+    lines = shapely.linestrings(np.stack([start, end], axis=1))
+    rows = np.repeat(np.arange(moving.size), a)
+    cols = np.tile(np.arange(a), moving.size)
+    geoms = np.asarray(assets.tree.geometries)[cols]
+    near = shapely.distance(lines[rows], geoms) <= REACH_HALF_WIDTH_M
+    closest = shapely.get_point(shapely.shortest_line(lines[rows], geoms), 0)  # on the track
+    along = shapely.line_locate_point(lines[rows], closest)
+    out[moving[rows[near]], cols[near]] = along[near] / speed[moving[rows[near]]]
+    return out

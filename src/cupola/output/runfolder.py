@@ -127,6 +127,7 @@ ASSESSMENT_COLUMNS = {
     "expected_damage": "f",
     "decision": "s",
     "reason": "s",
+    "assets_in_reach": "s",
 }
 
 

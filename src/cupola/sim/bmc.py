@@ -97,6 +97,20 @@ class Pending:
         return Pending(self.time[mask], self.launcher[mask], self.track[mask], self.aim[mask])
 
 
+def _reach_text(reach: FloatArray, names: list[str]) -> NDArray[np.object_]:
+    """(R,) object: the assets within reach of each row and the time to reach them,
+    ``"Town 85 s; Power station 120 s"`` in asset order, empty for none."""
+    out = np.full(len(reach), "", dtype=object)
+    for k, name in enumerate(names):  # a few assets; each column formatted at once
+        col = reach[:, k]
+        ok = np.isfinite(col)
+        if ok.any():
+            piece = np.char.add(f"{name} ", np.char.mod("%.0f s", col[ok])).astype(object)
+            sep = np.where(out[ok] == "", "", "; ").astype(object)
+            out[ok] = out[ok] + sep + piece
+    return out
+
+
 class BattleManager:
     """The battle-management centre of a run (one per run, driven by the engine).
 
@@ -246,6 +260,7 @@ class BattleManager:
                 "hit_probability": a.hit_probability,
                 "expected_damage": a.expected_damage,
                 "engage": a.engage,
+                "reach": a.reach_time,
                 "ballistic_coefficient_kg_m2": np.where(
                     a.cls == AIR_BREATHING, np.nan, np.exp(lb[0])
                 ),
@@ -327,10 +342,12 @@ class BattleManager:
                     "expected_damage": np.empty(0),
                     "engage": np.empty(0, bool),
                     "ballistic_coefficient_kg_m2": np.empty(0),
+                    "reach": np.empty((0, len(self.world.assets.names))),
                 }
             ]
         a = {k: np.concatenate([r[k] for r in rows]) for k in rows[0]}
         major, minor, azimuth = ellipse(a.pop("cov"), ELLIPSE_PROBABILITY)
+        reach = _reach_text(a.pop("reach"), self.world.assets.names)
         names = np.array([*self.world.assets.names, ""], dtype=object)
         engage = a.pop("engage")
         above = a["expected_damage"] > self.assess_params.engage_threshold
@@ -363,6 +380,7 @@ class BattleManager:
             "expected_damage": a["expected_damage"],
             "decision": np.where(engage, "engage", "ignore").astype(object),
             "reason": reason,
+            "assets_in_reach": reach,
         }
 
     def _drag(
