@@ -106,6 +106,12 @@ def main() -> None:
     cls = np.zeros(n, np.int8)
     ms = timed(lambda: assess(params, index, np.arange(n), state6, cls, 0.0))
     report(f"impact prediction and evaluation, {n} tracks", ms)
+    cov = np.zeros((n, 6, 6))
+    cov[:, [0, 1, 2], [0, 1, 2]] = 30.0**2
+    cov[:, [3, 4, 5], [3, 4, 5]] = 8.0**2
+    log_beta = (np.full(n, np.log(8000.0)), np.full(n, 0.3**2))
+    ms = timed(lambda: assess(params, index, np.arange(n), state6, cls, 0.0, cov, log_beta))
+    report(f"  the same with impact uncertainty (cubature), {n} tracks", ms)
 
     m, n = 200, 500
     types = world.interceptors

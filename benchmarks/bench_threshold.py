@@ -24,15 +24,16 @@ from cupola.sim.summary import summarize
 from cupola.sim.world import compile_world
 
 SCENARIO = "border-town"
-THRESHOLDS = (0.0, 5.0, 20.0, 50.0, 100.0)
+THRESHOLDS = (0.0, 10.0, 25.0, 35.0, 50.0, 75.0, 90.0, 100.0)
 FIGURES = (
     "threats",
     "threatening",
     "engaged",
+    "engaged_threatening",
     "engaged_not_threatening",
-    "ignored_not_threatening",
     "leaked",
     "hits_on_defended_assets",
+    "damage_value",
     "interceptors_fired",
 )
 
@@ -56,14 +57,28 @@ def main(seeds: int) -> None:
     with ProcessPoolExecutor(max_workers=os.cpu_count()) as pool:
         rows = list(pool.map(one, jobs))
     print(
-        "| threshold | threats | bound for assets | engaged | of them not bound for assets "
-        "| ignored (open ground) | leaked | hits on assets | interceptors fired |"
+        "| threshold | engaged | ignored | ignored though bound for assets "
+        "| engaged though bound for open ground | hits on assets | damage (value) "
+        "| interceptors fired |"
     )
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|")
     for t in THRESHOLDS:
         mine = [r for (tt, _), r in zip(jobs, rows, strict=True) if tt == t]
-        mean = {k: np.mean([r[k] for r in mine]) for k in FIGURES}
-        print(f"| {t:g} | " + " | ".join(f"{mean[k]:.1f}" for k in FIGURES) + " |")
+        m = {k: float(np.mean([r[k] for r in mine])) for k in FIGURES}
+        cells = (
+            m["engaged"],
+            m["threats"] - m["engaged"],
+            m["threatening"] - m["engaged_threatening"],
+            m["engaged_not_threatening"],
+            m["hits_on_defended_assets"],
+            m["damage_value"],
+            m["interceptors_fired"],
+        )
+        print(f"| {t:g} | " + " | ".join(f"{c:.1f}" for c in cells) + " |")
+    print(
+        f"\n(mean of {seeds} raids of {m['threats']:.0f} threats, "
+        f"{m['threatening']:.1f} of them bound for defended assets)"
+    )
 
 
 if __name__ == "__main__":

@@ -5,9 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from numpy.typing import NDArray
-from shapely.geometry import Point, box
+from shapely.geometry import Point, Polygon, box
 
 from cupola.assess import AIR_BREATHING, BALLISTIC, AreaIndex, AssessParams, assess
+from cupola.assess.evaluate import reach_times
 from cupola.threats.ballistic import G
 
 FloatArray = NDArray[np.float64]
@@ -186,3 +187,32 @@ def test_margin_grows_the_assets(margin: float) -> None:
     xy = np.array([[550.0, 0.0], [450.0, 0.0]])
     idx, _ = index.best(xy)
     assert idx.tolist() == ([0, 0] if margin > 50 else [-1, 0])
+
+
+def test_reach_times_to_where_the_track_enters_or_passes_an_asset() -> None:
+    """Eastbound at 100 m/s: a box entered at x = 10 km (100 s), a disc entered at 19 km
+    (190 s), a concave polygon entered at 30 km (300 s); westbound from 50 km, the concave
+    polygon's near edge at 40 km first (100 s). An asset 4 km abeam is within reach at the
+    point abeam; one 6 km abeam is not."""
+    concave = Polygon(
+        [
+            (30000, -3000),
+            (31000, -3000),
+            (31000, 2000),
+            (32000, 2000),
+            (32000, -3000),
+            (40000, -3000),
+            (40000, 3000),
+            (30000, 3000),
+        ]
+    )
+    geoms = [box(10000, -500, 12000, 500), Point(20000, 0).buffer(1000), concave]
+    index = AreaIndex.build(geoms, np.ones(3), 0.0)
+    state = np.array([[0, 0, 100, 100.0, 0, 0], [50000, 0, 100, -100.0, 0, 0]])
+    np.testing.assert_allclose(
+        reach_times(index, state, 600.0), [[100, 190, 300], [380, 290, 100]], atol=1e-6
+    )
+    side = AreaIndex.build([Point(5000, 4000), Point(5000, 6000)], np.ones(2), 0.0)
+    got = reach_times(side, state[:1], 600.0)
+    np.testing.assert_allclose(got[0, 0], 50.0)
+    assert np.isnan(got[0, 1])

@@ -105,3 +105,34 @@ def test_an_alert_never_lifted_lasts_the_validity_only() -> None:
             np.array(["qassam"], object), np.array([np.inf]),
         )  # fmt: skip
         assert q.missed == missed
+
+
+def test_a_zone_a_destroyed_threat_was_heading_for_was_needed() -> None:
+    """An alert on zone 20 for a threat destroyed at 70 s while heading there was right: its
+    area is needed, not needless, and the alert is not needless while it was on at the kill; a
+    kill after the alert's validity leaves the alert needless. Nothing landed: nothing missed."""
+    empty = np.empty(0)
+
+    def averted(kill_time: float):  # type: ignore[no-untyped-def]
+        return warning_quality(
+            ZONE_IDS,
+            ZONES,
+            np.array([50.0]),
+            np.array([20]),
+            empty,
+            np.empty((0, 2)),
+            empty,
+            np.empty(0, object),
+            None,
+            np.array([[1500.0, 500.0]]),
+            np.array([20.0]),
+            np.array([kill_time]),
+        )
+
+    q = averted(70.0)
+    assert (q.needed, q.missed, q.alerts, q.needless) == (0, 0, 1, 0)
+    assert q.needed_area_km2 == pytest.approx(1.0)
+    assert q.needless_area_km2 == 0.0
+    late = averted(50.0 + ALERT_VALIDITY_S + 1.0)
+    assert late.needless == 1
+    assert late.needless_area_km2 == 0.0  # the zone was still where a threat was going

@@ -218,29 +218,43 @@ def assess(
         lb, lbv = log_beta
     b = np.flatnonzero(~air)
     if b.size:
-        # The nominal paths and the cubature points of their uncertainty, in one integration.
+        # The nominal paths and the cubature points of their uncertainty, in one integration;
+        # rows without a usable covariance stay sure points.
+        s_rows = (
+            b[np.isfinite(cov[b]).all(axis=(1, 2)) & np.isfinite(lbv[b])]
+            if cov is not None
+            else b[:0]
+        )
         rows, betas = state[b], np.exp(lb[b])
-        if cov is not None:
-            points = cloud(state[b], cov[b], lb[b], lbv[b])
+        if s_rows.size:
+            assert cov is not None
+            points = cloud(state[s_rows], cov[s_rows], lb[s_rows], lbv[s_rows])
             rows, betas = np.vstack([rows, points.state]), np.r_[betas, points.beta]
         path[b], imp, tt = fly(rows, betas, params.dt_s, params.horizon_s, b.size)
         impact[b], tti[b] = imp[: b.size], tt[: b.size]
-        if cov is not None:
+        if s_rows.size:
             est = moments(points, imp[b.size :], tt[b.size :])
-            ok = np.isfinite(est.mean).all(axis=1) & np.isfinite(impact[b]).all(axis=1)
-            impact[b[ok]], tti[b[ok]], impact_cov[b[ok]] = est.mean[ok], est.time[ok], est.cov[ok]
+            ok = np.isfinite(est.mean).all(axis=1) & np.isfinite(impact[s_rows]).all(axis=1)
+            r_ok = s_rows[ok]
+            impact[r_ok], tti[r_ok], impact_cov[r_ok] = est.mean[ok], est.time[ok], est.cov[ok]
     if air.any():
         lp = level_path(state[air], params.dt_s, params.horizon_s)
-        # A drone or cruise missile dives on its target, not on the first asset it overflies:
-        # it threatens the most valuable asset along its path (the earliest, on a tie).
-        idx, val = assets.best(lp[:, :, :2].reshape(-1, 2))
-        val = np.where(idx >= 0, val, -1.0).reshape(lp.shape[:2])
-        hit = np.asarray((val >= 0).any(axis=1), dtype=np.bool_)
-        j = val.argmax(axis=1)
-        ground = lp[np.arange(len(lp)), j, :2]
-        impact[air] = np.where(hit[:, None], ground, np.nan)
-        tti[air] = np.where(hit, j * params.dt_s, np.inf)
         path[air] = lp
+        # A drone or cruise missile dives on its target, not on the first asset it overflies:
+        # it threatens the most valuable asset along its path (the earliest, on a tie). Only the
+        # tracks whose ground track meets an asset have their path samples looked up.
+        air_rows = np.flatnonzero(air)
+        lines = shapely.linestrings(lp[:, [0, -1], :2])
+        meets = np.unique(assets.tree.query(lines, predicate="intersects")[0])
+        if meets.size:
+            sub = lp[meets]
+            idx, val = assets.best(sub[:, :, :2].reshape(-1, 2))
+            val = np.where(idx >= 0, val, -1.0).reshape(sub.shape[:2])
+            hit = np.asarray((val >= 0).any(axis=1), dtype=np.bool_)
+            j = val.argmax(axis=1)
+            ground = sub[np.arange(len(sub)), j, :2]
+            impact[air_rows[meets]] = np.where(hit[:, None], ground, np.nan)
+            tti[air_rows[meets]] = np.where(hit, j * params.dt_s, np.inf)
         reach[air] = reach_times(assets, state[air], params.horizon_s)
     has_impact = np.isfinite(tti)
     prob = assets.probabilities(np.where(has_impact[:, None], impact, np.nan), impact_cov)
@@ -306,11 +320,17 @@ def reach_times(assets: AreaIndex, state: FloatArray, horizon: float) -> FloatAr
     start = state[moving, :2]
     end = start + state[moving, 3:5] * horizon
     lines = shapely.linestrings(np.stack([start, end], axis=1))
-    rows = np.repeat(np.arange(moving.size), a)
-    cols = np.tile(np.arange(a), moving.size)
+    rows, cols = assets.tree.query(lines, predicate="dwithin", distance=REACH_HALF_WIDTH_M)
+    if rows.size == 0:
+        return out
     geoms = np.asarray(assets.tree.geometries)[cols]
-    near = shapely.distance(lines[rows], geoms) <= REACH_HALF_WIDTH_M
-    closest = shapely.get_point(shapely.shortest_line(lines[rows], geoms), 0)  # on the track
-    along = shapely.line_locate_point(lines[rows], closest)
-    out[moving[rows[near]], cols[near]] = along[near] / speed[moving[rows[near]]]
+    # Along the track to where it enters an asset it crosses, else to its point nearest the asset.
+    closest = shapely.get_point(shapely.shortest_line(lines[rows], geoms), 0)
+    crossed = shapely.intersection(lines[rows], geoms)
+    along = np.where(
+        shapely.is_empty(crossed),
+        shapely.line_locate_point(lines[rows], closest),
+        shapely.distance(shapely.points(start[rows]), crossed),
+    )
+    out[moving[rows], cols] = along / speed[moving[rows]]
     return out

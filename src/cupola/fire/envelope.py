@@ -78,6 +78,7 @@ def earliest_intercept(
         & (d >= itypes.min_range_m[ty])
         & (d <= itypes.max_range_m[ty])
         & (z >= min_altitude)
+        & (z > 0.0)  # a path rests on the ground after its predicted landing
         & (z <= itypes.ceiling_m[ty])
         & (path_time[None, None, :] < impact_time[:, None, None])
     )

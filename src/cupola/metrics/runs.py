@@ -61,6 +61,7 @@ def _score(
         alert_ends(ev),
         np.column_stack([ev["x_m"][av], ev["y_m"][av]]).astype(float),
         radius[type_idx[ev["threat_id"][av]]],
+        ev["time"][av].astype(float),
     )
 
 
@@ -92,7 +93,7 @@ def run_warning_quality(folder: Path) -> WarningQuality:
     n = int(max(type_of, default=-1)) + 1
     types = [type_of.get(t, "") for t in range(n)]
     needed = np.unique(ev["threat_id"][np.isin(kind, ("impact", "averted"))])
-    if any(types[t] not in index_of for t in needed.tolist()):
+    if any(t >= n or types[t] not in index_of for t in needed.tolist()):
         raise InputError(
             str(folder / "events.parquet"),
             "launch",

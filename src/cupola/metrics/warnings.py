@@ -13,7 +13,8 @@ for :data:`ALERT_VALIDITY_S` (people do not stay sheltered longer). Then:
   compared with the area of the zones that needed a warning. A threat destroyed in flight
   (an ``averted`` event at its nominal impact point) counts as reaching the zones around the
   point it was going to: alerting them was right when it was given (nobody knows beforehand
-  that the interception will succeed), so they count as needed area, not needless; but no pair
+  that the interception will succeed), so they count as needed area, not needless, and an
+  alert of such a zone that was on when the threat was destroyed is not needless; but no pair
   of it can be missed, as nothing came down;
 * the *warning time* of a warned pair is the impact time minus the alert's start.
 """
@@ -97,6 +98,7 @@ def warning_quality(
     alert_end: FloatArray | None = None,
     averted_xy: FloatArray | None = None,
     averted_radius: FloatArray | None = None,
+    averted_time: FloatArray | None = None,
 ) -> WarningQuality:
     """Score a run's alerts against its impacts (module docstring).
 
@@ -125,6 +127,9 @@ def warning_quality(
         Where each threat destroyed in flight would have landed, m.
     averted_radius : (V,) float64, optional
         Lethal radius of each of those threats' warheads, m.
+    averted_time : (V,) float64, optional
+        When each was destroyed, s: an alert of a zone it was heading for that was on then was
+        not needless.
 
     Returns
     -------
@@ -147,8 +152,9 @@ def warning_quality(
     end = cap if alert_end is None else np.where(np.isfinite(alert_end), alert_end, cap)
     # Alerts sorted by (zone, start) on one key: a zone's alerts do not overlap, so the one that
     # can cover an impact is the zone's latest alert started at or before it (binary search).
-    t0 = min(np.min(alert_time, initial=0.0), np.min(impact_time, initial=0.0))
-    span = 1.0 + max(np.max(alert_time, initial=0.0), np.max(impact_time, initial=0.0)) - t0
+    times = [alert_time, impact_time] + ([] if averted_time is None else [averted_time])
+    t0 = min(float(np.min(x, initial=0.0)) for x in times)
+    span = 1.0 + max(float(np.max(x, initial=0.0)) for x in times) - t0
     key = a_idx * span + (alert_time - t0)
     order = np.argsort(key, kind="stable")
     hi = np.searchsorted(key[order], zi * span + (impact_time[pi] - t0), side="right") - 1
@@ -165,8 +171,15 @@ def warning_quality(
     areas = np.array([g.area for g in zones]) / 1e6
     needed_zones = np.unique(zi)
     if averted_xy is not None and averted_radius is not None and len(averted_xy):
-        _, vz = tree.query(shapely.points(averted_xy), predicate="dwithin", distance=averted_radius)
+        vi, vz = tree.query(
+            shapely.points(averted_xy), predicate="dwithin", distance=averted_radius
+        )
         needed_zones = np.union1d(needed_zones, vz)
+        if averted_time is not None and order.size:
+            v_hi = np.searchsorted(key[order], vz * span + (averted_time[vi] - t0), side="right")
+            v_cand = order[np.maximum(v_hi - 1, 0)]
+            on = (v_hi >= 1) & (a_idx[v_cand] == vz) & (averted_time[vi] <= end[v_cand])
+            useful[v_cand[on]] = True
     needless_zones = np.setdiff1d(np.unique(a_idx[a_idx >= 0]), needed_zones)
     return WarningQuality(
         needed=int(pi.size),

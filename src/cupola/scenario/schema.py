@@ -89,7 +89,7 @@ class AlertZones(Strict):
     grid_m: Annotated[float, Field(ge=100)] = Field(
         default=2000.0, description="Cell size of the default grid, m (at least 100)."
     )
-    zones: list[AlertZone] | None = None
+    zones: list[AlertZone] | None = Field(default=None, min_length=1)
     geojson: str | None = Field(
         default=None,
         description="GeoJSON FeatureCollection of Polygon zones with properties zone_id and "

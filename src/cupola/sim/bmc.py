@@ -266,7 +266,11 @@ class BattleManager:
                 ),
             }
         )
-        changed = (book.asset[ids] != a.asset) & np.isfinite(a.impact_time)
+        # Report a prediction when the threatened asset or the decision changes.
+        decision = a.engage.astype(np.int8)
+        changed = np.isfinite(a.impact_time) & (
+            (book.asset[ids] != a.asset) | (book.decision[ids] != decision)
+        )
         if changed.any():
             names = self.world.assets.names
             self.log.add(
@@ -276,15 +280,21 @@ class BattleManager:
                 track_id=ids[changed],
                 pos=np.column_stack([a.impact[changed], np.zeros(int(changed.sum()))]),
                 detail=[
-                    (f"{names[k]}" if k >= 0 else "open ground")
-                    + f"; impact at t={ti:.1f} s"
+                    (f"{names[k]} (hit probability {p:.2f})" if k >= 0 else "open ground")
+                    + f"; impact at t={ti:.1f} s; expected damage {d:.3g}"
                     + ("; engage" if e else "; hold fire")
-                    for k, ti, e in zip(
-                        a.asset[changed], a.impact_time[changed], a.engage[changed], strict=True
+                    for k, p, ti, d, e in zip(
+                        a.asset[changed],
+                        a.hit_probability[changed],
+                        a.impact_time[changed],
+                        a.expected_damage[changed],
+                        a.engage[changed],
+                        strict=True,
                     )
                 ],
             )
             book.asset[ids[changed]] = a.asset[changed]
+            book.decision[ids[changed]] = decision[changed]
         self._alerts(a, labels, t1)
         self.lift_alerts(t1)
         self.stage_seconds["assess"] += wallclock.perf_counter() - clock

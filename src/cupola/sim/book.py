@@ -34,6 +34,8 @@ class TrackBook:
         Interceptors flying at, or ordered against, this track.
     asset : int64
         Threatened asset at the last reported prediction (-1 open ground, ``UNSET`` never).
+    decision : int8
+        Engagement decision at the last reported prediction: 1 engage, 0 hold fire, -1 never.
     feat_ema : (F,) float64
         Moving averages of the classification features
         (:data:`cupola.assess.classify.FEATURES`).
@@ -68,6 +70,7 @@ class TrackBook:
     killed_at: NDArray[np.float64] = field(default_factory=lambda: _blank("killed_at"))
     in_flight: NDArray[np.int64] = field(default_factory=lambda: _blank("in_flight"))
     asset: NDArray[np.int64] = field(default_factory=lambda: _blank("asset"))
+    decision: NDArray[np.int8] = field(default_factory=lambda: _blank("decision"))
     feat_ema: NDArray[np.float64] = field(default_factory=lambda: _blank("feat_ema"))
     feat_n: NDArray[np.int64] = field(default_factory=lambda: _blank("feat_n"))
     feat_t_prev: NDArray[np.float64] = field(default_factory=lambda: _blank("feat_t_prev"))
@@ -101,6 +104,7 @@ _LAYOUT: dict[str, tuple[float, type, tuple[int, ...]]] = {
     "killed_at": (np.inf, np.float64, ()),
     "in_flight": (0, np.int64, ()),
     "asset": (UNSET, np.int64, ()),
+    "decision": (-1, np.int8, ()),
     "feat_ema": (0.0, np.float64, (N_FEATURES,)),
     "feat_n": (0, np.int64, ()),
     "feat_t_prev": (0.0, np.float64, ()),

@@ -186,6 +186,8 @@ class Engine:
         self.bmc = BattleManager(world, self.log, self.stage_seconds)
         z = world.zones
         self.zone_index = AreaIndex.build(z.polygons, np.zeros(len(z.ids)), 0.0)
+        #: Zone id by zone index, with -1 last (index -1: no zone).
+        self.zone_ids = np.append(np.asarray(z.ids, np.int64), -1)
         self.revisit = np.array([r.revisit_s for r in world.radars])
         self.scans_done = np.zeros(len(world.radars), np.int64)
         # One stream per radar: adding a radar does not change what the others see.
@@ -376,7 +378,7 @@ class Engine:
                 kill_t,
                 threat_id=victims_u,
                 pos=aim,
-                zone_id=np.where(zone >= 0, self.world.zones.ids[np.maximum(zone, 0)], -1),
+                zone_id=self.zone_ids[zone],
                 detail=[f"would have landed at t={x:.1f} s" for x in self.nominal_time[victims_u]],
             )
             self.log.add(
@@ -428,8 +430,9 @@ class Engine:
             "hit: " + ", ".join(names[a] for a in np.flatnonzero(h)) if h.any() else "open ground"
             for h in hits
         ]
-        zone_id = np.where(zone >= 0, self.world.zones.ids[np.maximum(zone, 0)], -1)
-        self.log.add("impact", times, threat_id=ids, pos=pts, zone_id=zone_id, detail=detail)
+        self.log.add(
+            "impact", times, threat_id=ids, pos=pts, zone_id=self.zone_ids[zone], detail=detail
+        )
 
     # -- sensing and tracking ----------------------------------------------------------------
     def _scan(self, t1: float) -> bool:
