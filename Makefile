@@ -33,6 +33,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_engine.py
 	$(BIN)/python benchmarks/bench_stages.py
 	$(BIN)/python benchmarks/bench_warnings.py
+	$(BIN)/python benchmarks/bench_threshold.py
 
 bench-tracking: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[bench]'

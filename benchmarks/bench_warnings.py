@@ -69,7 +69,8 @@ def one(job: tuple[str, int]) -> Outcome:
     ).best(r.nominal_impact[:, :2])
     asset_names = np.array([*world.assets.names, ""], dtype=object)
     a = r.assessments
-    air = (a["threat_id"] >= 0) & (a["class"] == "air_breathing")
+    air = a["threat_id"] >= 0
+    air[air] = r.threats.kind[a["threat_id"][air]] != BALLISTIC
     tid = a["threat_id"][air]
     targets = [
         (str(names[t]), bool(p == asset_names[aim_asset[t]]))
@@ -127,7 +128,7 @@ def main(seeds: int) -> None:
         for t in sorted({k for k, _ in targets}):
             right = [ok for k, ok in targets if k == t]
             print(
-                f"    {t:<14} (air-breathing) predicted target asset right in "
+                f"    {t:<14} predicted target asset right in "
                 f"{100 * np.mean(right):.0f} % of {len(right)} assessments"
             )
         rockets = np.array([x for _, a, x, r in errs if r and abs(a - HEADLINE_AGE_S) <= 0.5])

@@ -1,8 +1,11 @@
-"""The README's examples, run: the summary table it shows, its Python snippet, its error line."""
+"""The README's examples, run: the summary table it shows, its Python snippet, its error line,
+its DuckDB queries."""
 
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -11,6 +14,7 @@ import yaml
 from typer.testing import CliRunner
 
 from cupola.cli import _SHOWN, app
+from cupola.output.runfolder import write_run
 from cupola.scenario.load import _read_builtin
 from cupola.sim.engine import RunResult
 from cupola.sim.summary import summarize
@@ -37,10 +41,10 @@ def test_readme_summary_table_is_what_border_town_gives(
     # The prose under the table.
     assert summary["engaged_not_threatening"] == 0
     assert summary["threatening"] == 46
-    assert summary["engaged_threatening"] == 44
-    assert summary["intercepted"] == summary["intercepted_threatening"] == 41
-    assert summary["interceptors_fired"] - summary["engaged"] == 1
-    assert summary["hits_on_defended_assets"] == 5
+    assert summary["engaged_threatening"] == 45
+    assert summary["intercepted"] == summary["intercepted_threatening"] == 43
+    assert summary["interceptors_fired"] - summary["engaged"] == 2
+    assert summary["hits_on_defended_assets"] == 3
 
 
 def test_readme_python_example_runs(capsys: pytest.CaptureFixture[str]) -> None:
@@ -65,3 +69,29 @@ def test_readme_city_saturation_claim(run_builtin: Callable[[str, int], RunResul
     assert "about 30 % of the rockets bound for defended assets get" in README
     assert 0.25 <= s["leaked"] / s["threatening"] <= 0.35
     assert s["interceptors_fired"] == 120
+
+
+def test_readme_threshold_table_is_the_benchmarks_output() -> None:
+    """The engage-threshold table in the README has the benchmark's header and thresholds."""
+    import benchmarks.bench_threshold as bench
+
+    assert "| threshold | engaged | ignored |" in README
+    for t in bench.THRESHOLDS:
+        assert f"\n| {t:g} | " in README
+
+
+def test_readme_duckdb_queries_run(border_town_run: RunResult, tmp_path: Path) -> None:
+    """Every DuckDB one-liner of the README runs on a border-town run folder and prints a
+    table."""
+    write_run(border_town_run, summarize(border_town_run), tmp_path / "runs" / "border-town")
+    lines = [
+        ln for ln in README.splitlines() if ln.startswith('.venv/bin/python -c "import duckdb')
+    ]
+    assert len(lines) >= 2
+    for line in lines:
+        cmd = line.replace(".venv/bin/python", f'"{sys.executable}"', 1)
+        proc = subprocess.run(
+            cmd, shell=True, cwd=tmp_path, capture_output=True, text=True, check=False
+        )
+        assert proc.returncode == 0, proc.stderr
+        assert "┌" in proc.stdout
