@@ -136,7 +136,7 @@ def alerts(
     table.add_row("zone-impact pairs that needed a warning", str(q.needed))
     table.add_row("  of them missed (no alert in time)", str(q.missed))
     table.add_row("alerts issued", str(q.alerts))
-    table.add_row("  of them needless (no impact within reach)", str(q.needless))
+    table.add_row("  of them needless (nothing came down or was headed there)", str(q.needless))
     table.add_row("area that needed a warning (km²)", f"{q.needed_area_km2:.1f}")
     table.add_row("needlessly alerted area (km²)", f"{q.needless_area_km2:.1f}")
     table.add_row("  ratio", f"{q.needless_area_ratio:.2f}")
@@ -147,9 +147,10 @@ def alerts(
         ids = ", ".join(str(z) for z in sorted(set(q.missed_zone_id.tolist())))
         out_console.print(f"Missed zones: {ids}", highlight=False, markup=False)
     out_console.print(
-        f"A zone needed a warning when an impact came within its threat's lethal radius; an "
-        f"alert covers it from its start until it was lifted (at most {ALERT_VALIDITY_S:.0f} s "
-        f"if it never was).",
+        f"A zone needed a warning when an impact came within its threat's lethal radius, or "
+        f"the point a threat destroyed in flight was going to (no pair of those can be missed: "
+        f"nothing came down); an alert covers it from its start until it was lifted (at most "
+        f"{ALERT_VALIDITY_S:.0f} s if it never was).",
         highlight=False,
         markup=False,
         soft_wrap=True,

@@ -27,8 +27,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from cupola.threats.atmosphere import SCALE_HEIGHT, density
-from cupola.threats.ballistic import ground_crossing, rk4_step
+from cupola.threats.atmosphere import RHO0, SCALE_HEIGHT
+from cupola.threats.ballistic import G, ground_crossing, rk4_step
 
 FloatArray = NDArray[np.float64]
 
@@ -111,6 +111,7 @@ def fly(
     idx = np.arange(n)
     pos, vel = state[:, :3].copy(), state[:, 3:].copy()
     betas = np.array(np.broadcast_to(np.asarray(beta, np.float64), (n,)))
+    kb = 0.5 / betas  # drag factor 1 / (2 beta), m²/kg
     path[:, 0] = pos[:n_path]
     land_t0 = np.full(n, np.nan)  # start time and length of the landing step
     land_h = np.full(n, np.nan)
@@ -118,13 +119,19 @@ def fly(
     traced = n_path
     done = 0  # samples done
     while done < k - 1 and len(idx):
-        rate = _rate(pos, vel, betas)
+        with np.errstate(over="ignore", invalid="ignore"):  # wild points: dropped below
+            acc, drag_rate = _acceleration(pos[:, 2], vel, kb)
+            rate = drag_rate + DENSITY_WEIGHT * np.abs(vel[:, 2]) / SCALE_HEIGHT
+        rate = np.where(np.isfinite(rate), rate, 0.0)
         smooth = traced == 0 or 2.0 * dt * rate[:traced].max() <= DRAG_FRACTION  # path rows
         span = 2 if done + 2 <= k - 1 and smooth else 1
         h = span * dt
         n_sub = np.clip(np.ceil(h * rate / DRAG_FRACTION), 1, MAX_SUBSTEPS).astype(np.int64)
-        with np.errstate(over="ignore", invalid="ignore"):  # wild points: dropped below
-            p1, v1 = _advance(pos, vel, betas, h, n_sub)
+        with np.errstate(over="ignore", invalid="ignore"):
+            if n_sub.max() == 1:  # the usual case: one RK4 step, its first stage done
+                p1, v1 = _rk4(pos, vel, acc, kb, h)
+            else:
+                p1, v1 = _advance(pos, vel, betas, h, n_sub)
         # Down: the step ends at or below the ground having started above it, or while still
         # falling (a track already below the ground lands now, one climbing out of it does not).
         z1 = p1[:, 2]
@@ -143,7 +150,7 @@ def fly(
             ends[rows] = np.stack([pos[land], vel[land], p1[land], v1[land]], axis=1)
             up = ~gone
             traced -= int(gone[:traced].sum())
-            idx, pos, vel, betas = idx[up], p1[up], v1[up], betas[up]
+            idx, pos, vel, betas, kb = idx[up], p1[up], v1[up], betas[up], kb[up]
         else:
             pos, vel = p1, v1
         done += span
@@ -161,29 +168,45 @@ def fly(
     return path, impact, tti
 
 
-def _rate(pos: FloatArray, vel: FloatArray, beta: FloatArray) -> FloatArray:
-    r"""(N,) float64: how fast each row's acceleration changes, 1/s: its inverse drag time
-    plus the density's own rate of change :math:`|v_z| / H` (fast climbs and dives), weighted
-    (:func:`_advance`); 0 where not finite."""
+def _acceleration(z: FloatArray, vel: FloatArray, kb: FloatArray) -> tuple[FloatArray, FloatArray]:
+    r"""Gravity and drag (:func:`cupola.threats.ballistic.acceleration`, with
+    :math:`k_b = 1/(2\beta)` given), and the drag rate :math:`\rho(z)\lVert v\rVert k_b`, the
+    inverse drag time :math:`1/\tau_d`, 1/s; ``z`` (N,), ``vel`` (N, 3), ``kb`` (N,)."""
     speed = np.sqrt(np.einsum("ij,ij->i", vel, vel))
-    rate = (
-        density(pos[:, 2]) * speed / (2.0 * beta)
-        + DENSITY_WEIGHT * np.abs(vel[:, 2]) / SCALE_HEIGHT
-    )
-    return np.where(np.isfinite(rate), rate, 0.0)
+    drag = RHO0 * np.exp(np.maximum(z, 0.0) * (-1.0 / SCALE_HEIGHT)) * speed * kb
+    acc = vel * (-drag)[:, None]
+    acc[:, 2] -= G
+    return acc, drag
+
+
+def _rk4(
+    pos: FloatArray, vel: FloatArray, a1: FloatArray, kb: FloatArray, h: float
+) -> tuple[FloatArray, FloatArray]:
+    """One RK4 step of length ``h`` (:func:`cupola.threats.ballistic.rk4_step`) whose first
+    stage ``a1`` is known; the stages need only the altitude of the intermediate positions."""
+    half = 0.5 * h
+    z = pos[:, 2]
+    v2 = vel + half * a1
+    a2, _ = _acceleration(z + half * vel[:, 2], v2, kb)
+    v3 = vel + half * a2
+    a3, _ = _acceleration(z + half * v2[:, 2], v3, kb)
+    v4 = vel + h * a3
+    a4, _ = _acceleration(z + h * v3[:, 2], v4, kb)
+    sixth = h / 6.0
+    return pos + sixth * (vel + 2.0 * (v2 + v3) + v4), vel + sixth * (a1 + 2.0 * (a2 + a3) + a4)
 
 
 def _advance(
     pos: FloatArray, vel: FloatArray, beta: FloatArray, dt: float, n_sub: NDArray[np.int64]
 ) -> tuple[FloatArray, FloatArray]:
-    r"""Advance each row by ``dt`` in ``n_sub`` equal RK4 substeps (from :func:`_rate`).
+    r"""Advance each row by ``dt`` in ``n_sub`` equal RK4 substeps.
 
     The drag time :math:`\tau_d = 2\beta / (\rho(z)\lVert v\rVert)` is the time in which drag
     alone slows a row by a factor :math:`e`; RK4 with :math:`h > \tau_d` loses its accuracy
     (and beyond :math:`h \approx 2.8\,\tau_d` its stability), which a small :math:`\beta` at
     low altitude reaches within a path step. Row :math:`i` takes
     :math:`n_i = \lceil dt\,r_i / c \rceil` substeps, :math:`c` = ``DRAG_FRACTION`` (at most
-    ``MAX_SUBSTEPS``), with :math:`r_i = 1/\tau_{d,i} + w |v_z| / H` (:func:`_rate`; the second
+    ``MAX_SUBSTEPS``), with :math:`r_i = 1/\tau_{d,i} + w |v_z| / H` (:func:`fly`; the second
     term, weighted by ``DENSITY_WEIGHT``, follows the density through fast climbs); for the
     ballistic coefficients of rockets (thousands of kg/m²)
     :math:`n_i = 1` except for fast rows near the ground, and only those rows take the extra

@@ -64,6 +64,7 @@ FloatArray = NDArray[np.float64]
 G = 9.80665
 
 _ROOT_ITERATIONS = 12
+_ROOT_TOLERANCE_M = 1e-6
 
 
 def acceleration(pos: FloatArray, vel: FloatArray, beta: FloatArray) -> FloatArray:
@@ -236,8 +237,10 @@ def ground_crossing(
     # of the step for a row climbing first (bisection then finds its way down), else the start.
     denom = np.where(z0 > z1, z0 - z1, 1.0)
     tau = np.where(z0 > 0.0, np.clip(z0 / denom, 0.0, 1.0), np.where(vz0 > 0.0, 1.0, 0.0))
-    for _ in range(_ROOT_ITERATIONS):  # fixed count: Newton converges in 2-4, bisection in 12
+    for _ in range(_ROOT_ITERATIONS):  # Newton converges in 2-4, bisection in 12
         z, dz = _hermite(tau, z0, vz0, z1, vz1, h)
+        if not np.any(np.abs(z) > _ROOT_TOLERANCE_M):  # every row on the ground (to 1 µm)
+            break
         above = z > 0.0
         lo = np.where(above, tau, lo)
         hi = np.where(above, hi, tau)
