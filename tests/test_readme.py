@@ -42,9 +42,9 @@ def test_readme_summary_table_is_what_border_town_gives(
     assert summary["engaged_not_threatening"] == 0
     assert summary["threatening"] == 46
     assert summary["engaged_threatening"] == 45
-    assert summary["intercepted"] == summary["intercepted_threatening"] == 43
-    assert summary["interceptors_fired"] - summary["engaged"] == 2
-    assert summary["hits_on_defended_assets"] == 3
+    assert summary["intercepted"] == summary["intercepted_threatening"] == 42
+    assert summary["interceptors_fired"] - summary["engaged"] == 1
+    assert summary["hits_on_defended_assets"] == 4
 
 
 def test_readme_python_example_runs(capsys: pytest.CaptureFixture[str]) -> None:

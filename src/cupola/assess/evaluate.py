@@ -2,8 +2,9 @@ r"""Threat evaluation: which asset each track threatens, how likely, and the eng
 
 The rule of Iron Dome-class systems: engage only threats predicted to hit a defended asset,
 leaving those bound for open ground to fall (facts §1.3). Ballistic tracks are flown to the
-ground with their estimated ballistic coefficient (:mod:`cupola.assess.beta`), and with the
-track covariance their impact comes with its uncertainty (:mod:`cupola.assess.uncertainty`):
+ground with their estimated ballistic coefficient (:mod:`cupola.assess.ballistic_filter`), and
+with the track covariance their impact comes with its uncertainty
+(:mod:`cupola.assess.uncertainty`):
 the impact point is the mean of the propagated impact distribution, and each asset's hit
 probability :math:`P_a` is the share of that distribution inside the asset grown by the margin
 (the lethal reach of a warhead that lands just outside), from :data:`HIT_SAMPLES` fixed
@@ -26,8 +27,8 @@ import shapely
 from numpy.typing import NDArray
 from shapely.geometry.base import BaseGeometry
 
+from cupola.assess.ballistic_filter import PRIOR_RELATIVE_SIGMA
 from cupola.assess.base import AIR_BREATHING, Assessment, AssessParams
-from cupola.assess.beta import PRIOR_RELATIVE_SIGMA
 from cupola.assess.impact import fly, level_path
 from cupola.assess.uncertainty import cholesky, cloud, moments, standard_normal_points
 
@@ -200,8 +201,9 @@ def assess(
     cov : (T, 6, 6) float64, optional
         Track covariances: ballistic impacts then come with their uncertainty.
     log_beta : pair of (T,) float64, optional
-        Mean and variance of each track's :math:`\\ln\\beta` (:mod:`cupola.assess.beta`);
-        by default the assumed coefficient, with the prior's spread.
+        Mean and variance of each track's :math:`\\ln\\beta`
+        (:func:`cupola.assess.ballistic_filter.log_beta`); by default the assumed coefficient,
+        with the prior's spread.
     """
     t = len(track_id)
     k = int(np.ceil(params.horizon_s / params.dt_s)) + 1

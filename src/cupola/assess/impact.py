@@ -2,10 +2,11 @@ r"""Impact-point prediction from a track's state.
 
 Ballistic tracks are propagated with the same point-mass model the threats fly
 (:func:`cupola.threats.ballistic.rk4_step`: gravity and drag in the exponential atmosphere)
-with a ballistic coefficient :math:`\beta` per row (:mod:`cupola.assess.beta` estimates it),
-in steps of two path samples :math:`2\Delta t` while the path rows need no drag substeps (the
-sample between is the cubic Hermite midpoint) and of one otherwise, each cut per row into RK4
-substeps no longer than a fraction of the row's drag time (:func:`fly`, :func:`_advance`). The
+with a ballistic coefficient :math:`\beta` per row (:mod:`cupola.assess.ballistic_filter`
+estimates it), in steps of two path samples :math:`2\Delta t` while the path rows need no drag
+substeps (the sample between is the cubic Hermite midpoint) and of one otherwise, each cut per
+row into RK4 substeps no longer than a fraction of the row's drag time (:func:`fly`,
+:func:`_advance`). The
 ground crossing inside the step that ends below the ground is found on the cubic Hermite
 interpolant of the step's end states (:func:`cupola.threats.ballistic.ground_crossing`), which
 reproduces the drag-free parabola exactly and is :math:`O(\Delta t^4)` with drag: at the 2 s

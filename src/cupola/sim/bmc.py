@@ -28,9 +28,9 @@ from cupola.assess import (
     Assessment,
     AssessParams,
     assess,
+    ballistic_filter,
     classify,
 )
-from cupola.assess.beta import PRIOR_RELATIVE_SIGMA, accumulate, drag_integrand, log_beta
 from cupola.assess.classify import (
     ALPHA,
     CRUISE_MISSILE,
@@ -44,15 +44,19 @@ from cupola.assess.classify import (
 from cupola.assess.uncertainty import ellipse
 from cupola.core.table import rows_of, take
 from cupola.fire import FIRE_CONTROLS, FireParams, UnitState
+from cupola.sensors.base import PlotTable, RadarParams
 from cupola.sim.book import TrackBook
 from cupola.sim.events import EventLog
 from cupola.sim.world import World
 from cupola.tracking import extrapolate
 from cupola.tracking.base import TrackTable
+from cupola.tracking.kalman import noise_covariance
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 
+#: A ballistic filter whose plots fall outside its gate this many times in a row is restarted.
+FILTER_RESTART_MISSES = 3
 #: Probability inside the reported impact ellipse.
 ELLIPSE_PROBABILITY = 0.95
 #: A track is first classified ``SKIP + AVERAGE`` decision cycles after its confirmation, on
@@ -142,6 +146,8 @@ class BattleManager:
             alert_margin_m=d.alert_margin_m,
             alert_lead_time_s=d.alert_lead_time_s,
         )
+        #: Prior of the ballistic filters' kappa = 1/beta, m²/kg.
+        self.kappa_prior = 1.0 / d.assumed_ballistic_coefficient_kg_m2
         self.fire_params = FireParams(
             shots_per_engagement=d.shots_per_engagement,
             min_intercept_altitude_m=d.min_intercept_altitude_m,
@@ -243,8 +249,10 @@ class BattleManager:
                 ],
             )
         cls = np.maximum(book.cls[ids], 0).astype(np.int8)  # unclassified -> ballistic
+        # Ballistic tracks are predicted from their ballistic filter (state, covariance and
+        # drag), the others from the tracker's picture.
         cov = tr.cov[c]
-        lb = self._drag(ids, pos, vel, cov[:, 3:, 3:], started, t1)
+        state, cov, lb = self._ballistic_state(ids, state, cov, cls, t1)
         a = assess(self.assess_params, self.asset_index, ids, state, cls, t1, cov, lb)
         self.assessment_rows.append(
             {
@@ -393,51 +401,89 @@ class BattleManager:
             "assets_in_reach": reach,
         }
 
-    def _drag(
-        self,
-        ids: IntArray,
-        pos: FloatArray,
-        vel: FloatArray,
-        vel_cov: FloatArray,
-        started: NDArray[np.bool_],
-        t1: float,
-    ) -> tuple[FloatArray, FloatArray]:
-        """Each track's ballistic coefficient from the drag it shows (:mod:`cupola.assess.beta`):
-        the reference is taken when the track's classification averages start (past its
-        initiation transient), and the drag integral grows by one trapezoid per cycle.
+    def observe(
+        self, radar: RadarParams, plots: PlotTable, plot_track: IntArray, tr: TrackTable, t: float
+    ) -> None:
+        """Feed one radar scan's plots, as the tracker assigned them, to the ballistic filters
+        of the confirmed tracks (:mod:`cupola.assess.ballistic_filter`).
 
-        Returns
-        -------
-        mean, var : (T,) float64
-            Of :math:`\\ln\\beta`; the doctrine's assumed coefficient with the prior's spread
-            until the reference is taken.
+        A confirmed track without a filter gets one started from its tracker state (which holds
+        this scan's plot already); a filter whose plots fall outside its gate
+        ``FILTER_RESTART_MISSES`` times in a row (the threat is not flying ballistically, or
+        the filter lost it) is started again from the tracker.
+
+        Parameters
+        ----------
+        radar : RadarParams
+            The radar of the scan.
+        plots : PlotTable
+            Its plots.
+        plot_track : (P,) int64
+            Track of each plot, -1 for none (:class:`cupola.tracking.base.TrackerOutputs`).
+        tr : TrackTable
+            The picture after the scan.
+        t : float
+            Scan time, s.
         """
         book = self.book
-        f = drag_integrand(pos, vel)
-        ref = np.isfinite(book.drag_t0[ids])
-        go = ids[ref]
-        book.drag_h[go] = accumulate(book.drag_h[go], book.drag_f[go], book.drag_t[go], f[ref], t1)
-        new = ids[~ref & started]
-        book.drag_t0[new] = t1
-        book.drag_v0[new] = vel[~ref & started]
-        book.drag_cov0[new] = vel_cov[~ref & started]
-        book.drag_h[new] = 0.0
-        book.drag_t[ids] = t1
-        book.drag_f[ids] = f
-        assumed = self.assess_params.beta_kg_m2
-        mean = np.full(len(ids), np.log(assumed))
-        var = np.full(len(ids), PRIOR_RELATIVE_SIGMA**2)
-        if ref.any():
-            mean[ref], var[ref] = log_beta(
-                vel[ref],
-                vel_cov[ref],
-                book.drag_v0[go],
-                book.drag_cov0[go],
-                t1 - book.drag_t0[go],
-                book.drag_h[go],
-                assumed,
+        conf = tr.track_id[tr.confirmed]
+        fresh = conf[
+            ~np.isfinite(book.filter_t[conf]) | (book.filter_misses[conf] >= FILTER_RESTART_MISSES)
+        ]
+        if len(fresh):
+            rows = rows_of(tr.track_id, fresh)
+            x, p = ballistic_filter.start(
+                tr.state[rows],
+                tr.cov[rows],
+                self.kappa_prior,
+                ballistic_filter.PRIOR_RELATIVE_SIGMA * self.kappa_prior,
             )
-        return mean, var
+            dt = t - tr.time[rows]
+            x, p = ballistic_filter.predict(x, p, dt, self.kappa_prior)
+            book.filter_t[fresh], book.filter_x[fresh], book.filter_cov[fresh] = t, x, p
+            book.filter_misses[fresh] = 0
+        own = plot_track >= 0
+        own[own] = np.isin(plot_track[own], conf) & ~np.isin(plot_track[own], fresh)
+        pi = np.flatnonzero(own)
+        if len(pi) == 0:
+            return
+        ids = plot_track[pi]
+        x, p = ballistic_filter.predict(
+            book.filter_x[ids], book.filter_cov[ids], t - book.filter_t[ids], self.kappa_prior
+        )
+        z = np.column_stack([plots.range_m[pi], plots.azimuth_rad[pi], plots.elevation_rad[pi]])
+        noise = noise_covariance(
+            radar.sigma_range_m, radar.sigma_azimuth_rad, radar.sigma_elevation_rad
+        )
+        x, p, used = ballistic_filter.update(x, p, z, radar.position, noise)
+        book.filter_t[ids], book.filter_x[ids], book.filter_cov[ids] = t, x, p
+        book.filter_misses[ids] = np.where(used, 0, book.filter_misses[ids] + 1)
+
+    def _ballistic_state(
+        self,
+        ids: IntArray,
+        state: FloatArray,
+        cov: FloatArray,
+        cls: NDArray[np.int8],
+        t1: float,
+    ) -> tuple[FloatArray, FloatArray, tuple[FloatArray, FloatArray]]:
+        """States, covariances and :math:`\\ln\\beta` (mean, variance) to assess: those of
+        the ballistic filter, predicted to ``t1``, for ballistic tracks that have one
+        (:func:`cupola.assess.ballistic_filter.log_beta`); the tracker's, with the doctrine's
+        assumed coefficient and the prior's spread, otherwise."""
+        book = self.book
+        mean = np.full(len(ids), -np.log(self.kappa_prior))
+        var = np.full(len(ids), ballistic_filter.PRIOR_RELATIVE_SIGMA**2)
+        use = (cls != AIR_BREATHING) & np.isfinite(book.filter_t[ids])
+        if use.any():
+            u = ids[use]
+            x, p = ballistic_filter.predict(
+                book.filter_x[u], book.filter_cov[u], t1 - book.filter_t[u], self.kappa_prior
+            )
+            state, cov = state.copy(), cov.copy()
+            state[use], cov[use] = x[:, :6], p[:, :6, :6]
+            mean[use], var[use] = ballistic_filter.log_beta(x, p)
+        return state, cov, (mean, var)
 
     def _alerts(self, a: Assessment, labels: IntArray, t1: float) -> None:
         """Alert the zones that a threat due within the lead time lands in (the zone grown by

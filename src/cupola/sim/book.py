@@ -51,18 +51,15 @@ class TrackBook:
         Kind of threat last reported (:data:`cupola.assess.classify.KIND_NAMES`), -1 none.
     max_z, max_speed : float64
         Highest altitude (m) and speed (m/s) seen on the track.
-    drag_t0 : float64
-        Reference time of the drag estimate (:mod:`cupola.assess.beta`), s; NaN before.
-    drag_v0 : (3,) float64
-        Velocity estimate then, m/s.
-    drag_cov0 : (3, 3) float64
-        Its covariance, m²/s².
-    drag_h : (3,) float64
-        Drag integral since then, kg/(m·s).
-    drag_t : float64
-        Time of the last term of that integral, s.
-    drag_f : (3,) float64
-        Its integrand then, kg/(m·s²).
+    filter_t : float64
+        Time of the track's ballistic filter (:mod:`cupola.assess.ballistic_filter`), s; NaN
+        before it starts.
+    filter_x : (7,) float64
+        Its state ``[p, v, kappa]``, ENU m, m/s, m²/kg.
+    filter_cov : (7, 7) float64
+        Its covariance.
+    filter_misses : int64
+        Its plots outside the gate in a row.
     """
 
     cls: NDArray[np.int8] = field(default_factory=lambda: _blank("cls"))
@@ -80,12 +77,10 @@ class TrackBook:
     kind: NDArray[np.int8] = field(default_factory=lambda: _blank("kind"))
     max_z: NDArray[np.float64] = field(default_factory=lambda: _blank("max_z"))
     max_speed: NDArray[np.float64] = field(default_factory=lambda: _blank("max_speed"))
-    drag_t0: NDArray[np.float64] = field(default_factory=lambda: _blank("drag_t0"))
-    drag_v0: NDArray[np.float64] = field(default_factory=lambda: _blank("drag_v0"))
-    drag_cov0: NDArray[np.float64] = field(default_factory=lambda: _blank("drag_cov0"))
-    drag_h: NDArray[np.float64] = field(default_factory=lambda: _blank("drag_h"))
-    drag_t: NDArray[np.float64] = field(default_factory=lambda: _blank("drag_t"))
-    drag_f: NDArray[np.float64] = field(default_factory=lambda: _blank("drag_f"))
+    filter_t: NDArray[np.float64] = field(default_factory=lambda: _blank("filter_t"))
+    filter_x: NDArray[np.float64] = field(default_factory=lambda: _blank("filter_x"))
+    filter_cov: NDArray[np.float64] = field(default_factory=lambda: _blank("filter_cov"))
+    filter_misses: NDArray[np.int64] = field(default_factory=lambda: _blank("filter_misses"))
 
     def ensure(self, n: int) -> None:
         """Grow so that ids below ``n`` are valid."""
@@ -114,12 +109,10 @@ _LAYOUT: dict[str, tuple[float, type, tuple[int, ...]]] = {
     "kind": (-1, np.int8, ()),
     "max_z": (-np.inf, np.float64, ()),
     "max_speed": (0.0, np.float64, ()),
-    "drag_t0": (np.nan, np.float64, ()),
-    "drag_v0": (0.0, np.float64, (3,)),
-    "drag_cov0": (0.0, np.float64, (3, 3)),
-    "drag_h": (0.0, np.float64, (3,)),
-    "drag_t": (0.0, np.float64, ()),
-    "drag_f": (0.0, np.float64, (3,)),
+    "filter_t": (np.nan, np.float64, ()),
+    "filter_x": (0.0, np.float64, (7,)),
+    "filter_cov": (0.0, np.float64, (7, 7)),
+    "filter_misses": (0, np.int64, ()),
 }
 
 

@@ -455,6 +455,9 @@ class Engine:
             self.tracker, out = self.track_step(self.world.tracker, self.tracker, plots, radar, t1)
             self._track_events(out, t1)
             self.stage_seconds["tracking"] += wallclock.perf_counter() - clock
+            clock = wallclock.perf_counter()
+            self.bmc.observe(radar, plots, out.plot_track, self.tracker.tracks, t1)
+            self.stage_seconds["assess"] += wallclock.perf_counter() - clock
             self.scans_done[r] += 1
         if len(due):
             self._record_tracks(t1)
