@@ -156,6 +156,17 @@ def predict(
     return x, 0.5 * (out + np.swapaxes(out, 1, 2))
 
 
+def distance(
+    x: FloatArray, cov: FloatArray, z: FloatArray, radar_pos: FloatArray, noise: FloatArray
+) -> FloatArray:
+    """(T,) float64: normalised innovation squared :math:`\\nu^\\top S^{-1} \\nu` of each
+    row's plot (arguments as :func:`update`)."""
+    nu, s, _ = innovation(x, cov, z, radar_pos, noise)
+    return np.asarray(
+        np.einsum("ti,ti->t", nu, np.linalg.solve(s, nu[:, :, None])[:, :, 0]), np.float64
+    )
+
+
 def update(
     x: FloatArray, cov: FloatArray, z: FloatArray, radar_pos: FloatArray, noise: FloatArray
 ) -> tuple[FloatArray, FloatArray, NDArray[np.bool_]]:

@@ -455,6 +455,12 @@ class BattleManager:
         noise = noise_covariance(
             radar.sigma_range_m, radar.sigma_azimuth_rad, radar.sigma_elevation_rad
         )
+        # One plot per track (a soft-association tracker may give a track several): the
+        # nearest to the filter's prediction.
+        d2 = ballistic_filter.distance(x, p, z, radar.position, noise)
+        order = np.lexsort((d2, ids))
+        first = order[np.r_[True, ids[order][1:] != ids[order][:-1]]]
+        ids, x, p, z = ids[first], x[first], p[first], z[first]
         x, p, used = ballistic_filter.update(x, p, z, radar.position, noise)
         book.filter_t[ids], book.filter_x[ids], book.filter_cov[ids] = t, x, p
         book.filter_misses[ids] = np.where(used, 0, book.filter_misses[ids] + 1)
