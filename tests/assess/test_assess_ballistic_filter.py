@@ -105,7 +105,7 @@ def test_the_filter_learns_the_ballistic_coefficient(beta: float) -> None:
         x, p, ok = bf.update(x, p, plots[k : k + 1], np.zeros(3), noise)
         used += int(ok[0])
     assert used >= 0.95 * (len(truth) - 1)  # the 99.9 % gate drops at most a stray plot
-    mean, var = bf.log_beta(x, p)
+    mean, var, _ = bf.log_beta(x, p)
     assert np.exp(mean[0]) == pytest.approx(beta, rel=0.10)
     assert var[0] < 0.05**2
     want, _, _ = fly_to_ground(truth[-1:, :3], truth[-1:, 3:], np.array([beta]), 0.01)

@@ -52,7 +52,7 @@ FloatArray = NDArray[np.float64]
 
 #: State size: position, velocity, kappa.
 N = 7
-#: White acceleration of the model error, m/s².
+#: Model error as white acceleration: the square root of its spectral density, m/s^(3/2).
 ACCEL_NOISE = 0.05
 #: Random walk of kappa, m²/kg per sqrt(s) (relative to the assumed 1/beta: see ``predict``).
 KAPPA_NOISE_RELATIVE = 0.002
@@ -126,34 +126,44 @@ def predict(
     """
     t = x.shape[0]
     dt = np.asarray(dt, np.float64)
-    n = max(1, int(np.ceil(float(np.max(np.abs(dt), initial=0.0)) / MAX_STEP_S - 1e-9)))
-    h = (dt / n)[:, None]
+    # Each row in its own number of equal RK4 steps no longer than MAX_STEP_S; a step is taken
+    # by the rows that still have one (a stale row does not lengthen the others' work).
+    n_row = np.maximum(1, np.ceil(np.abs(dt) / MAX_STEP_S - 1e-9)).astype(np.int64)
+    h_row = dt / n_row
+    x = x.copy()
     phi = np.broadcast_to(np.eye(N), (t, N, N)).copy()
-    for _ in range(n):
-        k1, f1 = flow(x)
-        x2 = x + 0.5 * h * k1
-        k2, f2 = flow(x2)
-        x3 = x + 0.5 * h * k2
-        k3, f3 = flow(x3)
-        x4 = x + h * k3
-        k4, f4 = flow(x4)
-        hh = h[:, :, None]
-        # Variational equation, RK4 on the same stages: dPhi/dt = F(x(t)) Phi.
-        p1 = f1 @ phi
-        p2 = f2 @ (phi + 0.5 * hh * p1)
-        p3 = f3 @ (phi + 0.5 * hh * p2)
-        p4 = f4 @ (phi + hh * p3)
-        phi = phi + hh / 6.0 * (p1 + 2.0 * (p2 + p3) + p4)
-        x = x + h / 6.0 * (k1 + 2.0 * (k2 + k3) + k4)
+    for step in range(int(n_row.max(initial=1))):
+        r = np.flatnonzero(n_row > step) if step else np.arange(t)
+        x[r], phi[r] = _rk4(x[r], phi[r], h_row[r])
     q = np.zeros((t, N, N))
     a2 = ACCEL_NOISE**2
+    span = np.abs(dt)
     for axis in range(3):
-        q[:, axis, axis] = a2 * dt**3 / 3.0
-        q[:, axis, axis + 3] = q[:, axis + 3, axis] = a2 * dt**2 / 2.0
-        q[:, axis + 3, axis + 3] = a2 * dt
-    q[:, 6, 6] = (KAPPA_NOISE_RELATIVE * kappa_scale) ** 2 * np.abs(dt)
+        q[:, axis, axis] = a2 * span**3 / 3.0
+        q[:, axis, axis + 3] = q[:, axis + 3, axis] = a2 * dt * span / 2.0
+        q[:, axis + 3, axis + 3] = a2 * span
+    q[:, 6, 6] = (KAPPA_NOISE_RELATIVE * kappa_scale) ** 2 * span
     out = phi @ cov @ np.swapaxes(phi, 1, 2) + q
     return x, 0.5 * (out + np.swapaxes(out, 1, 2))
+
+
+def _rk4(x: FloatArray, phi: FloatArray, h: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """One RK4 step of length ``h`` (T,) of the state and, on the same stages, of the
+    variational equation :math:`\\dot\\Phi = F(x(t))\\Phi`."""
+    hs = h[:, None]
+    k1, f1 = flow(x)
+    k2, f2 = flow(x + 0.5 * hs * k1)
+    k3, f3 = flow(x + 0.5 * hs * k2)
+    k4, f4 = flow(x + hs * k3)
+    hh = h[:, None, None]
+    p1 = f1 @ phi
+    p2 = f2 @ (phi + 0.5 * hh * p1)
+    p3 = f3 @ (phi + 0.5 * hh * p2)
+    p4 = f4 @ (phi + hh * p3)
+    return (
+        x + hs / 6.0 * (k1 + 2.0 * (k2 + k3) + k4),
+        phi + hh / 6.0 * (p1 + 2.0 * (p2 + p3) + p4),
+    )
 
 
 def distance(
@@ -185,7 +195,8 @@ def update(
 
     Returns
     -------
-    x, cov : updated rows (rows outside the gate unchanged).
+    x, cov : updated rows (rows outside the gate unchanged); ``kappa`` kept within the
+        ``BETA_RANGE`` coefficients.
     used : (T,) bool
         The plot was inside the gate.
     """
@@ -197,6 +208,7 @@ def update(
     x = x.copy()
     cov = cov.copy()
     x[used], cov[used] = correct(x[used], cov[used], nu[used], s[used], jac[used], noise)
+    x[:, 6] = np.clip(x[:, 6], 1.0 / BETA_RANGE[1], 1.0 / BETA_RANGE[0])  # never anti-drag
     return x, cov, used
 
 
@@ -215,10 +227,27 @@ def start(
     return x, p
 
 
-def log_beta(x: FloatArray, cov: FloatArray) -> tuple[FloatArray, FloatArray]:
-    """Mean and variance of :math:`\\ln\\beta` from filters' ``kappa``: :math:`-\\ln\\kappa`
-    (``kappa`` kept within ``BETA_RANGE``) and :math:`\\sigma_\\kappa^2 / \\kappa^2` (first
-    order), at most the prior's :math:`s^2`; ``x`` (T, 7), ``cov`` (T, 7, 7)."""
+def log_beta(x: FloatArray, cov: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """:math:`\\ln\\beta` of filters from their ``kappa``, to first order.
+
+    Parameters
+    ----------
+    x : (T, 7) float64
+    cov : (T, 7, 7) float64
+
+    Returns
+    -------
+    mean : (T,) float64
+        :math:`-\\ln\\kappa` (``kappa`` kept within ``BETA_RANGE``).
+    var : (T,) float64
+        :math:`\\sigma_\\kappa^2 / \\kappa^2`, at most the prior's :math:`s^2`.
+    cross : (T, 6) float64
+        Its covariance with ``[p, v]``, :math:`-P_{\\kappa x} / \\kappa`, scaled down with the
+        variance when that is capped (the correlations kept).
+    """
     kappa = np.clip(x[:, 6], 1.0 / BETA_RANGE[1], 1.0 / BETA_RANGE[0])
-    var = np.minimum(cov[:, 6, 6] / kappa**2, PRIOR_RELATIVE_SIGMA**2)
-    return -np.log(kappa), var
+    raw = cov[:, 6, 6] / kappa**2
+    var = np.minimum(raw, PRIOR_RELATIVE_SIGMA**2)
+    shrink = np.sqrt(var / np.maximum(raw, 1e-300))
+    cross = -cov[:, 6, :6] / kappa[:, None] * shrink[:, None]
+    return -np.log(kappa), var, cross

@@ -182,7 +182,7 @@ def assess(
     cls: NDArray[np.int8],
     now: float,
     cov: FloatArray | None = None,
-    log_beta: tuple[FloatArray, FloatArray] | None = None,
+    log_beta: tuple[FloatArray, ...] | None = None,
 ) -> Assessment:
     """Predict impacts and decide engagements for confirmed tracks (module docstring).
 
@@ -200,10 +200,10 @@ def assess(
         Scenario time, s.
     cov : (T, 6, 6) float64, optional
         Track covariances: ballistic impacts then come with their uncertainty.
-    log_beta : pair of (T,) float64, optional
-        Mean and variance of each track's :math:`\\ln\\beta`
-        (:func:`cupola.assess.ballistic_filter.log_beta`); by default the assumed coefficient,
-        with the prior's spread.
+    log_beta : tuple of arrays, optional
+        Mean (T,) and variance (T,) of each track's :math:`\\ln\\beta`, and optionally its
+        covariance with ``[p, v]`` (T, 6) (:func:`cupola.assess.ballistic_filter.log_beta`); by
+        default the assumed coefficient, with the prior's spread.
     """
     t = len(track_id)
     k = int(np.ceil(params.horizon_s / params.dt_s)) + 1
@@ -213,11 +213,13 @@ def assess(
     tti = np.full(t, np.inf)
     reach = np.full((t, len(assets.values)), np.nan)
     air = cls == AIR_BREATHING
+    cross = None
     if log_beta is None:
         lb = np.full(t, np.log(params.beta_kg_m2))
         lbv = np.full(t, PRIOR_RELATIVE_SIGMA**2)
     else:
-        lb, lbv = log_beta
+        lb, lbv = log_beta[0], log_beta[1]
+        cross = log_beta[2] if len(log_beta) > 2 else None
     b = np.flatnonzero(~air)
     if b.size:
         # The nominal paths and the cubature points of their uncertainty, in one integration;
@@ -230,7 +232,13 @@ def assess(
         rows, betas = state[b], np.exp(lb[b])
         if s_rows.size:
             assert cov is not None
-            points = cloud(state[s_rows], cov[s_rows], lb[s_rows], lbv[s_rows])
+            points = cloud(
+                state[s_rows],
+                cov[s_rows],
+                lb[s_rows],
+                lbv[s_rows],
+                None if cross is None else cross[s_rows],
+            )
             rows, betas = np.vstack([rows, points.state]), np.r_[betas, points.beta]
         path[b], imp, tt = fly(rows, betas, params.dt_s, params.horizon_s, b.size)
         impact[b], tti[b] = imp[: b.size], tt[: b.size]

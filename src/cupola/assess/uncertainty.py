@@ -4,15 +4,15 @@ model to a Gaussian impact point and time.
 Propagation
 -----------
 The uncertain quantities are the track's position and velocity and the log of the ballistic
-coefficient, Gaussian with the track's 6×6 covariance and :math:`\sigma_{\ln\beta}^2`
-(independent of it). Over a flat earth with an atmosphere that varies with altitude only, a
-flight's horizontal position :math:`h = (x, y)` only translates it: a threat from
-:math:`(h, w)`, :math:`w = (z, v_x, v_y, v_z, \ln\beta)`, lands at :math:`h + D(w)` after
-:math:`T(w)`. Only :math:`w` (:math:`m` = 5 elements, mean :math:`\bar w`, covariance
-:math:`P_w`) needs flying. The third-degree spherical-radial cubature rule (I. Arasaratnam and
-S. Haykin, "Cubature Kalman filters", IEEE Trans. Automatic Control 54(6), 2009; the unscented
-transform of Julier and Uhlmann with :math:`\alpha = 1, \beta = 0, \kappa = 0`) takes the
-:math:`2m` points
+coefficient, jointly Gaussian (the track's 6×6 covariance, :math:`\sigma_{\ln\beta}^2` and, from
+a filter that estimates both, their covariance). Over a flat earth with an atmosphere that
+varies with altitude only, a flight's horizontal position :math:`h = (x, y)` only translates it:
+a threat from :math:`(h, w)`, :math:`w = (z, v_x, v_y, v_z, \ln\beta)`, lands at :math:`h +
+D(w)` after :math:`T(w)`. Only :math:`w` (:math:`m` = 5 elements, mean :math:`\bar w`,
+covariance :math:`P_w`) needs flying. The third-degree spherical-radial cubature rule (I.
+Arasaratnam and S. Haykin, "Cubature Kalman filters", IEEE Trans. Automatic Control 54(6), 2009;
+the unscented transform of Julier and Uhlmann with :math:`\alpha = 1, \beta = 0, \kappa = 0`)
+takes the :math:`2m` points
 
 .. math::
 
@@ -132,6 +132,7 @@ def predict_impact(
     log_beta_var: FloatArray,
     horizon_s: float,
     dt: float = STEP_S,
+    cross: FloatArray | None = None,
 ) -> ImpactEstimate:
     """Mean and covariance of the impact point and time of ballistic tracks (module docstring).
 
@@ -148,12 +149,14 @@ def predict_impact(
         predicted impact.
     dt : float
         Integration step, s.
+    cross : (T, 6) float64, optional
+        Covariance of :math:`\\ln\\beta` with ``[p, v]`` (default: none).
 
     Returns
     -------
     ImpactEstimate
     """
-    c = cloud(state, cov, log_beta, log_beta_var)
+    c = cloud(state, cov, log_beta, log_beta_var, cross)
     _, impact, tof = fly(c.state, c.beta, dt, horizon_s, 0)
     return moments(c, impact, tof)
 
@@ -188,7 +191,11 @@ class Cloud:
 
 
 def cloud(
-    state: FloatArray, cov: FloatArray, log_beta: FloatArray, log_beta_var: FloatArray
+    state: FloatArray,
+    cov: FloatArray,
+    log_beta: FloatArray,
+    log_beta_var: FloatArray,
+    cross: FloatArray | None = None,
 ) -> Cloud:
     """The cubature points of each track over :math:`w = (z, v, \\ln\\beta)` (module
     docstring).
@@ -201,6 +208,8 @@ def cloud(
         Its covariance.
     log_beta, log_beta_var : (T,) float64
         Mean and variance of :math:`\\ln\\beta`.
+    cross : (T, 6) float64, optional
+        Covariance of :math:`\\ln\\beta` with ``[p, v]`` (default: none).
     """
     t = state.shape[0]
     w = np.concatenate([state[:, 2:], np.asarray(log_beta, np.float64)[:, None]], axis=1)
@@ -209,6 +218,9 @@ def cloud(
     p_w[:, 4, 4] = log_beta_var
     p_hw = np.zeros((t, 2, DIM))
     p_hw[:, :, :4] = cov[:, :2, 2:]
+    if cross is not None:
+        p_w[:, :4, 4] = p_w[:, 4, :4] = cross[:, 2:]
+        p_hw[:, :, 4] = cross[:, :2]
     pts = cubature_points(w, p_w)  # (T, 2m, m)
     rows = np.empty((t, 2 * DIM, 6))
     rows[:, :, :2] = state[:, None, :2]

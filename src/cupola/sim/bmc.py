@@ -427,21 +427,9 @@ class BattleManager:
         """
         book = self.book
         conf = tr.track_id[tr.confirmed]
-        fresh = conf[
-            ~np.isfinite(book.filter_t[conf]) | (book.filter_misses[conf] >= FILTER_RESTART_MISSES)
-        ]
+        fresh = conf[~np.isfinite(book.filter_t[conf])]
         if len(fresh):
-            rows = rows_of(tr.track_id, fresh)
-            x, p = ballistic_filter.start(
-                tr.state[rows],
-                tr.cov[rows],
-                self.kappa_prior,
-                ballistic_filter.PRIOR_RELATIVE_SIGMA * self.kappa_prior,
-            )
-            dt = t - tr.time[rows]
-            x, p = ballistic_filter.predict(x, p, dt, self.kappa_prior)
-            book.filter_t[fresh], book.filter_x[fresh], book.filter_cov[fresh] = t, x, p
-            book.filter_misses[fresh] = 0
+            self._start_filters(tr, fresh, t)
         own = plot_track >= 0
         own[own] = np.isin(plot_track[own], conf) & ~np.isin(plot_track[own], fresh)
         pi = np.flatnonzero(own)
@@ -464,6 +452,19 @@ class BattleManager:
         x, p, used = ballistic_filter.update(x, p, z, radar.position, noise)
         book.filter_t[ids], book.filter_x[ids], book.filter_cov[ids] = t, x, p
         book.filter_misses[ids] = np.where(used, 0, book.filter_misses[ids] + 1)
+        lost = ids[book.filter_misses[ids] >= FILTER_RESTART_MISSES]
+        if len(lost):  # not flying ballistically, or lost: start again from the tracker now
+            self._start_filters(tr, lost, t)
+
+    def _start_filters(self, tr: TrackTable, ids: IntArray, t: float) -> None:
+        """Start the ballistic filters of tracks ``ids`` from their tracker state at ``t``."""
+        book = self.book
+        rows = rows_of(tr.track_id, ids)
+        sigma = ballistic_filter.PRIOR_RELATIVE_SIGMA * self.kappa_prior
+        x, p = ballistic_filter.start(tr.state[rows], tr.cov[rows], self.kappa_prior, sigma)
+        x, p = ballistic_filter.predict(x, p, t - tr.time[rows], self.kappa_prior)
+        book.filter_t[ids], book.filter_x[ids], book.filter_cov[ids] = t, x, p
+        book.filter_misses[ids] = 0
 
     def _ballistic_state(
         self,
@@ -472,7 +473,7 @@ class BattleManager:
         cov: FloatArray,
         cls: NDArray[np.int8],
         t1: float,
-    ) -> tuple[FloatArray, FloatArray, tuple[FloatArray, FloatArray]]:
+    ) -> tuple[FloatArray, FloatArray, tuple[FloatArray, FloatArray, FloatArray]]:
         """States, covariances and :math:`\\ln\\beta` (mean, variance) to assess: those of
         the ballistic filter, predicted to ``t1``, for ballistic tracks that have one
         (:func:`cupola.assess.ballistic_filter.log_beta`); the tracker's, with the doctrine's
@@ -480,6 +481,7 @@ class BattleManager:
         book = self.book
         mean = np.full(len(ids), -np.log(self.kappa_prior))
         var = np.full(len(ids), ballistic_filter.PRIOR_RELATIVE_SIGMA**2)
+        cross = np.zeros((len(ids), 6))
         use = (cls != AIR_BREATHING) & np.isfinite(book.filter_t[ids])
         if use.any():
             u = ids[use]
@@ -488,8 +490,8 @@ class BattleManager:
             )
             state, cov = state.copy(), cov.copy()
             state[use], cov[use] = x[:, :6], p[:, :6, :6]
-            mean[use], var[use] = ballistic_filter.log_beta(x, p)
-        return state, cov, (mean, var)
+            mean[use], var[use], cross[use] = ballistic_filter.log_beta(x, p)
+        return state, cov, (mean, var, cross)
 
     def _alerts(self, a: Assessment, labels: IntArray, t1: float) -> None:
         """Alert the zones that a threat due within the lead time lands in (the zone grown by
