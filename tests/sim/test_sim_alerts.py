@@ -64,7 +64,7 @@ def alerted(impact: list[tuple[float, float]], sigma: list[float], tti: float = 
     log = EventLog()
     bmc = BattleManager(world, log, {"assess": 0.0, "fire": 0.0})
     a = assessment(impact, sigma, tti)
-    bmc._alerts(a, np.arange(len(impact), dtype=np.int64), 100.0)
+    bmc.alerts.raise_for(a, np.arange(len(impact), dtype=np.int64), 100.0)
     ev = log.table()
     return set(ev["zone_id"][ev["kind"].astype(str) == "alert"].tolist())
 
@@ -100,17 +100,17 @@ def test_alert_lifted_when_its_threat_is_destroyed() -> None:
     log = EventLog()
     bmc = BattleManager(world, log, {"assess": 0.0, "fire": 0.0})
     bmc.book.ensure(4)
-    bmc._alerts(
+    bmc.alerts.raise_for(
         assessment([(-1000.0, 1000.0), (1000.0, 1000.0)], [50.0, 50.0], 30.0),
         np.arange(2, dtype=np.int64),
         100.0,
     )
     bmc.book.killed[0] = True  # the threat on A is destroyed; the one on B flies on
-    bmc.lift_alerts(105.0)
+    bmc.alerts.lift(105.0, bmc.book.killed)
     ev = log.table()
     lifted = ev["zone_id"][ev["kind"].astype(str) == "alert_lifted"].tolist()
     assert lifted == [11]
-    bmc.lift_alerts(100.0 + 30.0 + 11.0)  # past B's impact time and the grace
+    bmc.alerts.lift(100.0 + 30.0 + 11.0, bmc.book.killed)  # past B's impact and the grace
     ev = log.table()
     lifted = ev["zone_id"][ev["kind"].astype(str) == "alert_lifted"].tolist()
     assert lifted == [11, 12]

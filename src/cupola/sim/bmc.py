@@ -3,10 +3,12 @@
 Every decision period, after a scan, :meth:`BattleManager.decide` runs the battle-management
 stages on the picture: kill assessment (a track declared killed that keeps getting plots is
 live again), classification (:mod:`cupola.assess.classify`, on moving averages with
-hysteresis), impact prediction and the engagement rule (:func:`cupola.assess.assess`), civil
-alerts to the zones near predicted impacts, and fire control (the scenario's registered rule,
-:data:`cupola.fire.FIRE_CONTROLS`). Orders become rounds queued in :attr:`pending`, which the
-engine launches when their time comes (:meth:`BattleManager.due_launches`).
+hysteresis), impact prediction from each ballistic track's filter (:meth:`BattleManager.observe`
+feeds them every scan, :mod:`cupola.assess.ballistic_filter`) and the engagement rule
+(:func:`cupola.assess.assess`), civil alerts (:mod:`cupola.sim.alerts`), and fire control (the
+scenario's registered rule, :data:`cupola.fire.FIRE_CONTROLS`). Orders become rounds queued
+in :attr:`pending`, which the engine launches when their time comes
+(:meth:`BattleManager.due_launches`).
 
 Its notes on each track live in a :class:`~cupola.sim.book.TrackBook`; everything it does is
 recorded in the run's event log.
@@ -25,7 +27,6 @@ from cupola.assess import (
     AIR_BREATHING,
     CLASS_NAMES,
     AreaIndex,
-    Assessment,
     AssessParams,
     assess,
     ballistic_filter,
@@ -41,12 +42,13 @@ from cupola.assess.classify import (
     threat_kind,
     update_class,
 )
-from cupola.assess.uncertainty import ellipse
 from cupola.core.table import rows_of, take
 from cupola.fire import FIRE_CONTROLS, FireParams, UnitState
 from cupola.sensors.base import PlotTable, RadarParams
+from cupola.sim.alerts import ZoneAlerts
 from cupola.sim.book import TrackBook
 from cupola.sim.events import EventLog
+from cupola.sim.records import assessment_table
 from cupola.sim.world import World
 from cupola.tracking import extrapolate
 from cupola.tracking.base import TrackTable
@@ -67,9 +69,6 @@ CLASSIFY_AVERAGE_CYCLES = 5
 #: A track still updated this long after a burst declared it killed is live again, s.
 KILL_ASSESSMENT_S = 3.0
 
-#: An alert is lifted once every threat that raised or kept it is destroyed, or this long after
-#: the latest impact time predicted for the zone (the threat has landed, or was lost), s.
-ALERT_GRACE_S = 10.0
 
 #: Predicted paths: step and length, s.
 PATH_STEP_S = 2.0
@@ -99,20 +98,6 @@ class Pending:
     def take(self, mask: NDArray[np.bool_]) -> Pending:
         """The rows of ``mask``."""
         return Pending(self.time[mask], self.launcher[mask], self.track[mask], self.aim[mask])
-
-
-def _reach_text(reach: FloatArray, names: list[str]) -> NDArray[np.object_]:
-    """(R,) object: the assets within reach of each row and the time to reach them,
-    ``"Town 85 s; Power station 120 s"`` in asset order, empty for none."""
-    out = np.full(len(reach), "", dtype=object)
-    for k, name in enumerate(names):  # a few assets; each column formatted at once
-        col = reach[:, k]
-        ok = np.isfinite(col)
-        if ok.any():
-            piece = np.char.add(f"{name} ", np.char.mod("%.0f s", col[ok])).astype(object)
-            sep = np.where(out[ok] == "", "", "; ").astype(object)
-            out[ok] = out[ok] + sep + piece
-    return out
 
 
 class BattleManager:
@@ -156,19 +141,10 @@ class BattleManager:
         self.asset_index = AreaIndex.build(
             world.assets.footprints, world.assets.values, d.asset_margin_m
         )
-        z = world.zones
-        self.alert_index = AreaIndex.build(z.polygons, np.zeros(len(z.ids)), d.alert_margin_m)
-        #: Start and end of each zone's current (or last) alert, s.
-        self.zone_since = np.full(len(z.ids), np.nan)
-        self.zone_until = np.full(len(z.ids), -np.inf)
+        #: The civil warnings: zones under alert, and why.
+        self.alerts = ZoneAlerts(world.zones, d, log)
         #: One dict of columns per decision cycle (:meth:`assessment_table`).
         self.assessment_rows: list[dict[str, NDArray[Any]]] = []
-        #: Zones under alert now, and when each zone's last alert was lifted.
-        self.zone_active = np.zeros(len(z.ids), bool)
-        self.zone_lifted = np.full(len(z.ids), -np.inf)
-        #: (zone index, track id) pairs: the tracks that raised or kept each current alert.
-        self.support_zone = np.empty(0, np.int64)
-        self.support_track = np.empty(0, np.int64)
 
     def decide(self, t1: float, tr: TrackTable, units: UnitState) -> UnitState:
         """One decision cycle: kill assessment, classification, impact prediction and the
@@ -198,7 +174,7 @@ class BattleManager:
         c = tr.confirmed & ~book.killed[tr.track_id]
         ids = tr.track_id[c]
         if len(ids) == 0:
-            self.lift_alerts(t1)
+            self.alerts.lift(t1, book.killed)
             return units
         pos, vel = extrapolate(take(tr, c), t1)
         state = np.hstack([pos, vel])
@@ -303,8 +279,8 @@ class BattleManager:
             )
             book.asset[ids[changed]] = a.asset[changed]
             book.decision[ids[changed]] = decision[changed]
-        self._alerts(a, labels, t1)
-        self.lift_alerts(t1)
+        self.alerts.raise_for(a, labels, t1)
+        self.alerts.lift(t1, book.killed)
         self.stage_seconds["assess"] += wallclock.perf_counter() - clock
 
         clock = wallclock.perf_counter()
@@ -341,65 +317,13 @@ class BattleManager:
         return units
 
     def assessment_table(self) -> dict[str, NDArray[Any]]:
-        """Every assessment of the run, one row per assessed track per decision cycle (the
-        ``assessments.parquet`` columns, with the impact point in the local frame as
-        ``impact_x_m``, ``impact_y_m``); the ellipse holds :data:`ELLIPSE_PROBABILITY` of the
-        impact distribution."""
-        rows = self.assessment_rows
-        if not rows:
-            cols = {k: np.empty(0) for k in ("time", "impact_x_m", "impact_y_m", "impact_time")}
-            rows = [
-                {
-                    **cols,
-                    "track_id": np.empty(0, np.int64),
-                    "threat_id": np.empty(0, np.int64),
-                    "cov": np.empty((0, 2, 2)),
-                    "cls": np.empty(0, np.int8),
-                    "asset": np.empty(0, np.int64),
-                    "hit_probability": np.empty(0),
-                    "expected_damage": np.empty(0),
-                    "engage": np.empty(0, bool),
-                    "ballistic_coefficient_kg_m2": np.empty(0),
-                    "reach": np.empty((0, len(self.world.assets.names))),
-                }
-            ]
-        a = {k: np.concatenate([r[k] for r in rows]) for k in rows[0]}
-        major, minor, azimuth = ellipse(a.pop("cov"), ELLIPSE_PROBABILITY)
-        reach = _reach_text(a.pop("reach"), self.world.assets.names)
-        names = np.array([*self.world.assets.names, ""], dtype=object)
-        engage = a.pop("engage")
-        above = a["expected_damage"] > self.assess_params.engage_threshold
-        no_impact = ~np.isfinite(a["impact_time"])
-        open_ground = ~no_impact & (a["asset"] < 0)
-        reason = np.select(
-            [engage & above, engage, no_impact, open_ground],
-            [
-                "expected damage above the threshold",
-                "doctrine engages outside assets",
-                "no impact predicted",
-                "open ground",
-            ],
-            "expected damage not above the threshold",
-        ).astype(object)
-        return {
-            "time": a["time"],
-            "track_id": a["track_id"],
-            "threat_id": a["threat_id"],
-            "impact_x_m": a["impact_x_m"],
-            "impact_y_m": a["impact_y_m"],
-            "impact_time": a["impact_time"],
-            "ellipse_major_m": major,
-            "ellipse_minor_m": minor,
-            "ellipse_azimuth_rad": azimuth,
-            "class": np.array(CLASS_NAMES, dtype=object)[a["cls"]],
-            "ballistic_coefficient_kg_m2": a["ballistic_coefficient_kg_m2"],
-            "asset": names[a["asset"]],
-            "hit_probability": a["hit_probability"],
-            "expected_damage": a["expected_damage"],
-            "decision": np.where(engage, "engage", "ignore").astype(object),
-            "reason": reason,
-            "assets_in_reach": reach,
-        }
+        """Every assessment of the run (:func:`cupola.sim.records.assessment_table`)."""
+        return assessment_table(
+            self.assessment_rows,
+            self.world.assets.names,
+            self.assess_params.engage_threshold,
+            ELLIPSE_PROBABILITY,
+        )
 
     def observe(
         self, radar: RadarParams, plots: PlotTable, plot_track: IntArray, tr: TrackTable, t: float
@@ -493,78 +417,6 @@ class BattleManager:
             mean[use], var[use], cross[use] = ballistic_filter.log_beta(x, p)
         return state, cov, (mean, var, cross)
 
-    def _alerts(self, a: Assessment, labels: IntArray, t1: float) -> None:
-        """Alert the zones that a threat due within the lead time lands in (the zone grown by
-        the alert margin) with at least the doctrine's alert probability."""
-        lead = self.world.scenario.doctrine.alert_lead_time_s
-        soon = np.isfinite(a.impact_time) & (a.impact_time - t1 <= lead)
-        if not soon.any():
-            return
-        rows = np.flatnonzero(soon)
-        pi, zi, prob = self.alert_index.chances(a.impact[rows], a.impact_cov[rows])
-        likely = prob >= self.world.scenario.doctrine.alert_probability
-        pi, zi = pi[likely], zi[likely]
-        if len(zi) == 0:
-            return
-        until = np.full(len(self.zone_until), -np.inf)
-        np.maximum.at(until, zi, a.impact_time[rows[pi]])
-        zones = np.unique(zi)
-        pairs = np.unique(np.column_stack([zi, a.track_id[rows[pi]]]), axis=0)
-        known = np.column_stack([self.support_zone, self.support_track])
-        pairs = np.unique(np.vstack([known, pairs]), axis=0)
-        self.support_zone, self.support_track = pairs[:, 0], pairs[:, 1]
-        fresh = zones[~self.zone_active[zones]]
-        if len(fresh):
-            self.zone_active[fresh] = True
-            self.zone_until[fresh] = -np.inf  # a new alert: its own impact times only
-            order = np.lexsort((pi, zi))
-            zs, ps = zi[order], pi[order]
-            lead_pair = np.r_[True, zs[1:] != zs[:-1]]
-            first = ps[lead_pair][np.isin(zs[lead_pair], fresh)]
-            self.zone_since[fresh] = t1
-            self.log.add(
-                "alert",
-                t1,
-                threat_id=labels[rows[first]],
-                track_id=a.track_id[rows[first]],
-                zone_id=self.world.zones.ids[fresh],
-                detail=[
-                    f"{self.world.zones.names[z]}; impact expected at t={until[z]:.1f} s"
-                    for z in fresh
-                ],
-            )
-        self.zone_until[zones] = np.maximum(self.zone_until[zones], until[zones])
-
-    def lift_alerts(self, t1: float, all_clear: bool = False) -> None:
-        """Lift the alerts of zones whose threats were all destroyed (kill assessment), or
-        whose latest predicted impact is :data:`ALERT_GRACE_S` past (a threat whose track was
-        lost keeps its alert until then): one ``alert_lifted`` event per zone.
-
-        Parameters
-        ----------
-        t1 : float
-            Time, s.
-        all_clear : bool
-            Lift every alert (the raid is over).
-        """
-        kept = np.zeros(len(self.zone_active), bool)
-        live = ~self.book.killed[self.support_track]
-        kept[self.support_zone[live]] = not all_clear
-        lift = self.zone_active & (~kept | (t1 > self.zone_until + ALERT_GRACE_S))
-        if not lift.any():
-            return
-        zones = np.flatnonzero(lift)
-        self.zone_active[zones] = False
-        self.zone_lifted[zones] = t1
-        stay = ~np.isin(self.support_zone, zones)
-        self.support_zone, self.support_track = self.support_zone[stay], self.support_track[stay]
-        self.log.add(
-            "alert_lifted",
-            t1,
-            zone_id=self.world.zones.ids[zones],
-            detail=[f"{self.world.zones.names[z]}; all clear" for z in zones],
-        )
-
     def due_launches(self, t: float, tr: TrackTable, units: UnitState) -> tuple[Pending, UnitState]:
         """Take the rounds due at ``t`` out of the queue.
 
@@ -617,10 +469,3 @@ class BattleManager:
         np.subtract.at(self.book.in_flight, missed_track, 1)
         self.book.killed[detonated_track[killed]] = True
         self.book.killed_at[detonated_track[killed]] = burst_time[killed]
-
-    def under_alert(self, zone: IntArray, times: FloatArray) -> NDArray[np.bool_]:
-        """(M,) bool: impacts at ``times`` in ``zone`` (-1 none) fell in a zone under alert (its
-        alert started at or before the impact and was not lifted before it)."""
-        zi = np.maximum(zone, 0)
-        covered = self.zone_active[zi] | (times <= self.zone_lifted[zi])
-        return np.asarray((zone >= 0) & (self.zone_since[zi] <= times) & covered, dtype=np.bool_)

@@ -222,7 +222,7 @@ class Engine:
                 break
         self._record_truth(force=True)
         if not self.threats.flying.any():  # every threat is down: all clear
-            self.bmc.lift_alerts(self.t, all_clear=True)
+            self.bmc.alerts.lift(self.t, self.bmc.book.killed, all_clear=True)
         return RunResult(
             world=self.world,
             seed=self.seed,
@@ -424,7 +424,7 @@ class Engine:
         self.hits[ids] = hits
         zone, _ = self.zone_index.best(pts[:, :2])
         self.impact_zone[ids] = zone
-        self.impact_warned[ids] = self.bmc.under_alert(zone, times)
+        self.impact_warned[ids] = self.bmc.alerts.under_alert(zone, times)
         names = self.world.assets.names
         detail = [
             "hit: " + ", ".join(names[a] for a in np.flatnonzero(h)) if h.any() else "open ground"
