@@ -41,10 +41,10 @@ def test_readme_summary_table_is_what_border_town_gives(
     # The prose under the table.
     assert summary["engaged_not_threatening"] == 0
     assert summary["threatening"] == 46
-    assert summary["engaged_threatening"] == 45
-    assert summary["intercepted"] == summary["intercepted_threatening"] == 42
+    assert summary["engaged_threatening"] == 44
+    assert summary["intercepted"] == summary["intercepted_threatening"] == 41
     assert summary["interceptors_fired"] - summary["engaged"] == 1
-    assert summary["hits_on_defended_assets"] == 4
+    assert summary["hits_on_defended_assets"] == 5
 
 
 def test_readme_python_example_runs(capsys: pytest.CaptureFixture[str]) -> None:

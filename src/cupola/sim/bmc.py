@@ -42,6 +42,7 @@ from cupola.assess.classify import (
     threat_kind,
     update_class,
 )
+from cupola.core.frames import from_polar
 from cupola.core.table import rows_of, take
 from cupola.fire import FIRE_CONTROLS, FireParams, UnitState
 from cupola.sensors.base import PlotTable, RadarParams
@@ -50,6 +51,7 @@ from cupola.sim.book import TrackBook
 from cupola.sim.events import EventLog
 from cupola.sim.records import assessment_table
 from cupola.sim.world import World
+from cupola.threats.ballistic import G
 from cupola.tracking import extrapolate
 from cupola.tracking.base import TrackTable
 from cupola.tracking.kalman import noise_covariance
@@ -57,6 +59,10 @@ from cupola.tracking.kalman import noise_covariance
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 
+#: Plots of tracks without a filter are kept this long, s.
+BUFFER_S = 30.0
+#: Velocity spread of a filter started at a track's first plot, m/s.
+START_SPEED_SIGMA = 80.0
 #: A ballistic filter whose plots fall outside its gate this many times in a row is restarted.
 FILTER_RESTART_MISSES = 3
 #: Probability inside the reported impact ellipse.
@@ -143,6 +149,14 @@ class BattleManager:
         )
         #: The civil warnings: zones under alert, and why.
         self.alerts = ZoneAlerts(world.zones, d, log)
+        #: Plots of tracks without a filter yet: track, time, radar index, (range, az, el).
+        self.plot_buffer: dict[str, NDArray[Any]] = {
+            "track": np.empty(0, np.int64),
+            "time": np.empty(0),
+            "radar": np.empty(0, np.int64),
+            "z": np.empty((0, 3)),
+        }
+        self.radar_index = {r.radar_id: k for k, r in enumerate(world.radars)}
         #: One dict of columns per decision cycle (:meth:`assessment_table`).
         self.assessment_rows: list[dict[str, NDArray[Any]]] = []
 
@@ -331,10 +345,12 @@ class BattleManager:
         """Feed one radar scan's plots, as the tracker assigned them, to the ballistic filters
         of the confirmed tracks (:mod:`cupola.assess.ballistic_filter`).
 
-        A confirmed track without a filter gets one started from its tracker state (which holds
-        this scan's plot already); a filter whose plots fall outside its gate
-        ``FILTER_RESTART_MISSES`` times in a row (the threat is not flying ballistically, or
-        the filter lost it) is started again from the tracker.
+        The plots of tracks without a filter are kept (:meth:`_buffer`); when a track is
+        confirmed, its filter starts at its first plot and runs through all of them
+        (:meth:`_replay`), so that it has the track's whole history, low in the air where the
+        drag shows most. A filter whose plots fall outside its gate ``FILTER_RESTART_MISSES``
+        times in a row (the threat is not flying ballistically, or the filter lost it) is
+        started again from the tracker's state.
 
         Parameters
         ----------
@@ -352,8 +368,13 @@ class BattleManager:
         book = self.book
         conf = tr.track_id[tr.confirmed]
         fresh = conf[~np.isfinite(book.filter_t[conf])]
+        # Plots of tracks without a filter yet are kept, so that a track's filter, when it
+        # starts, has them all from its first plot on.
+        mine = plot_track >= 0
+        mine[mine] = ~np.isin(plot_track[mine], conf) | np.isin(plot_track[mine], fresh)
+        self._buffer(radar, plots, plot_track, np.flatnonzero(mine), t, tr)
         if len(fresh):
-            self._start_filters(tr, fresh, t)
+            self._replay(tr, fresh, t)
         own = plot_track >= 0
         own[own] = np.isin(plot_track[own], conf) & ~np.isin(plot_track[own], fresh)
         pi = np.flatnonzero(own)
@@ -379,6 +400,85 @@ class BattleManager:
         lost = ids[book.filter_misses[ids] >= FILTER_RESTART_MISSES]
         if len(lost):  # not flying ballistically, or lost: start again from the tracker now
             self._start_filters(tr, lost, t)
+
+    def _buffer(
+        self,
+        radar: RadarParams,
+        plots: PlotTable,
+        plot_track: IntArray,
+        rows: IntArray,
+        t: float,
+        tr: TrackTable,
+    ) -> None:
+        """Keep plots ``rows`` of the scan for tracks that have no filter yet; forget those of
+        tracks that are gone and those older than ``BUFFER_S``."""
+        b = self.plot_buffer
+        keep = np.isin(b["track"], tr.track_id) & (b["time"] >= t - BUFFER_S)
+        new = {
+            "track": plot_track[rows],
+            "time": np.full(len(rows), t),
+            "radar": np.full(len(rows), self.radar_index[radar.radar_id], np.int64),
+            "z": np.column_stack(
+                [plots.range_m[rows], plots.azimuth_rad[rows], plots.elevation_rad[rows]]
+            ),
+        }
+        self.plot_buffer = {k: np.concatenate([b[k][keep], new[k]]) for k in b}
+
+    def _replay(self, tr: TrackTable, ids: IntArray, t: float) -> None:
+        """Start the filters of tracks ``ids`` at their first kept plot and run them through
+        every kept plot to ``t``: position from that plot, velocity from the tracker's (taken
+        back to then under gravity alone) with a loose spread, the prior ``kappa``."""
+        b = self.plot_buffer
+        sel = np.flatnonzero(np.isin(b["track"], ids))
+        if len(sel) == 0:
+            self._start_filters(tr, ids, t)
+            return
+        order = sel[np.lexsort((b["time"][sel], b["track"][sel]))]
+        trk, when, rad, z = b["track"][order], b["time"][order], b["radar"][order], b["z"][order]
+        head = np.r_[True, trk[1:] != trk[:-1]]
+        start = np.flatnonzero(head)
+        count = np.diff(np.r_[start, len(trk)])
+        first_ids = trk[start]
+        radars = self.world.radars
+        pos0 = np.array([radars[r].position for r in rad[start]]) + from_polar(
+            z[start, 0], z[start, 1], z[start, 2]
+        )
+        rows = rows_of(tr.track_id, first_ids)
+        vel = tr.state[rows, 3:6].copy()
+        vel[:, 2] += G * (t - when[start])  # back in time under gravity
+        sigma_p = np.array(
+            [
+                max(radars[r].sigma_range_m, zz[0] * radars[r].sigma_azimuth_rad)
+                for r, zz in zip(rad[start], z[start], strict=True)
+            ]
+        )
+        cov = np.zeros((len(start), 6, 6))
+        cov[:, [0, 1, 2], [0, 1, 2]] = (3.0 * sigma_p[:, None]) ** 2
+        cov[:, [3, 4, 5], [3, 4, 5]] = START_SPEED_SIGMA**2
+        sigma = ballistic_filter.PRIOR_RELATIVE_SIGMA * self.kappa_prior
+        x, p = ballistic_filter.start(np.hstack([pos0, vel]), cov, self.kappa_prior, sigma)
+        t_now = when[start].copy()
+        for k in range(1, int(count.max())):  # the k-th plot of every track that has one
+            go = np.flatnonzero(count > k)
+            j = start[go] + k
+            xg, pg = ballistic_filter.predict(x[go], p[go], when[j] - t_now[go], self.kappa_prior)
+            for r in np.unique(rad[j]):  # a radar or two
+                m = rad[j] == r
+                q = radars[r]
+                noise = noise_covariance(
+                    q.sigma_range_m, q.sigma_azimuth_rad, q.sigma_elevation_rad
+                )
+                xg[m], pg[m], _ = ballistic_filter.update(xg[m], pg[m], z[j][m], q.position, noise)
+            x[go], p[go], t_now[go] = xg, pg, when[j]
+        x, p = ballistic_filter.predict(x, p, t - t_now, self.kappa_prior)
+        book = self.book
+        book.filter_t[first_ids], book.filter_x[first_ids], book.filter_cov[first_ids] = t, x, p
+        book.filter_misses[first_ids] = 0
+        rest = ids[~np.isin(ids, first_ids)]
+        if len(rest):
+            self._start_filters(tr, rest, t)
+        gone = ~np.isin(b["track"], ids)
+        self.plot_buffer = {k: v[gone] for k, v in b.items()}
 
     def _start_filters(self, tr: TrackTable, ids: IntArray, t: float) -> None:
         """Start the ballistic filters of tracks ``ids`` from their tracker state at ``t``."""
