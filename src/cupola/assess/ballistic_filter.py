@@ -128,12 +128,13 @@ def predict(
     dt = np.asarray(dt, np.float64)
     # Each row in its own number of equal RK4 steps no longer than MAX_STEP_S; a step is taken
     # by the rows that still have one (a stale row does not lengthen the others' work).
-    n_row = np.maximum(1, np.ceil(np.abs(dt) / MAX_STEP_S - 1e-9)).astype(np.int64)
-    h_row = dt / n_row
+    # (A row with dt = 0 takes no step: it is unchanged.)
+    n_row = np.ceil(np.abs(dt) / MAX_STEP_S - 1e-9).astype(np.int64)
+    h_row = dt / np.maximum(n_row, 1)
     x = x.copy()
     phi = np.broadcast_to(np.eye(N), (t, N, N)).copy()
-    for step in range(int(n_row.max(initial=1))):
-        r = np.flatnonzero(n_row > step) if step else np.arange(t)
+    for step in range(int(n_row.max(initial=0))):
+        r = np.flatnonzero(n_row > step)
         x[r], phi[r] = _rk4(x[r], phi[r], h_row[r])
     q = np.zeros((t, N, N))
     a2 = ACCEL_NOISE**2
