@@ -61,7 +61,7 @@ IntArray = NDArray[np.int64]
 
 #: Plots of tracks without a filter are kept this long, s.
 BUFFER_S = 30.0
-#: Velocity spread of a filter started at a track's first plot, m/s.
+#: Velocity spread added to the tracker's for a filter started at a track's first plot, m/s.
 START_SPEED_SIGMA = 80.0
 #: A ballistic filter whose plots fall outside its gate this many times in a row is restarted.
 FILTER_RESTART_MISSES = 3
@@ -454,7 +454,8 @@ class BattleManager:
         )
         cov = np.zeros((len(start), 6, 6))
         cov[:, [0, 1, 2], [0, 1, 2]] = (3.0 * sigma_p[:, None]) ** 2
-        cov[:, [3, 4, 5], [3, 4, 5]] = START_SPEED_SIGMA**2
+        # The tracker's velocity spread, widened for the time taken back.
+        cov[:, 3:6, 3:6] = tr.cov[rows, 3:6, 3:6] + START_SPEED_SIGMA**2 * np.eye(3)
         sigma = ballistic_filter.PRIOR_RELATIVE_SIGMA * self.kappa_prior
         x, p = ballistic_filter.start(np.hstack([pos0, vel]), cov, self.kappa_prior, sigma)
         t_now = when[start].copy()
