@@ -47,6 +47,7 @@ from numpy.typing import NDArray
 from cupola.threats.atmosphere import RHO0, SCALE_HEIGHT
 from cupola.threats.ballistic import G
 from cupola.tracking.kalman import correct, innovation
+from cupola.tracking.motion import drag_jacobian
 
 FloatArray = NDArray[np.float64]
 
@@ -94,13 +95,8 @@ def flow(x: FloatArray) -> tuple[FloatArray, FloatArray]:
     dx[:, 6] = 0.0
     jac = np.zeros((t, N, N))
     jac[:, 0, 3] = jac[:, 1, 4] = jac[:, 2, 5] = 1.0
-    above = x[:, 2] > 0.0  # the density is clamped at the ground
-    jac[:, 3:6, 2] = np.where(above, kappa / SCALE_HEIGHT, 0.0)[:, None] * drag
-    safe = np.maximum(speed, 1e-9)
-    outer = v[:, :, None] * v[:, None, :] / safe[:, None, None]
-    jac[:, 3:6, 3:6] = -(0.5 * kappa * rho)[:, None, None] * (
-        speed[:, None, None] * np.eye(3) + outer
-    )
+    # The (p, v) part is the tracker's ballistic model's, at beta = 1 / kappa.
+    jac[:, 3:6, :6] = drag_jacobian(x[:, :3], v, 1.0 / np.maximum(kappa, 1e-300))
     jac[:, 3:6, 6] = -drag
     return dx, jac
 

@@ -198,19 +198,7 @@ def cloud(
     cross: FloatArray | None = None,
 ) -> Cloud:
     """The cubature points of each track over :math:`w = (z, v, \\ln\\beta)` (module
-    docstring).
-
-    Parameters
-    ----------
-    state : (T, 6) float64
-        ``[p, v]``, ENU, m and m/s.
-    cov : (T, 6, 6) float64
-        Its covariance.
-    log_beta, log_beta_var : (T,) float64
-        Mean and variance of :math:`\\ln\\beta`.
-    cross : (T, 6) float64, optional
-        Covariance of :math:`\\ln\\beta` with ``[p, v]`` (default: none).
-    """
+    docstring); the arguments are those of :func:`predict_impact`."""
     t = state.shape[0]
     w = np.concatenate([state[:, 2:], np.asarray(log_beta, np.float64)[:, None]], axis=1)
     p_w = np.zeros((t, DIM, DIM))

@@ -157,6 +157,12 @@ class BattleManager:
             "z": np.empty((0, 3)),
         }
         self.radar_index = {r.radar_id: k for k, r in enumerate(world.radars)}
+        #: Position (m) and noise (range m, azimuth and elevation rad) of each radar, by index.
+        self.radar_pos = np.array([r.position for r in world.radars], np.float64).reshape(-1, 3)
+        self.radar_sigma = np.array(
+            [[r.sigma_range_m, r.sigma_azimuth_rad, r.sigma_elevation_rad] for r in world.radars],
+            np.float64,
+        ).reshape(-1, 3)
         #: One dict of columns per decision cycle (:meth:`assessment_table`).
         self.assessment_rows: list[dict[str, NDArray[Any]]] = []
 
@@ -439,19 +445,12 @@ class BattleManager:
         start = np.flatnonzero(head)
         count = np.diff(np.r_[start, len(trk)])
         first_ids = trk[start]
-        radars = self.world.radars
-        pos0 = np.array([radars[r].position for r in rad[start]]) + from_polar(
-            z[start, 0], z[start, 1], z[start, 2]
-        )
+        r0 = rad[start]
+        pos0 = self.radar_pos[r0] + from_polar(z[start, 0], z[start, 1], z[start, 2])
         rows = rows_of(tr.track_id, first_ids)
         vel = tr.state[rows, 3:6].copy()
         vel[:, 2] += G * (t - when[start])  # back in time under gravity
-        sigma_p = np.array(
-            [
-                max(radars[r].sigma_range_m, zz[0] * radars[r].sigma_azimuth_rad)
-                for r, zz in zip(rad[start], z[start], strict=True)
-            ]
-        )
+        sigma_p = np.maximum(self.radar_sigma[r0, 0], z[start, 0] * self.radar_sigma[r0, 1])
         cov = np.zeros((len(start), 6, 6))
         cov[:, [0, 1, 2], [0, 1, 2]] = (3.0 * sigma_p[:, None]) ** 2
         # The tracker's velocity spread, widened for the time taken back.
@@ -465,11 +464,10 @@ class BattleManager:
             xg, pg = ballistic_filter.predict(x[go], p[go], when[j] - t_now[go], self.kappa_prior)
             for r in np.unique(rad[j]):  # a radar or two
                 m = rad[j] == r
-                q = radars[r]
-                noise = noise_covariance(
-                    q.sigma_range_m, q.sigma_azimuth_rad, q.sigma_elevation_rad
+                noise = noise_covariance(*self.radar_sigma[r])
+                xg[m], pg[m], _ = ballistic_filter.update(
+                    xg[m], pg[m], z[j][m], self.radar_pos[r], noise
                 )
-                xg[m], pg[m], _ = ballistic_filter.update(xg[m], pg[m], z[j][m], q.position, noise)
             x[go], p[go], t_now[go] = xg, pg, when[j]
         x, p = ballistic_filter.predict(x, p, t - t_now, self.kappa_prior)
         book = self.book

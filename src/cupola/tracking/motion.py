@@ -172,11 +172,12 @@ def nca(
     return _linear(state, cov, f1, jerk * jerk * q1)
 
 
-def drag_jacobian(pos: FloatArray, vel: FloatArray, beta: float) -> FloatArray:
-    r"""Jacobian :math:`G = \partial\alpha / \partial (p, v)` (N, 3, 6) of the acceleration."""
+def drag_jacobian(pos: FloatArray, vel: FloatArray, beta: float | FloatArray) -> FloatArray:
+    r"""Jacobian :math:`G = \partial\alpha / \partial (p, v)` (N, 3, 6) of the acceleration,
+    for one ballistic coefficient ``beta`` (kg/m²) or one per row (N,)."""
     speed = np.sqrt(np.einsum("ij,ij->i", vel, vel))
     rho = density(pos[:, 2])
-    c = rho / (2.0 * beta)  # 1/m
+    c = rho / (2.0 * np.asarray(beta, np.float64))  # 1/m
     jac = np.zeros((pos.shape[0], 3, 6))
     safe = np.maximum(speed, 1e-9)
     jac[:, :, 3:] = -c[:, None, None] * (
