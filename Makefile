@@ -34,6 +34,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_stages.py
 	$(BIN)/python benchmarks/bench_warnings.py
 	$(BIN)/python benchmarks/bench_threshold.py
+	$(BIN)/python benchmarks/bench_radar_accuracy.py
 
 bench-tracking: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[bench]'

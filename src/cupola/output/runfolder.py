@@ -121,6 +121,7 @@ ASSESSMENT_COLUMNS = {
     "ellipse_minor_m": "f",
     "ellipse_azimuth_rad": "f",
     "class": "s",
+    "threat_type": "s",
     "ballistic_coefficient_kg_m2": "f",
     "asset": "s",
     "hit_probability": "f",

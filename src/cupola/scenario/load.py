@@ -176,6 +176,14 @@ def _check_references(sc: Scenario, source: str) -> None:
                 f"batteries.{i}.interceptor",
                 f"unknown interceptor type {b.interceptor!r} (known: {', '.join(sorted(itypes))})",
             )
+    for i, name in enumerate(sc.doctrine.threat_library or []):
+        if not isinstance(ttypes.get(name), BallisticThreat):
+            known = sorted(n for n, t in ttypes.items() if isinstance(t, BallisticThreat))
+            raise _error(
+                source,
+                f"doctrine.threat_library.{i}",
+                f"no ballistic threat type {name!r} (known: {', '.join(known)})",
+            )
     for i, s in enumerate(sc.raid.salvos):
         if s.threat not in ttypes:
             raise _error(

@@ -10,6 +10,7 @@ aimed-at assets) are checked when the file is loaded.
 
 from __future__ import annotations
 
+import math
 from typing import Annotated, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -207,6 +208,13 @@ class BallisticThreat(Strict):
     cost_usd: NonNegative
     lofted: bool = Field(default=False, description="Fire on the high-angle branch (mortars).")
 
+    @property
+    def ballistic_coefficient_kg_m2(self) -> float:
+        """:math:`\\beta = m / (C_d A)` with :math:`A` the cross-section, kg/m² (``inf``
+        without drag)."""
+        cda = self.drag_coefficient * math.pi * (self.diameter_m / 2) ** 2
+        return self.mass_kg / cda if cda > 0 else math.inf
+
 
 class AirBreathingThreat(Strict):
     """A one-way attack drone or cruise missile: waypoint flight and a terminal dive."""
@@ -288,6 +296,13 @@ class Doctrine(Strict):
     decision_period_s: Annotated[float, Field(gt=0, le=30)] = 1.0
     assumed_ballistic_coefficient_kg_m2: Positive = Field(
         default=8000.0, description="Ballistic coefficient used to predict impact points."
+    )
+    threat_library: list[str] | None = Field(
+        default=None,
+        description="Ballistic threat types the battle manager identifies tracks as, by "
+        "launch speed and drag: an identified type's ballistic coefficient sharpens the impact "
+        "prediction. Default: every ballistic type of the catalog and the scenario; [] "
+        "identifies none.",
     )
     alert_margin_m: NonNegative = Field(
         default=250.0,

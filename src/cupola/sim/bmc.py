@@ -25,12 +25,14 @@ from numpy.typing import NDArray
 
 from cupola.assess import (
     AIR_BREATHING,
+    BALLISTIC,
     CLASS_NAMES,
     AreaIndex,
     AssessParams,
     assess,
     ballistic_filter,
     classify,
+    identify,
 )
 from cupola.assess.classify import (
     ALPHA,
@@ -71,6 +73,12 @@ ELLIPSE_PROBABILITY = 0.95
 #: moving averages started after ``SKIP`` cycles; it may be reclassified at every later cycle.
 CLASSIFY_SKIP_CYCLES = 3
 CLASSIFY_AVERAGE_CYCLES = 5
+
+#: A ballistic track not identified when its filter starts is tried again against the threat
+#: library every ``IDENTIFY_EVERY`` decision cycles during its first ``IDENTIFY_CYCLES``; its
+#: type is kept after.
+IDENTIFY_CYCLES = 15
+IDENTIFY_EVERY = 3
 
 #: A track still updated this long after a burst declared it killed is live again, s.
 KILL_ASSESSMENT_S = 3.0
@@ -268,6 +276,7 @@ class BattleManager:
                 "ballistic_coefficient_kg_m2": np.where(
                     a.cls == AIR_BREATHING, np.nan, np.exp(lb[0])
                 ),
+                "type": np.where(a.cls == AIR_BREATHING, -1, book.type_idx[ids]),
             }
         )
         # Report a prediction when the threatened asset or the decision changes.
@@ -341,6 +350,7 @@ class BattleManager:
         return assessment_table(
             self.assessment_rows,
             self.world.assets.names,
+            self.world.library.names,
             self.assess_params.engage_threshold,
             ELLIPSE_PROBABILITY,
         )
@@ -455,8 +465,42 @@ class BattleManager:
         cov[:, [0, 1, 2], [0, 1, 2]] = (3.0 * sigma_p[:, None]) ** 2
         # The tracker's velocity spread, widened for the time taken back.
         cov[:, 3:6, 3:6] = tr.cov[rows, 3:6, 3:6] + START_SPEED_SIGMA**2 * np.eye(3)
-        sigma = ballistic_filter.PRIOR_RELATIVE_SIGMA * self.kappa_prior
-        x, p = ballistic_filter.start(np.hstack([pos0, vel]), cov, self.kappa_prior, sigma)
+        s0 = np.hstack([pos0, vel])
+        plots = (start, count, when, rad, z)
+        kappa = np.full(len(start), self.kappa_prior)
+        x, p = self._run_filters(s0, cov, kappa, ballistic_filter.PRIOR_RELATIVE_SIGMA, plots, t)
+        # Identified against the threat library, a track's filter is run again from the same
+        # plots with its type's drag as prior: early, in dense air, the drag dominates.
+        known = self._identify_new(first_ids, x, p)
+        if known.any():
+            kappa = np.exp(-self.world.library.log_beta[self.book.type_idx[first_ids[known]]])
+            sub = (start[known], count[known], when, rad, z)
+            x[known], p[known] = self._run_filters(
+                s0[known], cov[known], kappa, identify.LOG_BETA_SIGMA, sub, t
+            )
+        book = self.book
+        book.filter_t[first_ids], book.filter_x[first_ids], book.filter_cov[first_ids] = t, x, p
+        book.filter_misses[first_ids] = 0
+        rest = ids[~np.isin(ids, first_ids)]
+        if len(rest):
+            self._start_filters(tr, rest, t)
+        gone = ~np.isin(b["track"], ids)
+        self.plot_buffer = {k: v[gone] for k, v in b.items()}
+
+    def _run_filters(
+        self,
+        s0: FloatArray,
+        cov: FloatArray,
+        kappa: FloatArray,
+        relative_sigma: float,
+        plots: tuple[IntArray, IntArray, FloatArray, IntArray, FloatArray],
+        t: float,
+    ) -> tuple[FloatArray, FloatArray]:
+        """Filters started at ``s0`` (T, 6) with covariance ``cov``, prior ``kappa`` (T,) of
+        relative spread ``relative_sigma``, run through their kept plots (first index, count,
+        and the buffer's time, radar and measurement columns) and predicted to ``t``."""
+        start, count, when, rad, z = plots
+        x, p = ballistic_filter.start(s0, cov, kappa, relative_sigma * kappa)
         t_now = when[start].copy()
         for k in range(1, int(count.max())):  # the k-th plot of every track that has one
             go = np.flatnonzero(count > k)
@@ -469,15 +513,28 @@ class BattleManager:
                     xg[m], pg[m], z[j][m], self.radar_pos[r], noise
                 )
             x[go], p[go], t_now[go] = xg, pg, when[j]
-        x, p = ballistic_filter.predict(x, p, t - t_now, self.kappa_prior)
-        book = self.book
-        book.filter_t[first_ids], book.filter_x[first_ids], book.filter_cov[first_ids] = t, x, p
-        book.filter_misses[first_ids] = 0
-        rest = ids[~np.isin(ids, first_ids)]
-        if len(rest):
-            self._start_filters(tr, rest, t)
-        gone = ~np.isin(b["track"], ids)
-        self.plot_buffer = {k: v[gone] for k, v in b.items()}
+        return ballistic_filter.predict(x, p, t - t_now, self.kappa_prior)
+
+    def _identify_new(self, ids: IntArray, x: FloatArray, p: FloatArray) -> NDArray[np.bool_]:
+        """Identify tracks ``ids`` from their filters ``(x, p)`` (7-state, data and the wide
+        prior only) against the threat library; returns which were identified."""
+        lib, book = self.world.library, self.book
+        if len(lib) == 0:
+            return np.zeros(len(ids), bool)
+        # Only what no drone or cruise missile could be: a slow level track may be one.
+        sure = strongly_ballistic(x[:, :6], p[:, :6, :6]) | book.cls_latched[ids]
+        known = np.zeros(len(ids), bool)
+        book.type_idx[ids], book.type_prob[ids] = -1, 0.0
+        if sure.any():
+            mean, var, _ = ballistic_filter.log_beta(x[sure], p[sure])
+            w = identify.posterior(lib, x[sure, :6], p[sure, :6, :6], mean, var)
+            best = np.argmax(w, axis=1)
+            prob = w[np.arange(len(best)), best]
+            known[sure] = prob >= identify.IDENTIFY_PROBABILITY
+            book.type_idx[ids[sure]] = np.where(known[sure], best, -1)
+            book.type_prob[ids[sure]] = prob
+        book.type_conditioned[ids] = known
+        return known
 
     def _start_filters(self, tr: TrackTable, ids: IntArray, t: float) -> None:
         """Start the ballistic filters of tracks ``ids`` from their tracker state at ``t``."""
@@ -488,6 +545,7 @@ class BattleManager:
         x, p = ballistic_filter.predict(x, p, t - tr.time[rows], self.kappa_prior)
         book.filter_t[ids], book.filter_x[ids], book.filter_cov[ids] = t, x, p
         book.filter_misses[ids] = 0
+        book.type_conditioned[ids] = False
 
     def _ballistic_state(
         self,
@@ -514,6 +572,51 @@ class BattleManager:
             state, cov = state.copy(), cov.copy()
             state[use], cov[use] = x[:, :6], p[:, :6, :6]
             mean[use], var[use], cross[use] = ballistic_filter.log_beta(x, p)
+            state, cov, (mean, var, cross) = self._identify(
+                ids, use, state, cov, (mean, var, cross)
+            )
+        return state, cov, (mean, var, cross)
+
+    def _identify(
+        self,
+        ids: IntArray,
+        use: NDArray[np.bool_],
+        state: FloatArray,
+        cov: FloatArray,
+        lb: tuple[FloatArray, FloatArray, FloatArray],
+    ) -> tuple[FloatArray, FloatArray, tuple[FloatArray, FloatArray, FloatArray]]:
+        """Identify the ballistic tracks ``ids[use]`` whose filter does not carry a type
+        against the threat library (every ``IDENTIFY_EVERY`` cycles during their first
+        ``IDENTIFY_CYCLES``; then the type is kept), and condition the prediction of those
+        identified on their type's drag (:mod:`cupola.assess.identify`)."""
+        lib, book = self.world.library, self.book
+        if len(lib) == 0:
+            return state, cov, lb
+        use = use & ~book.type_conditioned[ids]  # those carry their type in the filter
+        # Only tracks known to be ballistic (a slow level track may be a drone).
+        use &= (book.cls[ids] == BALLISTIC) | book.cls_latched[ids] | strongly_ballistic(state, cov)
+        use &= ~np.isin(book.kind[ids], (DRONE, CRUISE_MISSILE))  # not even in its dive
+        n = book.type_cycles[ids]
+        book.type_cycles[ids[use]] += 1
+        young = use & (n < IDENTIFY_CYCLES) & (n % IDENTIFY_EVERY == 0)
+        if young.any():
+            y = ids[young]
+            w = identify.posterior(lib, state[young], cov[young], lb[0][young], lb[1][young])
+            best = np.argmax(w, axis=1)
+            prob = w[np.arange(len(y)), best]
+            book.type_idx[y] = np.where(prob >= identify.IDENTIFY_PROBABILITY, best, -1)
+            book.type_prob[y] = prob
+        known = use & (book.type_idx[ids] >= 0)
+        if not known.any():
+            return state, cov, lb
+        target = lib.log_beta[book.type_idx[ids[known]]]
+        sk, ck, lbk = identify.condition(
+            state[known], cov[known], (lb[0][known], lb[1][known], lb[2][known]), target
+        )
+        state, cov = state.copy(), cov.copy()
+        mean, var, cross = (a.copy() for a in lb)
+        state[known], cov[known] = sk, ck
+        mean[known], var[known], cross[known] = lbk
         return state, cov, (mean, var, cross)
 
     def due_launches(self, t: float, tr: TrackTable, units: UnitState) -> tuple[Pending, UnitState]:

@@ -76,9 +76,7 @@ def build_threats(
         target = np.column_stack([_aim(world, s, n, srng), np.zeros(n)])
         wps = np.repeat(target[:, None, :], n_wp, axis=1)
         if isinstance(model, BallisticThreat):
-            area = np.pi * (model.diameter_m / 2) ** 2
-            cda = model.drag_coefficient * area
-            beta = model.mass_kg / cda if cda > 0 else np.inf
+            beta = model.ballistic_coefficient_kg_m2
             pos = np.column_stack([launch, np.zeros(n)])
             vel, ok = solve_launch(
                 pos,

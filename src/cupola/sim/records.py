@@ -17,6 +17,7 @@ FloatArray = NDArray[np.float64]
 def assessment_table(
     rows: list[dict[str, NDArray[Any]]],
     asset_names: list[str],
+    type_names: list[str],
     threshold: float,
     probability: float,
 ) -> dict[str, NDArray[Any]]:
@@ -28,9 +29,12 @@ def assessment_table(
         One dict per decision cycle, as the battle manager records them: ``time``,
         ``track_id``, ``threat_id``, ``impact_x_m``, ``impact_y_m``, ``impact_time``, ``cov``
         (R, 2, 2), ``cls``, ``asset``, ``hit_probability``, ``expected_damage``, ``engage``,
-        ``ballistic_coefficient_kg_m2``, ``reach`` (R, A).
+        ``ballistic_coefficient_kg_m2``, ``type`` (threat-library index, -1 none), ``reach``
+        (R, A).
     asset_names : list of str
         The A defended assets.
+    type_names : list of str
+        The threat library's type names.
     threshold : float
         The doctrine's engage threshold (the reasons name it).
     probability : float
@@ -56,6 +60,7 @@ def assessment_table(
                 "expected_damage": np.empty(0),
                 "engage": np.empty(0, bool),
                 "ballistic_coefficient_kg_m2": np.empty(0),
+                "type": np.empty(0, np.int64),
                 "reach": np.empty((0, len(asset_names))),
             }
         ]
@@ -88,6 +93,7 @@ def assessment_table(
         "ellipse_minor_m": minor,
         "ellipse_azimuth_rad": azimuth,
         "class": np.array(CLASS_NAMES, dtype=object)[a["cls"]],
+        "threat_type": np.array([*type_names, ""], dtype=object)[a["type"]],
         "ballistic_coefficient_kg_m2": a["ballistic_coefficient_kg_m2"],
         "asset": names[a["asset"]],
         "hit_probability": a["hit_probability"],

@@ -13,6 +13,8 @@ import shapely
 from numpy.typing import NDArray
 from shapely.geometry.base import BaseGeometry
 
+from cupola.assess.ballistic_filter import BETA_RANGE
+from cupola.assess.identify import ThreatLibrary
 from cupola.core.frames import LocalFrame
 from cupola.engage.base import InterceptorTypes
 from cupola.errors import ScenarioError
@@ -20,6 +22,7 @@ from cupola.scenario.load import interceptor_types, threat_types
 from cupola.scenario.schema import (
     AirBreathingThreat,
     AreaAsset,
+    BallisticThreat,
     GeoPoint,
     GeoPoint3,
     PointAsset,
@@ -131,6 +134,8 @@ class World:
     units: FireUnits
     threat_types: ThreatTypes
     tracker: TrackerParams
+    #: The ballistic types the battle manager identifies tracks as (doctrine.threat_library).
+    library: ThreatLibrary
 
     def local(self, p: GeoPoint) -> FloatArray:
         """(3,) ENU position of a scenario point (altitude 0 unless it has one)."""
@@ -279,6 +284,16 @@ def _threat_types(sc: Scenario) -> ThreatTypes:
     )
 
 
+def _library(sc: Scenario) -> ThreatLibrary:
+    known = {n: t for n, t in threat_types(sc).items() if isinstance(t, BallisticThreat)}
+    names = sorted(known) if sc.doctrine.threat_library is None else sc.doctrine.threat_library
+    return ThreatLibrary.build(
+        names,
+        [known[n].burnout_speed_mps for n in names],
+        [min(known[n].ballistic_coefficient_kg_m2, BETA_RANGE[1]) for n in names],
+    )
+
+
 def compile_world(sc: Scenario, source: str | None = None) -> World:
     """Compile a validated scenario into the arrays and geometries the engine runs on.
 
@@ -302,4 +317,5 @@ def compile_world(sc: Scenario, source: str | None = None) -> World:
         units=_units(sc, frame, inames),
         threat_types=_threat_types(sc),
         tracker=tracker_params(sc.tracker),
+        library=_library(sc),
     )

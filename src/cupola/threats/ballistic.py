@@ -304,10 +304,84 @@ def fly_to_ground(
         Highest altitude of the flight, m (interpolated inside the step of the summit, at least
         the initial altitude); NaN likewise.
     """
+    impact, _, tof, apogee = _fly(pos, vel, beta, dt, max_time, drag_fraction)
+    return impact, tof, apogee
+
+
+def fly_back_to_ground(
+    pos: FloatArray,
+    vel: FloatArray,
+    beta: FloatArray,
+    dt: float | FloatArray = 0.25,
+    max_time: float | FloatArray = 600.0,
+    drag_fraction: float | None = 0.25,
+    max_speed: float = 5000.0,
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    r"""Fly each row *backwards* in time to where it left the ground: its launch state.
+
+    With :math:`\tau = -t` and :math:`\mathbf u = -\mathbf v` the equations of motion
+    (module docstring) become
+
+    .. math::
+
+        \frac{d\mathbf p}{d\tau} = \mathbf u, \qquad
+        \frac{d\mathbf u}{d\tau} = \mathbf g + \frac{\rho(z)}{2\beta}\,
+        \lVert\mathbf u\rVert\,\mathbf u,
+
+    a forward flight with the drag's sign turned (ballistic coefficient :math:`-\beta`): going
+    back in time the object speeds up as drag is given back. That flight is integrated by
+    :func:`fly_to_ground` (steps limited by ``drag_fraction`` of the drag time scale), and the
+    launch velocity is :math:`-\mathbf u` at the crossing. This is the launch-point
+    back-extrapolation of weapon-locating radars; it assumes the object was ballistic since
+    launch (no thrust on the way) and a launch from the ground plane ``z = 0``.
+
+    Parameters
+    ----------
+    pos, vel : (N, 3) float64
+        State now, ENU, m and m/s.
+    beta : (N,) float64
+        Ballistic coefficient assumed, kg/m² (``inf``: no drag).
+    dt : float or (N,) float64
+        Largest integration step, s.
+    max_time : float or (N,) float64
+        Rows not back on the ground within this time before now, s, are reported as NaN.
+    drag_fraction : float, optional
+        As for :func:`fly_to_ground`.
+    max_speed : float
+        Rows whose speed passes this on the way back, m/s, are reported as NaN: a ballistic
+        coefficient far too low for the track makes the drag given back grow without bound.
+
+    Returns
+    -------
+    launch_pos : (N, 3) float64
+        Launch point, m (``z = 0``); NaN for rows not found.
+    launch_vel : (N, 3) float64
+        Velocity at launch, m/s; NaN likewise.
+    elapsed : (N,) float64
+        Time since launch, s; NaN likewise.
+    """
+    b = -np.asarray(beta, dtype=np.float64)
+    vel = np.asarray(vel, np.float64)
+    p, u, elapsed, _ = _fly(pos, -vel, b, dt, max_time, drag_fraction, max_speed)
+    return p, -u, elapsed
+
+
+def _fly(
+    pos: FloatArray,
+    vel: FloatArray,
+    beta: FloatArray,
+    dt: float | FloatArray,
+    max_time: float | FloatArray,
+    drag_fraction: float | None,
+    max_speed: float = np.inf,
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+    """:func:`fly_to_ground`, with the velocity at the crossing as second output; rows faster
+    than ``max_speed`` are dropped (NaN)."""
     pos = np.asarray(pos, dtype=np.float64)
     vel = np.asarray(vel, dtype=np.float64)
     n = pos.shape[0]
     impact = np.full((n, 3), np.nan)
+    impact_vel = np.full((n, 3), np.nan)
     tof = np.full(n, np.nan)
     apogee = np.full(n, np.nan)
 
@@ -325,7 +399,7 @@ def fly_to_ground(
         if drag_fraction is not None:
             speed = np.sqrt(np.einsum("ij,ij->i", v, v))
             with np.errstate(divide="ignore"):
-                tau_drag = 2.0 * b / (density(p[:, 2]) * speed)
+                tau_drag = 2.0 * np.abs(b) / (density(p[:, 2]) * speed)
                 tau_rho = SCALE_HEIGHT / np.abs(v[:, 2])
             h = np.minimum(h_base, drag_fraction * np.minimum(tau_drag, tau_rho))
         p1, v1 = rk4_step(p, v, b, h)
@@ -345,6 +419,8 @@ def fly_to_ground(
             )
             landing_max.append(t_max[down])
         keep = ~down & (t1 < t_max)
+        if max_speed < np.inf:
+            keep &= np.einsum("ij,ij->i", v1, v1) < max_speed * max_speed
         if not keep.all():
             rows, p1, v1, b, h_base, t1, t_max, top = (
                 rows[keep],
@@ -362,10 +438,11 @@ def fly_to_ground(
         r, p0, v0, p1, v1, h1, t_start, top1 = (
             np.concatenate(c) for c in zip(*landing, strict=True)
         )
-        s, p_cross, _ = ground_crossing(p0, v0, p1, v1, h1)
+        s, p_cross, v_cross = ground_crossing(p0, v0, p1, v1, h1)
         t_cross = t_start + s
         ok = t_cross <= np.concatenate(landing_max)
         impact[r[ok]] = p_cross[ok]
+        impact_vel[r[ok]] = v_cross[ok]
         tof[r[ok]] = t_cross[ok]
         apogee[r[ok]] = top1[ok]
-    return impact, tof, apogee
+    return impact, impact_vel, tof, apogee
