@@ -81,16 +81,12 @@ def test_unknown_drag_still_separates_the_long_range_types() -> None:
 
 def test_a_flight_no_type_fits_is_not_identified() -> None:
     """A state far faster than any type in the library: no type gets weight."""
-    state = _flight(names_index := LIBRARY.names.index("fajr-5"), 35.0, 10.0)
+    fajr = LIBRARY.names.index("fajr-5")
+    state = _flight(fajr, 35.0, 10.0)
     state[3:] *= 2.5  # nearly 3 km/s
-    w = identify.posterior(
-        LIBRARY,
-        state[None],
-        _cov(50.0, 5.0)[None],
-        np.array([LIBRARY.log_beta[names_index]]),
-        np.array([0.01]),
-    )
-    assert (w.max(axis=1) < identify.IDENTIFY_PROBABILITY).all()
+    args = (state[None], _cov(50.0, 5.0)[None], LIBRARY.log_beta[[fajr]], np.array([0.01]))
+    assert (identify.posterior(LIBRARY, *args).max(axis=1) < identify.IDENTIFY_PROBABILITY).all()
+    assert identify.identify(LIBRARY, *args).tolist() == [-1]
 
 
 def test_launch_speed_spread_matches_monte_carlo() -> None:

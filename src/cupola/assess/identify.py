@@ -53,9 +53,10 @@ of :math:`(\mathbf x, \ln\beta)` (:func:`condition`): the Kalman update
     v' = \frac{v\,\sigma_{\ln\beta}^2}{S},\quad
     \mathbf c' = \mathbf c\,\frac{\sigma_{\ln\beta}^2}{S},
 
-with :math:`\mathbf c` the cross-covariance of :math:`\mathbf x` and :math:`\ln\beta`. The
-filter itself is left as the plots made it, so the library is counted once per prediction,
-never accumulated.
+with :math:`\mathbf c` the cross-covariance of :math:`\mathbf x` and :math:`\ln\beta`,
+applied afresh to each prediction (never accumulated in a filter). The battle manager uses it
+for tracks identified late; a track identified when its filter starts has its filter run again
+from its first plot with the type's :math:`\beta` as prior instead (:mod:`cupola.sim.bmc`).
 
 This is the type classification of weapon-locating radars (which also back-extrapolate to the
 launch point), reduced to the two kinematic features a short track carries; the spreads are
@@ -73,6 +74,7 @@ from numpy.typing import NDArray
 from cupola.threats.ballistic import G, fly_back_to_ground
 
 FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
 
 #: Relative spread of a type's launch speed (A).
 LAUNCH_SPEED_RELATIVE_SIGMA = 0.03
@@ -225,6 +227,21 @@ def posterior(
         w = np.exp(log_w - np.where(np.isfinite(top), top, 0.0))
     total = w.sum(axis=1, keepdims=True)
     return np.asarray(np.where(total > 0, w / np.where(total > 0, total, 1.0), 0.0))
+
+
+def identify(
+    library: ThreatLibrary,
+    state: FloatArray,
+    cov: FloatArray,
+    log_beta_mean: FloatArray,
+    log_beta_var: FloatArray,
+) -> IntArray:
+    """(T,) int64: the type each track is identified as, -1 where no type has
+    ``IDENTIFY_PROBABILITY`` of the weight (arguments as :func:`posterior`)."""
+    w = posterior(library, state, cov, log_beta_mean, log_beta_var)
+    best = np.argmax(w, axis=1)
+    sure = w[np.arange(len(best)), best] >= IDENTIFY_PROBABILITY
+    return np.where(sure, best, -1).astype(np.int64)
 
 
 def condition(

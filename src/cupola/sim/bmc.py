@@ -523,16 +523,13 @@ class BattleManager:
             return np.zeros(len(ids), bool)
         # Only what no drone or cruise missile could be: a slow level track may be one.
         sure = strongly_ballistic(x[:, :6], p[:, :6, :6]) | book.cls_latched[ids]
-        known = np.zeros(len(ids), bool)
-        book.type_idx[ids], book.type_prob[ids] = -1, 0.0
+        book.type_idx[ids] = -1
         if sure.any():
             mean, var, _ = ballistic_filter.log_beta(x[sure], p[sure])
-            w = identify.posterior(lib, x[sure, :6], p[sure, :6, :6], mean, var)
-            best = np.argmax(w, axis=1)
-            prob = w[np.arange(len(best)), best]
-            known[sure] = prob >= identify.IDENTIFY_PROBABILITY
-            book.type_idx[ids[sure]] = np.where(known[sure], best, -1)
-            book.type_prob[ids[sure]] = prob
+            book.type_idx[ids[sure]] = identify.identify(
+                lib, x[sure, :6], p[sure, :6, :6], mean, var
+            )
+        known = book.type_idx[ids] >= 0
         book.type_conditioned[ids] = known
         return known
 
@@ -588,7 +585,8 @@ class BattleManager:
         """Identify the ballistic tracks ``ids[use]`` whose filter does not carry a type
         against the threat library (every ``IDENTIFY_EVERY`` cycles during their first
         ``IDENTIFY_CYCLES``; then the type is kept), and condition the prediction of those
-        identified on their type's drag (:mod:`cupola.assess.identify`)."""
+        identified on their type's drag (:mod:`cupola.assess.identify`). ``state``, ``cov``
+        and ``lb`` are the caller's own arrays and are updated in place."""
         lib, book = self.world.library, self.book
         if len(lib) == 0:
             return state, cov, lb
@@ -600,24 +598,17 @@ class BattleManager:
         book.type_cycles[ids[use]] += 1
         young = use & (n < IDENTIFY_CYCLES) & (n % IDENTIFY_EVERY == 0)
         if young.any():
-            y = ids[young]
-            w = identify.posterior(lib, state[young], cov[young], lb[0][young], lb[1][young])
-            best = np.argmax(w, axis=1)
-            prob = w[np.arange(len(y)), best]
-            book.type_idx[y] = np.where(prob >= identify.IDENTIFY_PROBABILITY, best, -1)
-            book.type_prob[y] = prob
+            book.type_idx[ids[young]] = identify.identify(
+                lib, state[young], cov[young], lb[0][young], lb[1][young]
+            )
         known = use & (book.type_idx[ids] >= 0)
-        if not known.any():
-            return state, cov, lb
-        target = lib.log_beta[book.type_idx[ids[known]]]
-        sk, ck, lbk = identify.condition(
-            state[known], cov[known], (lb[0][known], lb[1][known], lb[2][known]), target
-        )
-        state, cov = state.copy(), cov.copy()
-        mean, var, cross = (a.copy() for a in lb)
-        state[known], cov[known] = sk, ck
-        mean[known], var[known], cross[known] = lbk
-        return state, cov, (mean, var, cross)
+        if known.any():  # the caller's own arrays, updated in place
+            target = lib.log_beta[book.type_idx[ids[known]]]
+            mean, var, cross = lb
+            state[known], cov[known], (mean[known], var[known], cross[known]) = identify.condition(
+                state[known], cov[known], (mean[known], var[known], cross[known]), target
+            )
+        return state, cov, lb
 
     def due_launches(self, t: float, tr: TrackTable, units: UnitState) -> tuple[Pending, UnitState]:
         """Take the rounds due at ``t`` out of the queue.

@@ -63,8 +63,6 @@ class TrackBook:
     type_idx : int64
         Threat-library type the track is identified as (:mod:`cupola.assess.identify`), -1
         none.
-    type_prob : float64
-        Weight of the leading type at the last identification.
     type_cycles : int64
         Decision cycles the track has been through identification in.
     type_conditioned : bool
@@ -91,7 +89,6 @@ class TrackBook:
     filter_cov: NDArray[np.float64] = field(default_factory=lambda: _blank("filter_cov"))
     filter_misses: NDArray[np.int64] = field(default_factory=lambda: _blank("filter_misses"))
     type_idx: NDArray[np.int64] = field(default_factory=lambda: _blank("type_idx"))
-    type_prob: NDArray[np.float64] = field(default_factory=lambda: _blank("type_prob"))
     type_cycles: NDArray[np.int64] = field(default_factory=lambda: _blank("type_cycles"))
     type_conditioned: NDArray[np.bool_] = field(default_factory=lambda: _blank("type_conditioned"))
 
@@ -127,7 +124,6 @@ _LAYOUT: dict[str, tuple[float, type, tuple[int, ...]]] = {
     "filter_cov": (0.0, np.float64, (7, 7)),
     "filter_misses": (0, np.int64, ()),
     "type_idx": (-1, np.int64, ()),
-    "type_prob": (0.0, np.float64, ()),
     "type_cycles": (0, np.int64, ()),
     "type_conditioned": (False, np.bool_, ()),
 }
