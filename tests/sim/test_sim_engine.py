@@ -201,3 +201,25 @@ def test_interceptors_in_flight_when_every_track_is_gone() -> None:
     for seed in (2, 3, 4):
         r = simulate(world, seed)
         assert not r.threats.flying.any()
+
+
+def test_interceptors_coast_when_the_picture_is_empty() -> None:
+    """The state the test above is about, made on purpose: with interceptors in the air the
+    track table is emptied, and the next tick flies them on, unguided, without a crash."""
+    from cupola.scenario import load
+    from cupola.sim.engine import Engine
+    from cupola.sim.world import compile_world
+    from cupola.tracking import empty_tracks
+    from cupola.tracking.base import TrackerState
+
+    eng = Engine(compile_world(load("border-town")), 1)
+    while not eng.interceptors.alive.any():
+        eng.step()
+        assert eng.t < 200.0, "no interceptor launched"
+    eng.tracker = TrackerState(empty_tracks(), eng.tracker.next_id)
+    alive = np.flatnonzero(eng.interceptors.alive)
+    before = eng.interceptors.pos[alive].copy()
+    eng.step()
+    after = eng.interceptors.pos[alive]
+    assert np.isfinite(after).all()
+    assert (np.linalg.norm(after - before, axis=1) > 0.0).all()

@@ -44,9 +44,10 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from cupola.threats.atmosphere import RHO0, SCALE_HEIGHT
+from cupola.threats.atmosphere import density
 from cupola.threats.ballistic import G
-from cupola.tracking.kalman import correct, innovation
+from cupola.tracking.association import gate_threshold
+from cupola.tracking.kalman import correct, innovation, mahalanobis
 from cupola.tracking.motion import drag_jacobian
 
 FloatArray = NDArray[np.float64]
@@ -59,8 +60,8 @@ ACCEL_NOISE = 0.05
 KAPPA_NOISE_RELATIVE = 0.002
 #: Longest RK4 step of a prediction, s.
 MAX_STEP_S = 1.0
-#: Gate on the normalised innovation squared (chi-square, 3 degrees of freedom, 99.9 %).
-GATE = 16.27
+#: Gate on the normalised innovation squared (chi-square, 3 degrees of freedom, 99.9 %: 16.27).
+GATE = round(gate_threshold(0.999), 2)
 #: Relative standard deviation of the prior on kappa around the assumed 1/beta (also the
 #: widest spread of ln beta reported).
 PRIOR_RELATIVE_SIGMA = 0.6
@@ -85,7 +86,7 @@ def flow(x: FloatArray) -> tuple[FloatArray, FloatArray]:
     v = x[:, 3:6]
     kappa = x[:, 6]
     speed = np.sqrt(np.einsum("ij,ij->i", v, v))
-    rho = RHO0 * np.exp(np.maximum(x[:, 2], 0.0) * (-1.0 / SCALE_HEIGHT))
+    rho = density(x[:, 2])
     half_rho_speed = 0.5 * rho * speed
     drag = half_rho_speed[:, None] * v  # (T, 3): f, the drag deceleration over kappa
     dx = np.empty_like(x)
@@ -96,7 +97,9 @@ def flow(x: FloatArray) -> tuple[FloatArray, FloatArray]:
     jac = np.zeros((t, N, N))
     jac[:, 0, 3] = jac[:, 1, 4] = jac[:, 2, 5] = 1.0
     # The (p, v) part is the tracker's ballistic model's, at beta = 1 / kappa.
-    jac[:, 3:6, :6] = drag_jacobian(x[:, :3], v, 1.0 / np.maximum(kappa, 1e-300))
+    jac[:, 3:6, :6] = drag_jacobian(
+        x[:, :3], v, 1.0 / np.maximum(kappa, 1e-300), rho=rho, speed=speed
+    )
     jac[:, 3:6, 6] = -drag
     return dx, jac
 
@@ -163,17 +166,6 @@ def _rk4(x: FloatArray, phi: FloatArray, h: FloatArray) -> tuple[FloatArray, Flo
     )
 
 
-def distance(
-    x: FloatArray, cov: FloatArray, z: FloatArray, radar_pos: FloatArray, noise: FloatArray
-) -> FloatArray:
-    """(T,) float64: normalised innovation squared :math:`\\nu^\\top S^{-1} \\nu` of each
-    row's plot (arguments as :func:`update`)."""
-    nu, s, _ = innovation(x, cov, z, radar_pos, noise)
-    return np.asarray(
-        np.einsum("ti,ti->t", nu, np.linalg.solve(s, nu[:, :, None])[:, :, 0]), np.float64
-    )
-
-
 def update(
     x: FloatArray, cov: FloatArray, z: FloatArray, radar_pos: FloatArray, noise: FloatArray
 ) -> tuple[FloatArray, FloatArray, NDArray[np.bool_]]:
@@ -198,7 +190,21 @@ def update(
         The plot was inside the gate.
     """
     nu, s, jac = innovation(x, cov, z, radar_pos, noise)
-    d2 = np.einsum("ti,ti->t", nu, np.linalg.solve(s, nu[:, :, None])[:, :, 0])
+    return gated_correct(x, cov, nu, s, jac, noise, mahalanobis(nu, s))
+
+
+def gated_correct(
+    x: FloatArray,
+    cov: FloatArray,
+    nu: FloatArray,
+    s: FloatArray,
+    jac: FloatArray,
+    noise: FloatArray,
+    d2: FloatArray,
+) -> tuple[FloatArray, FloatArray, NDArray[np.bool_]]:
+    """:func:`update` from the innovations ``nu`` (T, 3), their covariances ``s`` (T, 3, 3),
+    the measurement Jacobians ``jac`` (T, 3, 7) of :func:`cupola.tracking.kalman.innovation`
+    and the normalised innovations squared ``d2`` (T,), when the caller has them already."""
     used = np.asarray(d2 <= GATE, np.bool_)
     if not used.any():
         return x, cov, used

@@ -103,3 +103,23 @@ class Assessment:
     reach_time: NDArray[np.float64]
     path: NDArray[np.float64]
     path_time: NDArray[np.float64]
+
+    @classmethod
+    def empty(cls, n_assets: int) -> Assessment:
+        """No rows (``n_assets`` columns of ``reach_time``)."""
+        f = np.empty(0)
+        return cls(
+            track_id=np.empty(0, np.int64),
+            cls=np.empty(0, np.int8),
+            impact=np.empty((0, 2)),
+            impact_time=f,
+            impact_cov=np.empty((0, 2, 2)),
+            asset=np.empty(0, np.int64),
+            value=f,
+            hit_probability=f,
+            expected_damage=f,
+            engage=np.empty(0, bool),
+            reach_time=np.empty((0, n_assets)),
+            path=np.empty((0, 0, 3)),
+            path_time=f,
+        )

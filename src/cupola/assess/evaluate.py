@@ -50,25 +50,17 @@ class AreaIndex:
         Over the (buffered) geometries.
     values : (A,) float64
         Value of each geometry (asset value, or zone id for zones).
-    geoms : list of shapely geometries
-        The (buffered, prepared) geometries, in index order.
-    bounds : (A, 4) float64
-        Their bounding boxes ``(min x, min y, max x, max y)``, m.
     """
 
     tree: shapely.STRtree
     values: FloatArray
-    geoms: list[BaseGeometry]
-    bounds: FloatArray
 
     @classmethod
     def build(cls, geoms: list[BaseGeometry], values: FloatArray, margin: float) -> AreaIndex:
         """Index ``geoms`` grown by ``margin`` meters."""
         grown = [g.buffer(margin) if margin > 0 else g for g in geoms]
-        for g in grown:
-            shapely.prepare(g)
-        bounds = np.array([g.bounds for g in grown], float).reshape(-1, 4)
-        return cls(shapely.STRtree(grown), np.asarray(values, float), grown, bounds)
+        shapely.prepare(grown)
+        return cls(shapely.STRtree(grown), np.asarray(values, float))
 
     def best(self, xy: FloatArray) -> tuple[NDArray[np.int64], FloatArray]:
         """Most valuable geometry containing each point.

@@ -39,8 +39,6 @@ DRAG_FRACTION = 0.25
 DENSITY_WEIGHT = 0.5
 #: Most RK4 substeps per integration step.
 MAX_SUBSTEPS = 16
-#: Path samples per integration step (the one between is the cubic Hermite midpoint).
-SAMPLES_PER_STEP = 2
 
 
 def ballistic_path(

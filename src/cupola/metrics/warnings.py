@@ -157,13 +157,17 @@ def warning_quality(
     span = 1.0 + max(float(np.max(x, initial=0.0)) for x in times) - t0
     key = a_idx * span + (alert_time - t0)
     order = np.argsort(key, kind="stable")
-    hi = np.searchsorted(key[order], zi * span + (impact_time[pi] - t0), side="right") - 1
-    cand = order[np.maximum(hi, 0)] if order.size else np.zeros(pi.size, np.int64)
-    warned = (
-        (hi >= 0) & (a_idx[cand] == zi) & (impact_time[pi] <= end[cand])
-        if order.size
-        else (np.zeros(pi.size, bool))
-    )
+
+    def covering(zone: IntArray, t: FloatArray) -> tuple[IntArray, NDArray[np.bool_]]:
+        """The alert of each ``zone`` that can cover time ``t`` (the zone's latest started at or
+        before it), and whether it did (same zone, still on at ``t``)."""
+        if not order.size:
+            return np.zeros(zone.size, np.int64), np.zeros(zone.size, bool)
+        hi = np.searchsorted(key[order], zone * span + (t - t0), side="right") - 1
+        cand = order[np.maximum(hi, 0)]
+        return cand, (hi >= 0) & (a_idx[cand] == zone) & (t <= end[cand])
+
+    cand, warned = covering(zi, impact_time[pi])
     warned_time = np.full(pi.size, np.nan)
     warned_time[warned] = impact_time[pi[warned]] - alert_time[cand[warned]]
     useful = np.zeros(alert_time.size, bool)
@@ -175,10 +179,8 @@ def warning_quality(
             shapely.points(averted_xy), predicate="dwithin", distance=averted_radius
         )
         needed_zones = np.union1d(needed_zones, vz)
-        if averted_time is not None and order.size:
-            v_hi = np.searchsorted(key[order], vz * span + (averted_time[vi] - t0), side="right")
-            v_cand = order[np.maximum(v_hi - 1, 0)]
-            on = (v_hi >= 1) & (a_idx[v_cand] == vz) & (averted_time[vi] <= end[v_cand])
+        if averted_time is not None:
+            v_cand, on = covering(vz, averted_time[vi])
             useful[v_cand[on]] = True
     needless_zones = np.setdiff1d(np.unique(a_idx[a_idx >= 0]), needed_zones)
     return WarningQuality(

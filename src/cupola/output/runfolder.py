@@ -109,27 +109,27 @@ def report_inputs(r: RunResult, summary: dict[str, Any]) -> ReportInputs:
     )
 
 
-#: Columns of ``assessments.parquet`` and their kinds (f float, i int, s text).
-ASSESSMENT_COLUMNS = {
-    "time": "f",
-    "track_id": "i",
-    "threat_id": "i",
-    "impact_lat": "f",
-    "impact_lon": "f",
-    "impact_time": "f",
-    "ellipse_major_m": "f",
-    "ellipse_minor_m": "f",
-    "ellipse_azimuth_rad": "f",
-    "class": "s",
-    "threat_type": "s",
-    "ballistic_coefficient_kg_m2": "f",
-    "asset": "s",
-    "hit_probability": "f",
-    "expected_damage": "f",
-    "decision": "s",
-    "reason": "s",
-    "assets_in_reach": "s",
-}
+#: Columns of ``assessments.parquet``, in order.
+ASSESSMENT_COLUMNS = (
+    "time",
+    "track_id",
+    "threat_id",
+    "impact_lat",
+    "impact_lon",
+    "impact_time",
+    "ellipse_major_m",
+    "ellipse_minor_m",
+    "ellipse_azimuth_rad",
+    "class",
+    "threat_type",
+    "ballistic_coefficient_kg_m2",
+    "asset",
+    "hit_probability",
+    "expected_damage",
+    "decision",
+    "reason",
+    "assets_in_reach",
+)
 
 
 def _assessment_columns(r: RunResult) -> dict[str, NDArray[Any]]:

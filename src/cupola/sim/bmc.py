@@ -51,12 +51,12 @@ from cupola.sensors.base import PlotTable, RadarParams
 from cupola.sim.alerts import ZoneAlerts
 from cupola.sim.book import TrackBook
 from cupola.sim.events import EventLog
-from cupola.sim.records import assessment_table
+from cupola.sim.records import assessment_table, cycle_row
 from cupola.sim.world import World
 from cupola.threats.ballistic import G
 from cupola.tracking import extrapolate
 from cupola.tracking.base import TrackTable
-from cupola.tracking.kalman import noise_covariance
+from cupola.tracking.kalman import innovation, mahalanobis, noise_covariance
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -258,27 +258,7 @@ class BattleManager:
         cov = tr.cov[c]
         state, cov, lb = self._ballistic_state(ids, state, cov, cls, t1)
         a = assess(self.assess_params, self.asset_index, ids, state, cls, t1, cov, lb)
-        self.assessment_rows.append(
-            {
-                "time": np.full(len(ids), t1),
-                "track_id": ids,
-                "threat_id": labels,
-                "impact_x_m": a.impact[:, 0],
-                "impact_y_m": a.impact[:, 1],
-                "impact_time": np.where(np.isfinite(a.impact_time), a.impact_time, np.nan),
-                "cov": a.impact_cov,
-                "cls": a.cls,
-                "asset": a.asset,
-                "hit_probability": a.hit_probability,
-                "expected_damage": a.expected_damage,
-                "engage": a.engage,
-                "reach": a.reach_time,
-                "ballistic_coefficient_kg_m2": np.where(
-                    a.cls == AIR_BREATHING, np.nan, np.exp(lb[0])
-                ),
-                "type": np.where(a.cls == AIR_BREATHING, -1, book.type_idx[ids]),
-            }
-        )
+        self.assessment_rows.append(cycle_row(t1, labels, a, lb[0], book.type_idx[ids]))
         # Report a prediction when the threatened asset or the decision changes.
         decision = a.engage.astype(np.int8)
         changed = np.isfinite(a.impact_time) & (
@@ -406,11 +386,14 @@ class BattleManager:
         )
         # One plot per track (a soft-association tracker may give a track several): the
         # nearest to the filter's prediction.
-        d2 = ballistic_filter.distance(x, p, z, radar.position, noise)
+        nu, s, jac = innovation(x, p, z, radar.position, noise)
+        d2 = mahalanobis(nu, s)
         order = np.lexsort((d2, ids))
         first = order[np.r_[True, ids[order][1:] != ids[order][:-1]]]
-        ids, x, p, z = ids[first], x[first], p[first], z[first]
-        x, p, used = ballistic_filter.update(x, p, z, radar.position, noise)
+        ids = ids[first]
+        x, p, used = ballistic_filter.gated_correct(
+            x[first], p[first], nu[first], s[first], jac[first], noise, d2[first]
+        )
         book.filter_t[ids], book.filter_x[ids], book.filter_cov[ids] = t, x, p
         book.filter_misses[ids] = np.where(used, 0, book.filter_misses[ids] + 1)
         lost = ids[book.filter_misses[ids] >= FILTER_RESTART_MISSES]

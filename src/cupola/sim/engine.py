@@ -166,7 +166,7 @@ class Engine:
         self.nominal_time = self.threats.launch_time + flight
         #: When the raid should be over (last nominal impact plus a margin), for progress.
         self.expected_end = float(
-            min(sc.sim.max_time_s, np.max(self.threats.launch_time + flight, initial=0.0) + 30.0)
+            min(sc.sim.max_time_s, np.max(self.nominal_time, initial=0.0) + 30.0)
         )
         n = len(self.threats.pos)
         self.detected = np.zeros(n, bool)

@@ -8,10 +8,56 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from cupola.assess import CLASS_NAMES
+from cupola.assess import AIR_BREATHING, CLASS_NAMES, Assessment
 from cupola.assess.uncertainty import ellipse
 
 FloatArray = NDArray[np.float64]
+
+
+def cycle_row(
+    t: float,
+    threat_id: NDArray[np.int64],
+    a: Assessment,
+    log_beta_mean: FloatArray | None = None,
+    type_idx: NDArray[np.int64] | None = None,
+) -> dict[str, NDArray[Any]]:
+    """The battle manager's record of one decision cycle, as :func:`assessment_table` takes
+    them.
+
+    Parameters
+    ----------
+    t : float
+        Time of the cycle, s.
+    threat_id : (T,) int64
+        True threat each assessed track follows, -1 for a false track (scoring only).
+    a : Assessment
+        The cycle's assessment of T tracks.
+    log_beta_mean : (T,) float64, optional
+        Each track's estimated :math:`\\ln\\beta` (default: none, NaN).
+    type_idx : (T,) int64, optional
+        Each track's threat-library type, -1 none (default: none).
+    """
+    n = len(a.track_id)
+    air = a.cls == AIR_BREATHING
+    lb = np.full(n, np.nan) if log_beta_mean is None else log_beta_mean
+    kind = np.full(n, -1, np.int64) if type_idx is None else type_idx
+    return {
+        "time": np.full(n, t),
+        "track_id": a.track_id,
+        "threat_id": threat_id,
+        "impact_x_m": a.impact[:, 0],
+        "impact_y_m": a.impact[:, 1],
+        "impact_time": np.where(np.isfinite(a.impact_time), a.impact_time, np.nan),
+        "cov": a.impact_cov,
+        "cls": a.cls,
+        "asset": a.asset,
+        "hit_probability": a.hit_probability,
+        "expected_damage": a.expected_damage,
+        "engage": a.engage,
+        "reach": a.reach_time,
+        "ballistic_coefficient_kg_m2": np.where(air, np.nan, np.exp(lb)),
+        "type": np.where(air, -1, kind),
+    }
 
 
 def assessment_table(
@@ -26,11 +72,7 @@ def assessment_table(
     Parameters
     ----------
     rows : list of dict of arrays
-        One dict per decision cycle, as the battle manager records them: ``time``,
-        ``track_id``, ``threat_id``, ``impact_x_m``, ``impact_y_m``, ``impact_time``, ``cov``
-        (R, 2, 2), ``cls``, ``asset``, ``hit_probability``, ``expected_damage``, ``engage``,
-        ``ballistic_coefficient_kg_m2``, ``type`` (threat-library index, -1 none), ``reach``
-        (R, A).
+        One dict per decision cycle (:func:`cycle_row`).
     asset_names : list of str
         The A defended assets.
     type_names : list of str
@@ -47,23 +89,7 @@ def assessment_table(
         ``impact_x_m``, ``impact_y_m``.
     """
     if not rows:
-        cols = {k: np.empty(0) for k in ("time", "impact_x_m", "impact_y_m", "impact_time")}
-        rows = [
-            {
-                **cols,
-                "track_id": np.empty(0, np.int64),
-                "threat_id": np.empty(0, np.int64),
-                "cov": np.empty((0, 2, 2)),
-                "cls": np.empty(0, np.int8),
-                "asset": np.empty(0, np.int64),
-                "hit_probability": np.empty(0),
-                "expected_damage": np.empty(0),
-                "engage": np.empty(0, bool),
-                "ballistic_coefficient_kg_m2": np.empty(0),
-                "type": np.empty(0, np.int64),
-                "reach": np.empty((0, len(asset_names))),
-            }
-        ]
+        rows = [cycle_row(0.0, np.empty(0, np.int64), Assessment.empty(len(asset_names)))]
     a = {k: np.concatenate([r[k] for r in rows]) for k in rows[0]}
     major, minor, azimuth = ellipse(a.pop("cov"), probability)
     reach = _reach_text(a.pop("reach"), asset_names)

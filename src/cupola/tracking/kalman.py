@@ -284,12 +284,20 @@ def joseph(
     return 0.5 * (out + np.swapaxes(out, 1, 2))
 
 
+def mahalanobis(nu: FloatArray, s: FloatArray) -> FloatArray:
+    """(T,) float64: the normalised innovation squared :math:`\\nu^\\top S^{-1} \\nu` of
+    each row of ``nu`` (T, 3) with covariance ``s`` (T, 3, 3)."""
+    return np.asarray(
+        np.einsum("ki,ki->k", nu, np.linalg.solve(s, nu[:, :, None])[:, :, 0]), np.float64
+    )
+
+
 def log_likelihood(nu: FloatArray, s: FloatArray) -> FloatArray:
     """Gaussian log-likelihood :math:`\\ln \\mathcal N(\nu; 0, S)` of each row (T,).
 
     :math:`-\tfrac12 (\nu^T S^{-1} \nu + \\ln\\det S + 3 \\ln 2\\pi)`.
     """
-    d2 = np.einsum("ki,ki->k", nu, np.linalg.solve(s, nu[:, :, None])[:, :, 0])
+    d2 = mahalanobis(nu, s)
     _, logdet = np.linalg.slogdet(s)
     return np.asarray(-0.5 * (d2 + logdet + 3.0 * np.log(2.0 * np.pi)), np.float64)
 

@@ -172,11 +172,20 @@ def nca(
     return _linear(state, cov, f1, jerk * jerk * q1)
 
 
-def drag_jacobian(pos: FloatArray, vel: FloatArray, beta: float | FloatArray) -> FloatArray:
+def drag_jacobian(
+    pos: FloatArray,
+    vel: FloatArray,
+    beta: float | FloatArray,
+    rho: FloatArray | None = None,
+    speed: FloatArray | None = None,
+) -> FloatArray:
     r"""Jacobian :math:`G = \partial\alpha / \partial (p, v)` (N, 3, 6) of the acceleration,
-    for one ballistic coefficient ``beta`` (kg/m²) or one per row (N,)."""
-    speed = np.sqrt(np.einsum("ij,ij->i", vel, vel))
-    rho = density(pos[:, 2])
+    for one ballistic coefficient ``beta`` (kg/m²) or one per row (N,); the air density ``rho``
+    at ``pos`` and the ``speed`` of ``vel`` (N,) may be given when the caller has them."""
+    if speed is None:
+        speed = np.sqrt(np.einsum("ij,ij->i", vel, vel))
+    if rho is None:
+        rho = density(pos[:, 2])
     c = rho / (2.0 * np.asarray(beta, np.float64))  # 1/m
     jac = np.zeros((pos.shape[0], 3, 6))
     safe = np.maximum(speed, 1e-9)
