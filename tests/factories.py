@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import numpy as np
 
 from cupola.engage import InterceptorTypes
+from cupola.fire import static_wta
 from cupola.sensors.base import RadarParams
 
 #: A Tamir-like interceptor type; tests override what they exercise.
@@ -55,3 +57,27 @@ def radar_params(**overrides: Any) -> RadarParams:
     }
     fields.update(overrides)
     return RadarParams(**fields)
+
+
+def wta_instance(seed: int, w: int, t: int, lam: float = 0.0) -> static_wta.StaticWTA:
+    """A small random static WTA: P in [0, 0.9) with a fifth of the pairs impossible."""
+    rng = np.random.default_rng(seed)
+    pk = rng.uniform(0.0, 0.9, (w, t)) * (rng.random((w, t)) < 0.8)
+    return static_wta.build(
+        rng.uniform(1, 100, t), pk, rng.integers(0, 3, w), rng.uniform(1, 5, w), lam
+    )
+
+
+def wta_brute_force(p: static_wta.StaticWTA) -> float:
+    """The optimum of a tiny static WTA, over every feasible assignment."""
+    w_n, t_n = p.shape
+    per_weapon = []
+    for w in range(w_n):
+        opts = [
+            c for c in itertools.product(range(p.ammo[w] + 1), repeat=t_n) if sum(c) <= p.ammo[w]
+        ]
+        per_weapon.append(opts)
+    return min(
+        static_wta.objective(p, np.array(choice, np.int64))
+        for choice in itertools.product(*per_weapon)
+    )

@@ -328,6 +328,63 @@ def track(
     )
 
 
+@app.command()
+def wta(
+    instance: Annotated[
+        Path, typer.Argument(help="Instance (.npz or .json) with keys V, P, ammo, cost, lam.")
+    ],
+    out: Annotated[Path, typer.Option(help="Solution file to write (JSON).")],
+    time_limit: Annotated[
+        float, typer.Option(help="Seconds for the search (and again for the exact MILP).")
+    ] = 1.0,
+    method: Annotated[
+        str, typer.Option(help="search (greedy + local search), greedy, or exact (MILP).")
+    ] = "search",
+    kicks: Annotated[
+        int | None,
+        typer.Option(
+            help="Kick budget of the search; with it the result depends only on "
+            "the instance and the seed."
+        ),
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Seed of the search.")] = 0,
+    overwrite: Annotated[
+        bool, typer.Option(help="Replace the solution file if it exists.")
+    ] = False,
+) -> None:
+    """Solve a static weapon-target assignment: which weapon fires how many rounds at which
+    target, to minimise the expected surviving value plus the weighted cost of the rounds."""
+    from cupola.fire.static_wta import load_instance
+    from cupola.fire.wta import solve, write_solution
+
+    try:
+        if seed < 0:
+            raise CupolaError(f"--seed: must be a non-negative integer, got {seed}")
+        if out.exists() and not overwrite:
+            raise CupolaError(f"{out}: file exists (use --overwrite to replace it)")
+        problem = load_instance(instance)
+        solution = solve(problem, method, time_limit, kicks, seed)
+        write_solution(solution, out, overwrite)
+    except CupolaError as exc:
+        _fail(exc)
+        return
+    w_n, t_n = problem.shape
+    bound = solution.lower_bound
+    gap = ""
+    if bound is not None:
+        rel = (solution.objective - bound) / max(solution.objective, 1e-300)
+        gap = f", lower bound {bound:.6g} (gap {100 * rel:.3g} %)"
+    out_console.print(
+        f"{instance}: {w_n} weapons x {t_n} targets, {int(solution.shots.sum())} rounds -> "
+        f"objective {solution.objective:.6g}{gap}"
+        f"{', optimal' if solution.optimal else ''} in {solution.seconds:.3f} s ({method}); "
+        f"wrote {out}",
+        highlight=False,
+        soft_wrap=True,
+        markup=False,
+    )
+
+
 def main() -> None:
     """Entry point of the ``cupola`` script."""
     try:

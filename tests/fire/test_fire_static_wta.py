@@ -3,7 +3,6 @@ within capacity and against brute force on small instances, and instances read f
 
 from __future__ import annotations
 
-import itertools
 import json
 from pathlib import Path
 
@@ -13,28 +12,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cupola.fire import static_wta as wta
+from factories import wta_brute_force, wta_instance
 
 ANDERSEN = Path(__file__).parents[3] / "shared" / "wta" / "andersen2022"
 
 
-def _random(seed: int, w: int, t: int, lam: float = 0.0) -> wta.StaticWTA:
-    rng = np.random.default_rng(seed)
-    pk = rng.uniform(0.0, 0.9, (w, t)) * (rng.random((w, t)) < 0.8)
-    return wta.build(rng.uniform(1, 100, t), pk, rng.integers(0, 3, w), rng.uniform(1, 5, w), lam)
-
-
-def _brute_force(p: wta.StaticWTA) -> float:
-    """Every feasible assignment of a tiny instance."""
-    w_n, t_n = p.shape
-    per_weapon = []
-    for w in range(w_n):
-        opts = [
-            c for c in itertools.product(range(p.ammo[w] + 1), repeat=t_n) if sum(c) <= p.ammo[w]
-        ]
-        per_weapon.append(opts)
-    return min(
-        wta.objective(p, np.array(choice, np.int64)) for choice in itertools.product(*per_weapon)
-    )
+_random = wta_instance
+_brute_force = wta_brute_force
 
 
 @settings(max_examples=40, deadline=None)

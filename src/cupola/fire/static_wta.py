@@ -149,7 +149,7 @@ def survival(problem: StaticWTA, shots: IntArray) -> FloatArray:
     """(T,) float64: :math:`s_t = \\prod_w (1 - P_{wt})^{x_{wt}}`."""
     with np.errstate(divide="ignore"):
         log_miss = np.log1p(-problem.pk)  # -inf where P = 1
-    terms = np.where(shots > 0, shots * log_miss, 0.0)
+    terms = np.where(shots > 0, log_miss, 0.0) * shots  # 0 shots: 0, even where P = 1
     return np.asarray(np.exp(terms.sum(axis=0)))
 
 

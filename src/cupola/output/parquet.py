@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -59,14 +60,24 @@ def _quote(path: Path) -> str:
 
 
 def write_parquet_file(path: Path, columns: dict[str, NDArray[Any]], overwrite: bool) -> None:
-    """Write one Parquet file atomically: to a hidden sibling first, renamed into place.
+    """Write one Parquet file atomically (:func:`write_atomically`)."""
+    write_atomically(Path(path), lambda tmp: write_parquet(tmp, columns), overwrite)
+
+
+def write_text_file(path: Path, text: str, overwrite: bool) -> None:
+    """Write one UTF-8 text file atomically (:func:`write_atomically`)."""
+    write_atomically(Path(path), lambda tmp: tmp.write_text(text, encoding="utf-8"), overwrite)
+
+
+def write_atomically(path: Path, write: Callable[[Path], object], overwrite: bool) -> None:
+    """Call ``write`` on a hidden sibling of ``path``, then rename it into place, so that a
+    failure leaves no partial file and nothing that was there is lost.
 
     Raises
     ------
     OutputError
         The file exists (without ``overwrite``), the path is a folder, or it cannot be written.
     """
-    path = Path(path)
     if path.is_dir():
         raise OutputError(f"{path}: is a folder, not a file")
     if path.exists() and not overwrite:
@@ -75,7 +86,7 @@ def write_parquet_file(path: Path, columns: dict[str, NDArray[Any]], overwrite: 
         raise OutputError(f"{path}: the folder {path.parent} does not exist")
     tmp = path.parent / f".{path.name}.partial-{os.getpid()}"
     try:
-        write_parquet(tmp, columns)
+        write(tmp)
         os.replace(tmp, path)
     except (OSError, duckdb.Error) as exc:
         tmp.unlink(missing_ok=True)
