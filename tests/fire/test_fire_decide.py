@@ -10,78 +10,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from numpy.typing import NDArray
 
-from cupola.assess.base import BALLISTIC, Assessment
-from cupola.engage import InterceptorTypes, time_to_distance
+from cupola.assess.base import Assessment
+from cupola.engage import time_to_distance
 from cupola.fire.base import FireOrders, FireParams, UnitState
 from cupola.fire.greedy import decide
 from cupola.sim.world import FireUnits
-from factories import interceptor_types
+from factories import DT, K, interceptor_types, make_assessment, make_units, with_engage
+
+TYPES = interceptor_types()
 
 FloatArray = NDArray[np.float64]
-
-DT = 2.0
-K = 16
-
-
-def make_types() -> InterceptorTypes:
-    return interceptor_types()
-
-
-TYPES = make_types()
-
-
-def make_units(
-    pos: FloatArray,
-    battery: list[int],
-    ready: list[int],
-    reaction: list[float],
-    interval: list[float],
-) -> FireUnits:
-    n_l, n_b = len(battery), len(reaction)
-    return FireUnits(
-        pos=np.asarray(pos, float),
-        battery=np.array(battery, np.int64),
-        itype=np.zeros(n_l, np.int64),
-        ready=np.array(ready, np.int64),
-        capacity=np.array(ready, np.int64),
-        names=[f"b/L{i}" for i in range(n_l)],
-        battery_names=[f"b{i}" for i in range(n_b)],
-        battery_pos=np.zeros((n_b, 3)),
-        reaction_s=np.array(reaction, float),
-        interval_s=np.array(interval, float),
-        reload_s=np.full(n_b, 60.0),
-        stock=np.zeros(n_b, np.int64),
-    )
-
-
-def make_assessment(
-    start: FloatArray, vel: FloatArray, value: list[float], now: float, track_id: list[int]
-) -> Assessment:
-    """Straight-line dives from ``start`` (T, 3) at ``vel`` (T, 3), frozen at the ground."""
-    t = len(start)
-    tau = np.arange(K) * DT
-    with np.errstate(divide="ignore"):
-        t_imp = np.where(vel[:, 2] < 0, -start[:, 2] / np.minimum(vel[:, 2], -1e-300), np.inf)
-    tt = np.minimum(tau[None, :], t_imp[:, None])
-    path = start[:, None, :] + tt[:, :, None] * vel[:, None, :]
-    path[:, :, 2] = np.maximum(path[:, :, 2], 0.0)
-    ground = start[:, :2] + np.where(np.isfinite(t_imp), t_imp, 0)[:, None] * vel[:, :2]
-    v = np.array(value, float)
-    return Assessment(
-        track_id=np.array(track_id, np.int64),
-        cls=np.full(t, BALLISTIC, np.int8),
-        impact=np.where(np.isfinite(t_imp)[:, None], ground, np.nan),
-        impact_time=now + t_imp,
-        impact_cov=np.full((t, 2, 2), np.nan),
-        asset=np.where(v > 0, 0, -1).astype(np.int64),
-        value=v,
-        hit_probability=(v > 0).astype(float),
-        expected_damage=v,
-        reach_time=np.full((t, 1), np.nan),
-        engage=np.ones(t, bool),
-        path=path,
-        path_time=now + tau,
-    )
 
 
 @dataclass
@@ -323,10 +261,6 @@ def test_intercept_far_in_the_future_waits() -> None:
     a = make_assessment(start, vel, [100.0], 0.0, [1])
     _, orders = check_against_reference(PARAMS, units, fresh_state(units), a, np.ones(1, bool), 0.0)
     assert len(orders.track_id) == 0
-
-
-def with_engage(a: Assessment, engage: NDArray[np.bool_]) -> Assessment:
-    return Assessment(**{**{f: getattr(a, f) for f in a.__slots__}, "engage": engage})
 
 
 def test_no_candidates_or_no_capacity_gives_no_orders() -> None:

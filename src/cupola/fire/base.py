@@ -25,11 +25,29 @@ class FireParams:
         Lowest planned intercept altitude, m.
     decision_period_s : float
         Time between decision cycles, s; bounds how many rounds a launcher fires per cycle.
+    shoot_look_shoot : bool
+        Fire one round when the window leaves time for another after kill assessment, a
+        salvo of ``shots_per_engagement`` when it does not (``wta`` fire control).
+    kill_assessment_s : float
+        Time from an interceptor's burst to knowing whether it killed, s.
+    cost_weight : float
+        Objective value of one US dollar of interceptor (``wta``): a round is fired only where
+        the expected damage it saves exceeds its cost times this.
+    reserve_rounds : int
+        Rounds of each launcher held back for threats a round saves at least
+        ``reserve_release_damage`` of expected damage from (``wta``).
+    reserve_release_damage : float
+        See ``reserve_rounds``.
     """
 
     shots_per_engagement: int
     min_intercept_altitude_m: float
     decision_period_s: float
+    shoot_look_shoot: bool = True
+    kill_assessment_s: float = 2.0
+    cost_weight: float = 0.0
+    reserve_rounds: int = 0
+    reserve_release_damage: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)

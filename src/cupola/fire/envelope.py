@@ -46,8 +46,8 @@ def earliest_intercept(
         ENU, m.
     launcher_type : (L,) int64
         Interceptor type of each launcher.
-    launch_time : (L,) float64
-        Earliest launch time of each launcher, s.
+    launch_time : (L,) or (T, L) float64
+        Earliest launch time of each launcher (for each track), s.
     path : (T, K, 3) float64
         Predicted positions of each track, ENU, m.
     path_time : (K,) float64
@@ -74,7 +74,7 @@ def earliest_intercept(
     fly = time_to_distance(itypes, np.broadcast_to(ty, d.shape), d)
     z = path[:, None, :, 2]
     ok = (
-        (launch_time[None, :, None] + fly <= path_time[None, None, :])
+        (np.broadcast_to(launch_time, (t, n_l))[:, :, None] + fly <= path_time[None, None, :])
         & (d >= itypes.min_range_m[ty])
         & (d <= itypes.max_range_m[ty])
         & (z >= min_altitude)

@@ -22,7 +22,7 @@ from numpy.typing import NDArray
 from cupola.assess.base import Assessment
 from cupola.engage.base import InterceptorTypes
 from cupola.fire.base import FireOrders, FireParams, UnitState
-from cupola.fire.envelope import earliest_intercept
+from cupola.fire.window import cycle_window, due_intercepts, no_orders, place
 from cupola.sim.world import FireUnits
 
 FloatArray = NDArray[np.float64]
@@ -105,16 +105,8 @@ def decide(
 ) -> tuple[UnitState, FireOrders]:
     r"""One decision cycle of greedy fire control.
 
-    For launcher :math:`l` of a battery with reaction time :math:`R`, launch interval
-    :math:`\Delta` and decision period :math:`P`: it can launch from
-    :math:`a_l = \max(t + R, \text{next\_free}_l)`, and this cycle it may start rounds until
-    :math:`w_l = t + R + P`, which gives it a capacity of
-    :math:`\min(\text{ready}, \max(s, \lceil (w_l - a_l)/\Delta \rceil))` rounds
-    (0 when reloading or busy past :math:`w_l`) for salvo size :math:`s`; an engagement takes
-    :math:`\min(s, \text{ready})` rounds. A threat may take launcher :math:`l` when the
-    envelope has an intercept for it (:func:`cupola.fire.envelope.earliest_intercept`) whose
-    launch is due this cycle, :math:`t_k - T_f < w_l + \delta` with :math:`\delta` the step of
-    the predicted path (the resolution of :math:`t_k`); a later one waits for a later cycle.
+    Each launcher's window and capacity, and the intercepts due this cycle, are those of
+    :mod:`cupola.fire.window`; an engagement takes :math:`\min(s, \text{ready})` rounds.
     Threats are served by priority (see the module docstring). On each launcher the rounds are
     launched in the order they are needed, each at :math:`\max(t_k - T_f, \text{previous} +
     \Delta)` and never before :math:`a_l`, so that an interceptor meets its threat at the
@@ -136,32 +128,13 @@ def decide(
         Scenario time, s.
     """
     cand = np.flatnonzero(eligible & assessment.engage)
-    b = units.battery
-    interval = units.interval_s[b]
-    launch_at = np.maximum(now + units.reaction_s[b], state.next_free)
-    window_end = now + units.reaction_s[b] + params.decision_period_s
-    slots = np.ceil((window_end - launch_at) / interval - 1e-9).astype(np.int64)
+    win = cycle_window(params, units, state, now)
+    capacity = win.capacity
     shots_max = params.shots_per_engagement
-    free = (slots > 0) & ~np.isfinite(state.reload_done) & (state.ready > 0)
-    capacity = np.where(free, np.minimum(state.ready, np.maximum(slots, shots_max)), 0)
     if len(cand) == 0 or not (capacity > 0).any():
-        return state, _no_orders()
-    feasible, t_int, sample, flight = earliest_intercept(
-        itypes,
-        units.pos,
-        units.itype,
-        launch_at,
-        assessment.path[cand],
-        assessment.path_time,
-        assessment.impact_time[cand],
-        params.min_intercept_altitude_m,
-    )
-    # When to launch to meet the threat at the planned point.
-    need = np.where(feasible, t_int - np.where(feasible, flight, 0.0), np.inf)
-    # Due this cycle, to within one step of the predicted path (the resolution of ``need``).
-    pt = assessment.path_time
-    step = float(pt[1] - pt[0]) if len(pt) > 1 else 0.0
-    feasible &= (capacity[None, :] > 0) & (need < window_end[None, :] + step)
+        return state, no_orders()
+    due = due_intercepts(params, units, itypes, win, assessment, cand)
+    feasible, t_int = due.feasible, due.time
     priority = np.lexsort(
         (assessment.track_id[cand], assessment.impact_time[cand], -assessment.value[cand])
     )
@@ -177,58 +150,4 @@ def decide(
 
     won = np.flatnonzero(held >= 0)
     lau = held[won]
-    order = np.lexsort((rank[won], need[won, lau], lau))
-    won, lau = won[order], lau[order]
-    shots = demand[won, lau]
-    first = _launch_times(lau, shots * interval[lau], need[won, lau], launch_at[lau])
-    next_free = state.next_free.copy()
-    np.maximum.at(next_free, lau, first + shots * interval[lau])
-    ready = state.ready.copy()
-    np.subtract.at(ready, lau, shots)
-    s = sample[won, lau]
-    orders = FireOrders(
-        track_id=assessment.track_id[cand[won]],
-        launcher=lau.astype(np.int64),
-        shots=shots.astype(np.int64),
-        first_launch=first,
-        intercept_point=assessment.path[cand[won], s],
-        intercept_time=assessment.path_time[s],
-    )
-    return UnitState(ready, next_free, state.reload_done, state.stock), orders
-
-
-def _launch_times(
-    launcher: IntArray, busy: FloatArray, need: FloatArray, earliest: FloatArray
-) -> FloatArray:
-    r"""First-round times of engagements queued on launchers, without a loop.
-
-    Engagements are sorted by launcher, then by need. On one launcher
-    :math:`x_k = \max(x_{k-1} + b_{k-1}, n_k, e)` with :math:`b` the time an engagement
-    keeps the launcher busy, :math:`n` the needed launch time and :math:`e` the launcher's
-    earliest launch. With :math:`c_k = \sum_{j<k} b_j`, :math:`y_k = x_k - c_k` obeys
-    :math:`y_k = \max(y_{k-1}, n_k - c_k)`, a running maximum within each launcher's group.
-
-    Parameters
-    ----------
-    launcher : (E,) int64
-        Launcher of each engagement, grouped (sorted).
-    busy, need, earliest : (E,) float64
-        Busy time, needed launch time, and the launcher's earliest launch, s.
-    """
-    if len(launcher) == 0:
-        return np.empty(0)
-    start = np.r_[True, launcher[1:] != launcher[:-1]]
-    group = np.cumsum(start) - 1
-    cum = np.cumsum(busy)
-    c = cum - busy - (cum - busy)[start][group]  # busy time before, within the group
-    y = np.maximum(need, earliest) - c
-    # Running maximum restarted at each group: lift each group above the previous ones.
-    lift = (np.max(np.abs(y)) + 1.0) * 2.0 * group
-    y = np.maximum.accumulate(y + lift) - lift
-    return np.asarray(y + c, float)
-
-
-def _no_orders() -> FireOrders:
-    i = np.empty(0, np.int64)
-    f = np.empty(0)
-    return FireOrders(i, i, i, f, np.empty((0, 3)), f)
+    return place(assessment, cand, win, due, state, won, lau, demand[won, lau], rank[won])

@@ -285,7 +285,36 @@ class Doctrine(Strict):
         description="Engage only threats whose expected damage (probability of hitting each "
         "defended asset times its value, summed) exceeds this.",
     )
-    shots_per_engagement: Count = Field(default=1, ge=1, le=4)
+    shots_per_engagement: Count = Field(
+        default=1,
+        ge=1,
+        le=4,
+        description="Rounds fired at a threat in one engagement (a salvo). With the wta fire "
+        "control, the most it fires at once: one when shoot_look_shoot applies.",
+    )
+    shoot_look_shoot: bool = Field(
+        default=True,
+        description="wta fire control: fire one round when the window leaves time for a second "
+        "after kill assessment, a salvo of shots_per_engagement when it does not.",
+    )
+    kill_assessment_s: NonNegative = Field(
+        default=2.0, description="Time from an interceptor's burst to knowing its outcome, s."
+    )
+    interceptor_cost_weight: NonNegative = Field(
+        default=0.0,
+        description="wta fire control: value of one US dollar of interceptor against the "
+        "assets' values; a round is fired only where the expected damage it saves is worth "
+        "more than its cost. 0 ignores the cost.",
+    )
+    reserve_rounds: Count = Field(
+        default=0,
+        ge=0,
+        description="wta fire control: rounds of each launcher held back for threats a round "
+        "saves at least reserve_release_damage of expected damage from.",
+    )
+    reserve_release_damage: NonNegative = Field(
+        default=0.0, description="See reserve_rounds (in the assets' value units)."
+    )
     engage_outside_assets: bool = Field(
         default=False, description="Also engage threats predicted to fall outside every asset."
     )
@@ -382,7 +411,11 @@ class TrackerConfig(Strict):
 class FireControlConfig(Strict):
     """Fire control by registry name."""
 
-    name: Literal["greedy"] = "greedy"
+    name: Literal["greedy", "wta"] = Field(
+        default="greedy",
+        description="greedy: threats by threatened value, each to the launcher that meets it "
+        "first; wta: weapon-target assignment over every battery by expected damage.",
+    )
 
 
 class SimConfig(Strict):

@@ -151,6 +151,11 @@ class BattleManager:
             shots_per_engagement=d.shots_per_engagement,
             min_intercept_altitude_m=d.min_intercept_altitude_m,
             decision_period_s=d.decision_period_s,
+            shoot_look_shoot=d.shoot_look_shoot,
+            kill_assessment_s=d.kill_assessment_s,
+            cost_weight=d.interceptor_cost_weight,
+            reserve_rounds=d.reserve_rounds,
+            reserve_release_damage=d.reserve_release_damage,
         )
         self.asset_index = AreaIndex.build(
             world.assets.footprints, world.assets.values, d.asset_margin_m
