@@ -35,6 +35,8 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_warnings.py
 	$(BIN)/python benchmarks/bench_threshold.py
 	$(BIN)/python benchmarks/bench_radar_accuracy.py
+	$(BIN)/python benchmarks/bench_wta.py
+	$(BIN)/python benchmarks/bench_fire_control.py
 
 bench-tracking: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[bench]'

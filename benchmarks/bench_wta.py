@@ -10,7 +10,8 @@ Two sets:
   ``AIR_LIMIT_S`` seconds.
 
 Goals: within 0.5 % of optimal on 200×200 air-defense-like instances in at most 100 ms; within
-1 % of the best known on the Andersen 50×100 and 100×200 instances in at most 1 s.
+1 % of the best known on the Andersen 50×100 and 100×200 instances in at most 1 s. Times are
+the search's (``search_seconds``); the certified bound that follows is timed on its own.
 
 Run: ``.venv/bin/python benchmarks/bench_wta.py [--quick]`` (``--quick``: one seed, smaller
 time limits for the exact references).
@@ -59,7 +60,7 @@ def andersen(quick: bool) -> None:
     milp_limit = 2.0 if quick else MILP_LIMIT_S
     print(
         f"{'instance':<16}{'best known':>12}  {'greedy':>10} {'ms':>6}  "
-        f"{'search':>10} {'s':>6}  {'bound':>9}  {'MILP':>10} {'s':>6}"
+        f"{'search':>10} {'s':>6}  {'bound':>9} {'s':>5}  {'MILP':>10} {'s':>6}"
     )
     for name in ANDERSEN_NAMES:
         p = load_instance(ANDERSEN / f"{name}.npz")
@@ -74,7 +75,8 @@ def andersen(quick: bool) -> None:
         lb = sol.lower_bound if sol.lower_bound is not None else float("nan")
         print(
             f"{name:<16}{best:12.4f}  {pct(g, best)} {1e3 * tg:6.1f}  "
-            f"{pct(sol.objective, best)} {sol.seconds:6.2f}  {pct(lb, best)}  {milp}",
+            f"{pct(sol.objective, best)} {sol.search_seconds:6.2f}  {pct(lb, best)} "
+            f"{sol.seconds - sol.search_seconds:5.2f}  {milp}",
             flush=True,
         )
 
@@ -84,7 +86,7 @@ def generated(quick: bool) -> None:
     exact_limit = 20.0 if quick else EXACT_LIMIT_S
     print(
         f"{'units x threats':<16}{'seed':>4}{'pairs':>7}  {'greedy':>10} {'ms':>6}  "
-        f"{'search':>10} {'ms':>6}  {'bound':>9}  {'exact':>8} {'s':>6}"
+        f"{'search':>10} {'ms':>6}  {'bound':>9} {'ms':>5}  {'exact':>8} {'s':>6}"
     )
     worst: dict[tuple[int, int], float] = {}
     for w, t in AIR_SIZES:
@@ -101,8 +103,10 @@ def generated(quick: bool) -> None:
             lb = sol.lower_bound if sol.lower_bound is not None else float("nan")
             print(
                 f"{f'{w} x {t}':<16}{seed:>4}{int((p.pk > 0).sum()):>7}  {pct(g, ref.value)} "
-                f"{1e3 * tg:6.1f}  {pct(sol.objective, ref.value)} {1e3 * sol.seconds:6.1f}  "
-                f"{pct(lb, ref.value)}  {status:>8} {te:6.1f}",
+                f"{1e3 * tg:6.1f}  {pct(sol.objective, ref.value)} "
+                f"{1e3 * sol.search_seconds:6.1f}  "
+                f"{pct(lb, ref.value)} {1e3 * (sol.seconds - sol.search_seconds):5.1f}  "
+                f"{status:>8} {te:6.1f}",
                 flush=True,
             )
             worst[(w, t)] = max(worst.get((w, t), -np.inf), sol.objective / ref.value - 1)

@@ -114,6 +114,8 @@ def make_units(
         interval_s=np.array(interval, float),
         reload_s=np.full(n_b, 60.0),
         stock=np.zeros(n_b, np.int64),
+        resupply_per_s=np.zeros(n_b),
+        channels=np.full(n_b, 2**31, np.int64),
     )
 
 

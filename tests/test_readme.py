@@ -95,3 +95,19 @@ def test_readme_duckdb_queries_run(border_town_run: RunResult, tmp_path: Path) -
         )
         assert proc.returncode == 0, proc.stderr
         assert "┌" in proc.stdout
+
+
+def test_readme_wta_example(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The README's `cupola wta` example: its instance, its command, its output and shots."""
+    import json
+
+    (tmp_path / "raid.json").write_text(_block_after("### Weapon-target assignment", "json"))
+    command = _block_after("### Weapon-target assignment", "sh").split()
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(app, command[1:])
+    assert result.exit_code == 0, result.output
+    shown = _block_after("### Weapon-target assignment", "text").strip()
+    timing = re.compile(r"in [\d.]+ s")
+    assert timing.sub("", result.output.strip()) == timing.sub("", shown)
+    solution = json.loads((tmp_path / "solution.json").read_text())
+    assert f"here `{solution['shots']}`" in README

@@ -103,7 +103,11 @@ def test_time_to_distance_inf_beyond_max_flight_time(name: str, frac: float) -> 
 def test_vectorised_over_types() -> None:
     a, b = TYPES["nominal"], TYPES["no_boost"]
     both = InterceptorTypes(
-        **{f: np.concatenate([getattr(a, f), getattr(b, f)]) for f in a.__dataclass_fields__}
+        **{
+            f: np.concatenate([getattr(a, f), getattr(b, f)])
+            for f in a.__dataclass_fields__
+            if getattr(a, f) is not None
+        }
     )
     t = np.array([1.0, 1.0, 30.0, 30.0])
     k = np.array([0, 1, 0, 1])

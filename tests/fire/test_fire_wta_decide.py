@@ -4,17 +4,23 @@ worth two, shoot-look-shoot against the salvo, the reserve, the cost, and a full
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
+import pytest
+import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cupola.engage import time_to_distance
+from cupola.errors import ScenarioError
 from cupola.fire import FIRE_CONTROLS
 from cupola.fire.base import FireParams, UnitState
 from cupola.fire.static_wta import StaticWTA
 from cupola.fire.window import cycle_window
 from cupola.fire.wta_fire import capped, decide
-from cupola.scenario import load
+from cupola.scenario import load, load_text
+from cupola.scenario.load import _read_builtin, catalog
 from cupola.sim.engine import simulate
 from cupola.sim.summary import summarize
 from cupola.sim.world import FireUnits, compile_world
@@ -176,3 +182,36 @@ def test_border_town_runs_with_wta_and_is_registered() -> None:
         world.units.ready.sum()
     ) + int(world.units.stock.sum())
     assert summarize(simulate(world, 1)) == one  # same seed, same run
+
+
+def _tamir_with(sskp_by_threat: dict[str, float]) -> dict[str, object]:
+    tamir = next(t for t in catalog().interceptor_types if t.name == "tamir")
+    return {**tamir.model_dump(), "sskp_by_threat": sskp_by_threat}
+
+
+def test_kill_probability_by_threat_type_in_the_kill_draw() -> None:
+    data = yaml.safe_load(_read_builtin("border-town"))
+    kinds = sorted({s["threat"] for s in data["raid"]["salvos"]})
+    data["interceptor_types"] = [_tamir_with(dict.fromkeys(kinds, 0.001))]
+    r = simulate(compile_world(load_text(yaml.safe_dump(data), "test")), 1)
+    s = summarize(r)
+    assert s["interceptors_fired"] > 10
+    assert s["intercepted"] <= 1  # bursts near the threats, almost never a kill
+
+
+def test_unknown_threat_type_in_sskp_by_threat_is_named() -> None:
+    data = yaml.safe_load(_read_builtin("border-town"))
+    data["interceptor_types"] = [_tamir_with({"scud": 0.5})]
+    with pytest.raises(ScenarioError, match=r"interceptor_types\.0\.sskp_by_threat\.scud"):
+        load_text(yaml.safe_dump(data), "test")
+
+
+def test_identified_type_sets_the_kill_probability() -> None:
+    """One round, two threats of equal damage: it goes to the one the interceptor kills best."""
+    units = make_units(np.zeros((1, 3)), [0], [1], [2.0], [1.0])
+    types = replace(TYPES, sskp_threat=np.array([[0.3, 0.95]]))
+    a = falling(2)
+    for kinds, winner in (([0, 1], 1), ([1, 0], 0), ([1, -1], 0)):
+        a = replace(a, threat_type=np.array(kinds, np.int64))
+        _, orders = decide(params(), units, types, fresh(units), a, np.ones(2, bool), 0.0)
+        assert orders.track_id.tolist() == [winner]

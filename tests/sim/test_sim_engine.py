@@ -48,6 +48,22 @@ def test_reload_from_stock() -> None:
     assert reloaded > 0
 
 
+def test_resupply_refills_the_stock_as_rounds_accumulate() -> None:
+    """No stock at the start, 360 rounds an hour (one every 10 s) delivered: launchers that
+    ran dry are reloaded from what arrived, never from more than arrived."""
+    reload_s = 5.0
+    dry = summarize(_border_town(ready=2, stock=0, reload_time_s=reload_s))
+    r = _border_town(ready=2, stock=0, reload_time_s=reload_s, resupply_rounds_per_hour=360.0)
+    s = summarize(r)
+    assert dry["interceptors_fired"] <= 3 * 2
+    assert s["interceptors_fired"] > 3 * 2  # more than the launchers held at the start
+    delivered = int(np.floor(s["simulated_seconds"] / 10.0 + 1e-9))
+    assert s["interceptors_fired"] + s["interceptors_left"] == 3 * 2 + delivered
+    launch = r.events["time"][r.events["kind"] == "interceptor_launch"]
+    # by any time, no more rounds fired than the launchers held plus what had arrived
+    assert all(np.sum(launch <= t) <= 6 + np.floor(t / 10.0 + 1e-9) for t in launch)
+
+
 def test_empty_launcher_needs_a_capacity_to_reload() -> None:
     data = yaml.safe_load(_read_builtin("border-town"))
     data["batteries"][0]["launchers"][0]["ready_rounds"] = 0

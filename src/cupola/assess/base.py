@@ -88,6 +88,9 @@ class Assessment:
         impact.
     path_time : (K,) float64
         Scenario times of the path samples, s.
+    threat_type : (T,) int64 or None
+        Threat type each track is identified as, an index into the world's threat types
+        (:class:`cupola.sim.world.ThreatTypes`), -1 where unknown; None: not given.
     """
 
     track_id: NDArray[np.int64]
@@ -103,6 +106,7 @@ class Assessment:
     reach_time: NDArray[np.float64]
     path: NDArray[np.float64]
     path_time: NDArray[np.float64]
+    threat_type: NDArray[np.int64] | None = None
 
     @classmethod
     def empty(cls, n_assets: int) -> Assessment:

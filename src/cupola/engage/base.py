@@ -51,6 +51,9 @@ class InterceptorTypes:
         Proportional-navigation gain N (3 to 5).
     seeker_range_m : (K,) float64
         Range at which the seeker acquires the threat and terminal homing starts, m.
+    sskp_threat : (K, N) float64 or None
+        Single-shot kill probability against each of the world's N threat types (columns in
+        the order of :class:`cupola.sim.world.ThreatTypes`); None: ``sskp`` against all.
     """
 
     boost_time_s: NDArray[np.float64]
@@ -68,6 +71,7 @@ class InterceptorTypes:
     max_lateral_accel_mps2: NDArray[np.float64]
     navigation_constant: NDArray[np.float64]
     seeker_range_m: NDArray[np.float64]
+    sskp_threat: NDArray[np.float64] | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,9 +26,10 @@ One call of :func:`step` advances every flying interceptor from ``t`` to ``t + d
    with :math:`s_{hi} = \min(h, t_L + T_{max} - \tau_0)` (no fuze after the self-destruct
    time). If the least :math:`d_{min}` over flying threats is within the lethal radius, the
    interceptor detonates at :math:`\tau_0 + s^*`, at :math:`\mathbf p_0 + s^*\mathbf v_M`, on
-   that threat (ties: lowest threat row). The kill is a Bernoulli(sskp) draw: one uniform per
-   detonation, drawn substep by substep and within a substep by ascending interceptor row. A
-   killed threat no longer flies in the later substeps of the step.
+   that threat (ties: lowest threat row). The kill is a Bernoulli(sskp) draw, with the sskp
+   of that interceptor type against that threat type (``InterceptorTypes.sskp_threat``): one
+   uniform per detonation, drawn substep by substep and within a substep by ascending
+   interceptor row. A killed threat no longer flies in the later substeps of the step.
 5. **Self-destruct (miss)**, for interceptors that did not detonate, at the end of the substep:
 
    * flight time reached ``max_flight_time_s``: miss at :math:`t_L + T_{max}`;
@@ -262,6 +263,7 @@ def step(
     dt: float,
     rng: np.random.Generator,
     substeps: int = 4,
+    threat_type: IntArray | None = None,
 ) -> tuple[InterceptorTable, FlyoutOutputs]:
     """Advance all alive interceptors from ``t`` to ``t + dt`` (see the module docstring).
 
@@ -287,6 +289,9 @@ def step(
         Source of the kill draws.
     substeps : int, optional
         Number of equal substeps (default 4).
+    threat_type : (N,) int64, optional
+        Type of each threat, a column of ``types.sskp_threat``; without it (or without that
+        table) every kill draw uses the interceptor's ``sskp``.
 
     Returns
     -------
@@ -374,7 +379,10 @@ def step(
         f_rows = np.flatnonzero(fired)
         if f_rows.size:
             thr = jdx[jj[f_rows]]
-            killed = rng.random(f_rows.size) < sskp[idx[f_rows]]
+            p_kill = sskp[idx[f_rows]]
+            if threat_type is not None and types.sskp_threat is not None:
+                p_kill = types.sskp_threat[k[idx[f_rows]], threat_type[thr]]
+            killed = rng.random(f_rows.size) < p_kill
             det_p = p0[f_rows] + s_star[f_rows, None] * v_m[f_rows]
             det.append((idx[f_rows], thr, killed, miss_d[f_rows], tau0 + s_star[f_rows], det_p))
             flying[thr[killed]] = False

@@ -64,12 +64,15 @@ class UnitState:
         Time a reload in progress ends, s; NaN when none.
     stock : (B,) int64
         Rounds each battery holds in reserve.
+    guiding : (B,) int64 or None
+        Interceptors each battery guides now (in flight or queued to launch); None: none.
     """
 
     ready: NDArray[np.int64]
     next_free: NDArray[np.float64]
     reload_done: NDArray[np.float64]
     stock: NDArray[np.int64]
+    guiding: NDArray[np.int64] | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,7 +6,9 @@ For launcher :math:`l` of a battery with reaction time :math:`R`, launch interva
 :math:`a_l = \max(t + R, \text{next\_free}_l)`, and this cycle it may start rounds until
 :math:`w_l = t + R + P`, which gives it a capacity of
 :math:`\min(\text{ready}, \max(s, \lceil (w_l - a_l)/\Delta \rceil))` rounds (0 when reloading
-or busy past :math:`w_l`) for salvo size :math:`s`. A threat may take launcher :math:`l` when
+or busy past :math:`w_l`) for salvo size :math:`s`. A battery guides at most its guidance
+channels' worth of interceptors at once: the channels not taken by interceptors in flight or
+queued go to its launchers in index order. A threat may take launcher :math:`l` when
 the envelope has an intercept for it (:func:`cupola.fire.envelope.earliest_intercept`) whose
 launch is due this cycle, :math:`t_k - T_f < w_l + \delta` with :math:`\delta` the step of the
 predicted path (the resolution of :math:`t_k`); a later one waits for a later cycle.
@@ -83,6 +85,14 @@ def cycle_window(params: FireParams, units: FireUnits, state: UnitState, now: fl
     free = (slots > 0) & ~np.isfinite(state.reload_done) & (state.ready > 0)
     shots_max = params.shots_per_engagement
     capacity = np.where(free, np.minimum(state.ready, np.maximum(slots, shots_max)), 0)
+    if state.guiding is not None:  # guidance channels left, given to launchers in index order
+        room = np.maximum(units.channels - state.guiding, 0)[b]
+        order = np.lexsort((np.arange(len(b)), b))
+        cap_o, b_o = capacity[order], b[order]
+        cum = np.cumsum(cap_o)
+        start = np.r_[True, b_o[1:] != b_o[:-1]]
+        before = cum - cap_o - np.maximum.accumulate(np.where(start, cum - cap_o, 0))
+        capacity[order] = np.clip(room[order] - before, 0, cap_o)
     return CycleWindow(interval, launch_at, window_end, capacity.astype(np.int64))
 
 

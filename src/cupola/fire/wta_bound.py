@@ -19,7 +19,7 @@ so that a matched pair may stand for no pair; the slot gains fall
 with :math:`k`, so the optimum fills each target's slots in order) plus :math:`\sum_t V_t` is a
 lower bound on the optimum: any solution maps onto a slot assignment that costs no more.
 
-Slots stop at the first :math:`K_t` with :math:`s_{t,K_t-1} \le \varepsilon F^{ub}`; the last
+Slots stop at the first :math:`K_t` with :math:`s_{t,K_t-1} \le \varepsilon F^{ub} / T`; the last
 slot then claims the whole remaining value :math:`s_{t,K_t-1}`, which keeps the bound valid
 while the table stays small.
 """
@@ -31,9 +31,9 @@ from scipy.optimize import linear_sum_assignment
 
 from cupola.fire.static_wta import StaticWTA
 
-#: Remaining value, relative to the upper bound, at which a target's slots stop; the bound
-#: loosens by at most this times the upper bound, summed over the targets.
-SLOT_EPS = 1e-7
+#: A target's slots stop once its remaining value is below this times the upper bound over
+#: the number of targets: the bound loosens by at most this times the upper bound in all.
+SLOT_EPS = 1e-3
 
 
 def lower_bound(problem: StaticWTA, upper: float) -> float:
@@ -54,7 +54,7 @@ def lower_bound(problem: StaticWTA, upper: float) -> float:
     miss.sort(axis=0)
     s = problem.value[None, :] * np.cumprod(np.vstack([np.ones(t_n), miss]), axis=0)  # (R+1, T)
     reach = (problem.pk[owner] > 0).sum(axis=0)  # rounds able to reach each target
-    small = s[:-1] <= SLOT_EPS * max(upper, 1e-300)  # (R, T): slot k+1 would start below
+    small = s[:-1] <= SLOT_EPS * max(upper, 1e-300) / t_n  # (R, T): slot k+1 starts below
     stop = np.where(small.any(axis=0), small.argmax(axis=0), r_n)
     n_slots = np.minimum(stop + 1, reach)  # K_t
     slot_t = np.repeat(np.arange(t_n), n_slots)

@@ -8,7 +8,8 @@ and solves it with the search of :mod:`cupola.fire.wta_search`:
 - weapons: every launcher of every battery with rounds it can start this cycle
   (:mod:`cupola.fire.window`: ready rounds, launch interval, reaction time, reloads); a pair
   is possible only where the envelope has an intercept before impact whose launch is due now;
-- kill probability: the launcher's interceptor's single-shot kill probability;
+- kill probability: the launcher's interceptor's single-shot kill probability, against the
+  threat's type where the threat library has identified it (``sskp_by_threat``);
 - cost: :math:`\lambda c_w` with :math:`c_w` the round's price and :math:`\lambda` the
   doctrine's ``interceptor_cost_weight`` (value per dollar);
 - reserve: a launcher's last ``reserve_rounds`` rounds form a second weapon on the same
@@ -36,7 +37,7 @@ from cupola.assess.base import Assessment
 from cupola.engage.base import InterceptorTypes
 from cupola.fire.base import FireOrders, FireParams, UnitState
 from cupola.fire.envelope import earliest_intercept
-from cupola.fire.static_wta import StaticWTA, greedy
+from cupola.fire.static_wta import StaticWTA
 from cupola.fire.window import Intercepts, cycle_window, due_intercepts, no_orders, place
 from cupola.fire.wta_search import improve
 from cupola.sim.world import FireUnits
@@ -73,7 +74,12 @@ def decide(
     ammo = np.concatenate([normal, win.capacity - normal])
     cost = params.cost_weight * itypes.cost_usd[units.itype]
     cost = np.concatenate([cost, cost + params.reserve_release_damage])
-    pk = np.where(due.feasible, pk_l[None, :], 0.0).T  # (L, C)
+    pk_cl = np.broadcast_to(pk_l[None, :], due.feasible.shape).copy()  # (C, L)
+    if assessment.threat_type is not None and itypes.sskp_threat is not None:
+        kind = assessment.threat_type[cand]
+        known = kind >= 0
+        pk_cl[known] = itypes.sskp_threat[units.itype][:, kind[known]].T
+    pk = np.where(due.feasible, pk_cl, 0.0).T  # (L, C)
     problem = StaticWTA(
         assessment.expected_damage[cand].astype(np.float64),
         np.vstack([pk, pk]),
@@ -82,7 +88,7 @@ def decide(
         1.0,
     )
     rng = np.random.default_rng(np.random.SeedSequence([round(now * 1e3), len(cand)]))
-    shots = improve(problem, greedy(problem), rng, max_kicks=KICKS)
+    shots = improve(problem, np.zeros(problem.shape, np.int64), rng, max_kicks=KICKS)
     shots = capped(problem, shots, cap)
     per_launcher = shots[:n_l] + shots[n_l:]  # (L, C)
     lau, rows = np.nonzero(per_launcher)

@@ -40,7 +40,8 @@ Assignment (a very-large-scale neighbourhood)
 Iterated local search
     From the best local optimum of the three neighbourhoods, remove a random fraction
     (``KICK_FRACTION``) of the rounds, or on every other kick every round of that fraction of
-    the targets, re-optimise and keep the result when it is better (Lourenço, Martin
+    the targets (``BIG_KICK`` of them after every ``BIG_EVERY`` kicks without improvement),
+    re-optimise and keep the result when it is better (Lourenço, Martin
     and Stützle, "Iterated local search", in *Handbook of Metaheuristics*, 2003). Kicks stop at
     ``max_kicks``, after ``stall_kicks`` kicks in a row without improvement, or at the time
     limit, whichever comes first; with no time limit the result
@@ -61,6 +62,9 @@ from cupola.fire.static_wta import FloatArray, IntArray, StaticWTA
 LOG_FLOOR = 700.0
 #: Fraction of the rounds, or of the targets, a kick clears.
 KICK_FRACTION = 0.2
+#: Every this many kicks without improvement, a big kick clears this fraction instead.
+BIG_EVERY = 15
+BIG_KICK = 0.4
 #: Kicks in a row without improvement that end the search.
 STALL_KICKS = 200
 #: Assignment steps without improvement that end the local search after a kick.
@@ -283,7 +287,9 @@ def improve(
     ----------
     problem : StaticWTA
     shots : (W, T) int
-        A feasible start (for example :func:`cupola.fire.static_wta.greedy`).
+        A feasible start (for example :func:`cupola.fire.static_wta.greedy`, or none at all);
+        its spare rounds are first placed in layers, each layer the best assignment of at
+        most one more round per target.
     rng : numpy.random.Generator
         Stream for the neighbourhood choices and kicks.
     max_kicks : int
@@ -295,6 +301,8 @@ def improve(
     """
     deadline = np.inf if time_limit is None else time.perf_counter() + time_limit
     st = _State.start(problem, shots)
+    while time.perf_counter() < deadline and _assignment_step(st, rng, 0.0):
+        pass  # spare rounds placed in layers, each the best one round more per target
     _local_search(st, rng, deadline)
     best, best_value = st.x.copy(), st.value()
     since = 0
@@ -303,13 +311,14 @@ def improve(
             break
         since += 1
         x = best.copy()
+        strength = BIG_KICK if since % BIG_EVERY == 0 else KICK_FRACTION
         if kick % 2:  # clear whole targets
-            x[(rng.random(problem.shape[1]) < KICK_FRACTION)[st.pt]] = 0
+            x[(rng.random(problem.shape[1]) < strength)[st.pt]] = 0
         else:
             on = np.flatnonzero(x)
-            x[on[rng.random(on.size) < KICK_FRACTION]] -= 1
+            x[on[rng.random(on.size) < strength]] -= 1
         st.set(x)
-        _local_search(st, rng, deadline, KICK_PATIENCE)
+        _local_search(st, rng, deadline, PATIENCE if strength == BIG_KICK else KICK_PATIENCE)
         if st.value() < best_value * (1.0 - TOL):
             best, best_value, since = st.x.copy(), st.value(), 0
     st.set(best)

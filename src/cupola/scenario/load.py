@@ -176,6 +176,14 @@ def _check_references(sc: Scenario, source: str) -> None:
                 f"batteries.{i}.interceptor",
                 f"unknown interceptor type {b.interceptor!r} (known: {', '.join(sorted(itypes))})",
             )
+    for i, it in enumerate(sc.interceptor_types):
+        for name in it.sskp_by_threat:
+            if name not in ttypes:
+                raise _error(
+                    source,
+                    f"interceptor_types.{i}.sskp_by_threat.{name}",
+                    f"unknown threat type {name!r} (known: {', '.join(sorted(ttypes))})",
+                )
     for i, name in enumerate(sc.doctrine.threat_library or []):
         if not isinstance(ttypes.get(name), BallisticThreat):
             known = sorted(n for n, t in ttypes.items() if isinstance(t, BallisticThreat))

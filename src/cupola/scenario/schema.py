@@ -160,6 +160,16 @@ class Battery(Strict):
     launch_interval_s: Positive = Field(description="Minimum time between launches of a launcher.")
     reload_time_s: Positive = Field(description="Time to reload an empty launcher from stock, s.")
     stock: Count = Field(ge=0, description="Rounds held in reserve for reloading.")
+    resupply_rounds_per_hour: NonNegative = Field(
+        default=0.0,
+        description="Rounds delivered to the stock per hour, whole rounds as they accumulate.",
+    )
+    guidance_channels: Count | None = Field(
+        default=None,
+        ge=1,
+        description="Interceptors the battery can guide at once (in flight or queued); "
+        "default: no limit.",
+    )
     launchers: list[Launcher] = Field(min_length=1)
 
 
@@ -178,6 +188,11 @@ class InterceptorType(Strict):
     ceiling_m: Positive
     lethal_radius_m: Positive
     sskp: Annotated[float, Field(gt=0, le=1)]
+    sskp_by_threat: dict[str, Annotated[float, Field(gt=0, le=1)]] = Field(
+        default_factory=dict,
+        description="Single-shot kill probability against the named threat types, where it "
+        "differs from sskp (say, lower against mortar rounds).",
+    )
     cost_usd: NonNegative
     max_lateral_accel_mps2: Positive
     navigation_constant: Annotated[float, Field(ge=2, le=6)] = 4.0

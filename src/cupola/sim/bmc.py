@@ -17,7 +17,7 @@ recorded in the run's event log.
 from __future__ import annotations
 
 import time as wallclock
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -135,6 +135,11 @@ class BattleManager:
         self.book = TrackBook()
         self.pending = Pending()
         self.fire_step = FIRE_CONTROLS[world.scenario.fire_control.name]
+        names = world.threat_types.names
+        #: World threat-type index of each threat-library type (-1: none in the raid).
+        self.library_type = np.array(
+            [names.index(n) if n in names else -1 for n in world.library.names] + [-1], np.int64
+        )
         self.assess_params = AssessParams(
             beta_kg_m2=d.assumed_ballistic_coefficient_kg_m2,
             dt_s=PATH_STEP_S,
@@ -299,6 +304,8 @@ class BattleManager:
 
         clock = wallclock.perf_counter()
         eligible = book.in_flight[ids] == 0
+        identified = book.type_idx[ids]
+        a = replace(a, threat_type=np.where(identified >= 0, self.library_type[identified], -1))
         units, orders = self.fire_step(
             self.fire_params, self.world.units, self.world.interceptors, units, a, eligible, t1
         )

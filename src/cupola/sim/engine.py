@@ -181,6 +181,8 @@ class Engine:
             reload_done=np.full(len(u.ready), np.nan),
             stock=u.stock.copy(),
         )
+        #: Rounds resupplied to each battery so far.
+        self.delivered = np.zeros(len(u.stock), np.int64)
         self.log = EventLog()
         self.stage_seconds = dict.fromkeys(STAGES, 0.0)
         self.bmc = BattleManager(world, self.log, self.stage_seconds)
@@ -275,7 +277,7 @@ class Engine:
         scanned = self._scan(t1)
         if scanned and t1 >= self.next_decision - 1e-9:
             self.next_decision = t1 + self.world.scenario.doctrine.decision_period_s
-            self.units = self.bmc.decide(t1, self.tracker.tracks, self.units)
+            self.units = self.bmc.decide(t1, self.tracker.tracks, self._guiding())
         clock = wallclock.perf_counter()
         self._reload(t1)
         self.tick += 1
@@ -321,6 +323,17 @@ class Engine:
             detail=[f"interceptor {i}" for i in ids],
         )
 
+    def _guiding(self) -> UnitState:
+        """The launchers' state with each battery's interceptors in flight or queued."""
+        battery = self.world.units.battery
+        flying = self.interceptors.launcher_id[self.interceptors.alive]
+        queued = self.bmc.pending.launcher
+        n_b = len(self.units.stock)
+        guiding = np.bincount(battery[flying], minlength=n_b) + np.bincount(
+            battery[queued], minlength=n_b
+        )
+        return replace(self.units, guiding=guiding.astype(np.int64))
+
     def _flyout(
         self, prev: ThreatTable, fout: threats.FlightOutputs, t: float, dt: float
     ) -> IntArray:
@@ -351,6 +364,7 @@ class Engine:
             dt,
             self.rng["engage"],
             substeps=max(1, int(np.ceil(dt / MAX_FLYOUT_SUBSTEP_S - 1e-9))),
+            threat_type=self.threats.type_idx,
         )
         track = self.interceptors.target_track
         self.bmc.on_bursts(track[out.detonated], out.killed, out.det_time, track[out.missed])
@@ -489,10 +503,13 @@ class Engine:
         self.track_rows.append(rows)
 
     def _reload(self, t1: float) -> None:
-        """Start and finish reloads of empty launchers from their battery's stock."""
+        """Resupply the batteries' stock; start and finish reloads of empty launchers from it."""
         u, w = self.units, self.world.units
         done = np.isfinite(u.reload_done) & (u.reload_done <= t1)
         ready, stock, reload_done = u.ready.copy(), u.stock.copy(), u.reload_done.copy()
+        delivered = np.floor(w.resupply_per_s * t1 + 1e-9).astype(np.int64)  # since t = 0
+        stock += delivered - self.delivered
+        self.delivered = delivered
         if done.any():
             # Each finished reload takes up to a full load from its battery's stock, launchers
             # served in index order.

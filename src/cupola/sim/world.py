@@ -93,6 +93,10 @@ class FireUnits:
         Reaction time, launch interval and reload time of each battery, s.
     stock : (B,) int64
         Rounds in reserve at the start.
+    resupply_per_s : (B,) float64
+        Rounds delivered to each battery's stock per second.
+    channels : (B,) int64
+        Interceptors each battery can guide at once.
     """
 
     pos: FloatArray
@@ -107,6 +111,8 @@ class FireUnits:
     interval_s: FloatArray
     reload_s: FloatArray
     stock: NDArray[np.int64]
+    resupply_per_s: FloatArray
+    channels: NDArray[np.int64]
 
 
 @dataclass(frozen=True)
@@ -201,15 +207,19 @@ def _zones(sc: Scenario, frame: LocalFrame, assets: Assets, source: str) -> Zone
     return Zones(np.arange(n, dtype=np.int64), names, list(boxes))
 
 
-def _interceptors(sc: Scenario) -> tuple[InterceptorTypes, list[str]]:
+def _interceptors(sc: Scenario, threats: list[str]) -> tuple[InterceptorTypes, list[str]]:
+    """The interceptor types in use; ``threats`` names the columns of ``sskp_threat``."""
     used = sorted({b.interceptor for b in sc.batteries})
     models = [interceptor_types(sc)[n] for n in used]
 
     def col(attr: str) -> FloatArray:
         return np.array([getattr(m, attr) for m in models], float)
 
+    columns = [f for f in InterceptorTypes.__dataclass_fields__ if f != "sskp_threat"]
+    by_threat = [[m.sskp_by_threat.get(n, m.sskp) for n in threats] for m in models]
     types = InterceptorTypes(
-        **{f: col(f) for f in InterceptorTypes.__dataclass_fields__}  # every field is a column
+        **{f: col(f) for f in columns},  # every other field is a column
+        sskp_threat=np.array(by_threat, float).reshape(len(models), len(threats)),
     )
     return types, used
 
@@ -243,6 +253,14 @@ def _units(sc: Scenario, frame: LocalFrame, inames: list[str]) -> FireUnits:
         interval_s=np.array([b.launch_interval_s for b in sc.batteries], float),
         reload_s=np.array([b.reload_time_s for b in sc.batteries], float),
         stock=np.array([b.stock for b in sc.batteries], np.int64),
+        resupply_per_s=np.array([b.resupply_rounds_per_hour / 3600.0 for b in sc.batteries]),
+        channels=np.array(
+            [
+                b.guidance_channels if b.guidance_channels is not None else 2**31
+                for b in sc.batteries
+            ],
+            np.int64,
+        ),
     )
 
 
@@ -305,7 +323,8 @@ def compile_world(sc: Scenario, source: str | None = None) -> World:
     """
     frame = LocalFrame(sc.origin.lat, sc.origin.lon)
     assets = _assets(sc, frame)
-    itypes, inames = _interceptors(sc)
+    ttypes = _threat_types(sc)
+    itypes, inames = _interceptors(sc, ttypes.names)
     return World(
         scenario=sc,
         frame=frame,
@@ -315,7 +334,7 @@ def compile_world(sc: Scenario, source: str | None = None) -> World:
         interceptors=itypes,
         interceptor_names=inames,
         units=_units(sc, frame, inames),
-        threat_types=_threat_types(sc),
+        threat_types=ttypes,
         tracker=tracker_params(sc.tracker),
         library=_library(sc),
     )
