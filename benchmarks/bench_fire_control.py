@@ -5,7 +5,8 @@ per engagement; then ``wta`` with up to two rounds per threat, shoot-look-shoot 
 window allows (``shoot_look_shoot: true``) against a two-round salvo every time (``false``);
 then ``wta`` with a reserve of rounds held for threats worth them. Each row is the mean over
 the seeds (± its standard error) of the hits on defended assets, the damage, the interceptors
-fired, the threats killed and the interceptors per kill.
+fired, the threats engaged and killed; then the interceptors fired per engaged threat and
+per kill.
 
 Analytic reference for shoot-look-shoot: with kill probability p per round, a two-round salvo
 spends 2 rounds per engaged threat and shoot-look-shoot 1 + (1 - p): a saving of about p.
@@ -44,6 +45,7 @@ FIGURES = (
     ("hits_on_defended_assets", "hits"),
     ("damage_value", "damage"),
     ("interceptors_fired", "fired"),
+    ("engaged", "engaged"),
     ("intercepted", "killed"),
 )
 
@@ -69,7 +71,7 @@ def main() -> None:
     sskp = float(world.interceptors.sskp[world.units.itype[0]])
     print(f"fire control on {SCENARIO}, {seeds} seeds, {cores} cores (processes)")
     head = "".join(f"{label:>17}" for _, label in FIGURES)
-    print(f"{'':<32}{head}{'per kill':>10}")
+    print(f"{'':<32}{head}{'per engaged':>12}{'per kill':>10}")
     with ProcessPoolExecutor(cores) as pool:
         for label in CONFIGS:
             rows = list(pool.map(one, [(label, s) for s in range(seeds)]))
@@ -77,13 +79,11 @@ def main() -> None:
             for key, _ in FIGURES:
                 v = np.array([r[key] for r in rows])
                 cells.append(f"{v.mean():9.1f} ± {v.std(ddof=1) / np.sqrt(len(v)):5.1f}")
-            per_kill = sum(r["interceptors_fired"] for r in rows) / max(
-                sum(r["intercepted"] for r in rows), 1.0
-            )
-            print(
-                f"{label:<32}" + "".join(f"{c:>17}" for c in cells) + f"{per_kill:10.3f}",
-                flush=True,
-            )
+            fired = sum(r["interceptors_fired"] for r in rows)
+            per_engaged = fired / max(sum(r["engaged"] for r in rows), 1.0)
+            per_kill = fired / max(sum(r["intercepted"] for r in rows), 1.0)
+            line = f"{label:<32}" + "".join(f"{c:>17}" for c in cells)
+            print(f"{line}{per_engaged:12.3f}{per_kill:10.3f}", flush=True)
     print(
         f"analytic, kill probability p = {sskp:g} per round: a 2-round salvo spends 2 rounds per "
         f"engaged threat, shoot-look-shoot {2 - sskp:.2f}"

@@ -111,3 +111,18 @@ def test_readme_wta_example(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
     assert timing.sub("", result.output.strip()) == timing.sub("", shown)
     solution = json.loads((tmp_path / "solution.json").read_text())
     assert f"here `{solution['shots']}`" in README
+
+
+def test_readme_fire_control_tables_are_the_benchmarks() -> None:
+    """The README's assignment and fire-control tables have the benchmarks' rows."""
+    import benchmarks.bench_fire_control as fc
+    import benchmarks.bench_wta as wta
+
+    for name in wta.ANDERSEN_NAMES:
+        w, t, mu = name.removeprefix("wta_").split("x")
+        assert f"\n| {w}×{t}×{mu} | " in README
+    for w, t in wta.AIR_SIZES:
+        assert f"\n| {w}×{t} | " in README
+    section = README[README.index("### Fire control") : README.index("### Tracking recorded")]
+    rows = [line for line in section.splitlines() if line.startswith(("| greedy", "| wta"))]
+    assert len(rows) == len(fc.CONFIGS)

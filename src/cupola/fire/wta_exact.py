@@ -37,6 +37,8 @@ from cupola.fire.static_wta import IntArray, StaticWTA, objective
 Q_CAP = 40.0
 #: Tangent points every target starts with.
 START_TANGENTS = (0.0, 0.5, 1.0, 2.0, 3.0, 5.0, 8.0)
+#: ``scipy.optimize.milp`` status of a HiGHS solve error.
+SOLVE_ERROR = 4
 #: Relative gap at which the loop stops (HiGHS's own tolerances are about 1e-6).
 GAP = 1e-7
 
@@ -89,13 +91,15 @@ def solve_exact(
         left = deadline - time.perf_counter()
         if left <= 0:
             break
+        options = {"time_limit": left, "mip_rel_gap": GAP}
         res = milp(
-            c,
-            constraints=[ammo, cuts],
-            integrality=integrality,
-            bounds=bounds,
-            options={"time_limit": left, "mip_rel_gap": GAP},
+            c, constraints=[ammo, cuts], integrality=integrality, bounds=bounds, options=options
         )
+        if res.status == SOLVE_ERROR:  # HiGHS's presolve sometimes fails on near-parallel cuts
+            options["presolve"] = False
+            res = milp(
+                c, constraints=[ammo, cuts], integrality=integrality, bounds=bounds, options=options
+            )
         if res.x is None:
             break
         bound = getattr(res, "mip_dual_bound", None)

@@ -151,8 +151,8 @@ def _seg_argmin(values: FloatArray, st: _State) -> tuple[FloatArray, IntArray]:
     return low, hit[first]
 
 
-def _moves(st: _State) -> None:
-    """Apply best single-round moves (module docstring) until none improves."""
+def _moves(st: _State, deadline: float = np.inf) -> None:
+    """Apply best single-round moves (module docstring) until none improves or time is up."""
     if st.pw.size == 0:
         return
     v, pw, pt = st.problem.value, st.pw, st.pt
@@ -162,7 +162,7 @@ def _moves(st: _State) -> None:
     gw = pw[st.starts]  # weapon of each run
     spare = st.problem.ammo[gw] - np.add.reduceat(st.x, st.starts)
     tol = TOL * max(1.0, st.value())
-    while True:
+    while time.perf_counter() < deadline:
         e = v * np.exp(st.log_s)
         add = rc - e[pt] * kill  # change when a round is added to the pair
         # change when one of the pair's rounds is taken away (L_t - ell <= 0 where x > 0)
@@ -264,11 +264,11 @@ def _local_search(
     ``patience`` assignment steps in a row find nothing."""
     stall = 0
     while stall < patience and time.perf_counter() < deadline:
-        _moves(st)
+        _moves(st, deadline)
         found = _assignment_step(st, rng, 1.0 if stall % 2 == 0 else 0.5, stall % 2 == 1)
-        _moves(st)
-        while _swap(st):
-            _moves(st)
+        _moves(st, deadline)
+        while time.perf_counter() < deadline and _swap(st):
+            _moves(st, deadline)
         stall = 0 if found else stall + 1
 
 
