@@ -360,6 +360,8 @@ def wta(
     try:
         if seed < 0:
             raise CupolaError(f"--seed: must be a non-negative integer, got {seed}")
+        if out.is_dir():
+            raise CupolaError(f"{out}: is a folder, not a file")
         if out.exists() and not overwrite:
             raise CupolaError(f"{out}: file exists (use --overwrite to replace it)")
         problem = load_instance(instance)
@@ -369,11 +371,9 @@ def wta(
         _fail(exc)
         return
     w_n, t_n = problem.shape
-    bound = solution.lower_bound
     gap = ""
-    if bound is not None:
-        rel = (solution.objective - bound) / max(solution.objective, 1e-300)
-        gap = f", lower bound {bound:.6g} (gap {100 * rel:.3g} %)"
+    if solution.lower_bound is not None and solution.gap is not None:
+        gap = f", lower bound {solution.lower_bound:.6g} (gap {100 * solution.gap:.3g} %)"
     out_console.print(
         f"{instance}: {w_n} weapons x {t_n} targets, {int(solution.shots.sum())} rounds -> "
         f"objective {solution.objective:.6g}{gap}"

@@ -171,6 +171,14 @@ def test_cli_writes_the_solution(tmp_path: Path) -> None:
         ({"V": [1], "P": [[0.5]], "ammo": [-1]}, "ammo: negative entries"),
         ({"V": [1], "P": [[0.5]], "ammo": [1], "cost": [1, 2]}, "cost: 2 weapons"),
         ({"V": [1], "P": [[0.5]], "ammo": [1], "lam": -1}, "lam: negative entries"),
+        ({"V": [1], "P": [[0.5]], "ammo": [1], "lam": [1, 2]}, "lam: expected one number"),
+        ({"V": [1], "P": [[0.5]], "ammo": [1], "lam": None}, "lam: not numbers"),
+        ({"V": [1], "P": [[0.5]], "ammo": [1e12]}, "ammo: more than 100,000 rounds"),
+        ({"V": [1], "P": [[0.5]], "ammo": [1e300]}, "ammo: more than 100,000 rounds"),
+        ({"V": "abc", "P": [[0.5]], "ammo": [1]}, "V: not numbers"),
+        ({"V": [1], "P": [[0.5], [0.1, 0.2]], "ammo": [1]}, "P: not numbers"),
+        ({"V": [1e308, 1e308], "P": [[0.5, 0.5]], "ammo": [1]}, "the objective overflows"),
+        ({"V": [1], "P": [[0.5]], "ammo": [1], "Lam": 1}, "unknown key 'Lam'"),
     ],
 )
 def test_cli_bad_instance_one_line_no_output(
@@ -203,3 +211,46 @@ def test_cli_bad_options(tmp_path: Path, args: list[str], reason: str) -> None:
     assert res.exit_code == 2
     assert reason in res.output
     assert not out.exists()
+
+
+def test_cli_unreadable_files_and_folders(tmp_path: Path) -> None:
+    bad_zip = tmp_path / "bad.npz"
+    bad_zip.write_bytes(b"PK\x03\x04 truncated")
+    good = _write(tmp_path / "i.json", V=[1.0], P=[[0.5]], ammo=[1])
+    cases = [
+        ([str(bad_zip), "--out", str(tmp_path / "s.json")], "not a readable .npz file"),
+        ([str(tmp_path), "--out", str(tmp_path / "s.json")], "is a folder, not an instance"),
+        ([str(good), "--out", str(tmp_path)], "is a folder, not a file"),
+    ]
+    for args, reason in cases:
+        res = CliRunner().invoke(app, ["wta", *args])
+        assert res.exit_code == 2, res.output
+        assert reason in res.output
+        assert len(res.output.strip().splitlines()) == 1
+    assert not (tmp_path / "s.json").exists()
+
+
+@pytest.mark.parametrize("method", ["search", "greedy", "exact"])
+def test_empty_instances(method: str) -> None:
+    for p in (
+        wta.build(np.zeros(0), np.zeros((2, 0)), [1, 1]),
+        wta.build([3.0, 4.0], np.zeros((0, 2)), np.zeros(0)),
+        wta.build([3.0], [[0.0]], [2]),
+    ):
+        sol = solve(p, method, time_limit=5.0)
+        assert sol.shots.shape == p.shape
+        assert sol.objective == pytest.approx(p.value.sum())
+        assert sol.lower_bound == pytest.approx(p.value.sum())
+
+
+def test_flow_bound_is_exact_when_the_rounds_run_out() -> None:
+    """One round at P = 0.5: the bound is the optimum, not 0."""
+    p = wta.build([1.0], [[0.5]], [1])
+    assert lower_bound(p, 0.5) == pytest.approx(0.5, rel=1e-8)
+
+
+def test_a_very_short_search_still_fires() -> None:
+    p = air_defense(500, 200, 0)
+    sol = solve(p, "search", time_limit=1e-4)
+    assert sol.shots.sum() > 0
+    assert sol.objective < 0.8 * wta.objective(p, np.zeros(p.shape, np.int64))

@@ -57,3 +57,33 @@ def rows_of(ids: NDArray[np.int64], wanted: NDArray[np.int64]) -> NDArray[np.int
     pos = np.minimum(np.searchsorted(ids, wanted, sorter=order), len(ids) - 1)
     rows = order[pos]
     return np.where(ids[rows] == wanted, rows, -1).astype(np.int64)
+
+
+def first_come(
+    group: NDArray[np.int64], want: NDArray[np.int64], available: NDArray[np.int64]
+) -> NDArray[np.int64]:
+    r"""Share each group's supply among its rows, first come first served, without a loop.
+
+    Row :math:`i` of group :math:`g` gets
+    :math:`\min(w_i, \max(0, a_g - \sum_{j < i,\ g_j = g} w_j))`: what it wants, out of what the
+    rows before it in its group (in index order) left.
+
+    Parameters
+    ----------
+    group : (N,) int64
+        Group of each row.
+    want : (N,) int64
+        Amount each row asks for, non-negative.
+    available : (G,) int64
+        Supply of each group.
+    """
+    order = np.argsort(group, kind="stable")
+    g, w = group[order], want[order]
+    if g.size == 0:
+        return np.zeros(0, np.int64)
+    cum = np.cumsum(w)
+    start = np.r_[True, g[1:] != g[:-1]]
+    before = cum - w - np.maximum.accumulate(np.where(start, cum - w, 0))
+    out = np.empty_like(w)
+    out[order] = np.clip(available[g] - before, 0, w)
+    return out

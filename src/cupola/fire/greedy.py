@@ -9,9 +9,8 @@ launcher it is also the outcome of deferred acceptance with a common priority (G
 Shapley, "College admissions and the stability of marriage", 1962). The tests check it
 against a plain loop.
 
-A launcher's capacity in a cycle is :math:`\min(\text{ready}, \max(1, \lfloor P/\Delta\rfloor))`
-rounds for decision period :math:`P` and launch interval :math:`\Delta`; an engagement takes
-:math:`\min(s, \text{capacity})` rounds for doctrine salvo size :math:`s`.
+A launcher's window and capacity in a cycle are those of :mod:`cupola.fire.window`; an
+engagement takes :math:`\min(s, \text{capacity})` rounds for doctrine salvo size :math:`s`.
 """
 
 from __future__ import annotations
@@ -106,7 +105,7 @@ def decide(
     r"""One decision cycle of greedy fire control.
 
     Each launcher's window and capacity, and the intercepts due this cycle, are those of
-    :mod:`cupola.fire.window`; an engagement takes :math:`\min(s, \text{ready})` rounds.
+    :mod:`cupola.fire.window`; an engagement takes :math:`\min(s, \text{capacity})` rounds.
     Threats are served by priority (see the module docstring). On each launcher the rounds are
     launched in the order they are needed, each at :math:`\max(t_k - T_f, \text{previous} +
     \Delta)` and never before :math:`a_l`, so that an interceptor meets its threat at the
@@ -133,7 +132,8 @@ def decide(
     shots_max = params.shots_per_engagement
     if len(cand) == 0 or not (capacity > 0).any():
         return state, no_orders()
-    due = due_intercepts(params, units, itypes, win, assessment, cand)
+    win, due = due_intercepts(params, units, itypes, state, win, assessment, cand)
+    capacity = win.capacity
     feasible, t_int = due.feasible, due.time
     priority = np.lexsort(
         (assessment.track_id[cand], assessment.impact_time[cand], -assessment.value[cand])
@@ -144,7 +144,7 @@ def decide(
     pref = np.argsort(key, axis=1, kind="stable")
     n_pref = feasible.sum(axis=1)
     demand = np.broadcast_to(
-        np.minimum(shots_max, np.maximum(state.ready, 1))[None, :], feasible.shape
+        np.minimum(shots_max, np.maximum(capacity, 1))[None, :], feasible.shape
     ).astype(np.int64)
     held = deferred_acceptance(rank, pref, n_pref, demand, capacity)
 

@@ -28,6 +28,7 @@ lowers :math:`F`. Each step is one vectorised arg-max over the W×T gains.
 from __future__ import annotations
 
 import json
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,6 +39,12 @@ from cupola.errors import CupolaError
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
+
+
+#: Most rounds one weapon may hold.
+MAX_ROUNDS = 100_000
+#: Keys an instance may carry: the problem's, and the public instances' provenance.
+KEYS = ("V", "P", "ammo", "cost", "lam", "name", "meta")
 
 
 class InstanceError(CupolaError):
@@ -86,12 +93,18 @@ def build(
     """A checked instance; :class:`InstanceError` naming ``source`` and the key otherwise."""
 
     def arr(x: object, key: str, ndim: int) -> FloatArray:
+        if x is None or isinstance(x, str | bytes):
+            raise InstanceError(f"{source}: {key}: not numbers")
         try:
-            a = np.asarray(x, dtype=np.float64)
+            raw = np.asarray(x)
+            if raw.dtype.kind == "c":
+                raise InstanceError(f"{source}: {key}: complex numbers, expected real ones")
+            a = np.asarray(raw, dtype=np.float64)
         except (TypeError, ValueError):
             raise InstanceError(f"{source}: {key}: not numbers") from None
         if a.ndim != ndim:
-            raise InstanceError(f"{source}: {key}: expected {ndim} dimension(s), got {a.ndim}")
+            want = "one number" if ndim == 0 else f"{ndim} dimension(s)"
+            raise InstanceError(f"{source}: {key}: expected {want}, got {a.ndim} dimension(s)")
         if not np.isfinite(a).all():
             raise InstanceError(f"{source}: {key}: not finite (NaN or infinity)")
         if (a < 0).any():
@@ -107,13 +120,19 @@ def build(
         raise InstanceError(f"{source}: ammo: {a.shape[0]} weapons, but P has {p.shape[0]}")
     if (p > 1).any():
         raise InstanceError(f"{source}: P: probabilities above 1")
+    if (a > MAX_ROUNDS).any():
+        raise InstanceError(f"{source}: ammo: more than {MAX_ROUNDS:,} rounds for one weapon")
     if (a != np.round(a)).any():
         raise InstanceError(f"{source}: ammo: not whole rounds")
     c = np.zeros(p.shape[0]) if cost is None else arr(cost, "cost", 1)
     if c.shape[0] != p.shape[0]:
         raise InstanceError(f"{source}: cost: {c.shape[0]} weapons, but P has {p.shape[0]}")
-    lam_a = arr(np.asarray(lam).reshape(1), "lam", 1)
-    return StaticWTA(v, p, a.astype(np.int64), c, float(lam_a[0]))
+    lam_a = arr(lam, "lam", 0)
+    with np.errstate(over="ignore"):
+        total = v.sum() + float(lam_a) * float(c @ a)
+    if not np.isfinite(total):
+        raise InstanceError(f"{source}: V, cost, lam: the objective overflows (values too large)")
+    return StaticWTA(v, p, a.astype(np.int64), c, float(lam_a))
 
 
 def load_instance(path: str | Path) -> StaticWTA:
@@ -121,13 +140,15 @@ def load_instance(path: str | Path) -> StaticWTA:
     optional ``cost`` and ``lam``."""
     p = Path(path)
     src = str(path)
+    if p.is_dir():
+        raise InstanceError(f"{src}: is a folder, not an instance file")
     if not p.is_file():
         raise InstanceError(f"{src}: no such file")
     if p.suffix == ".npz":
         try:
-            with np.load(p, allow_pickle=False) as z:
+            with open(p, "rb") as fh, np.load(fh, allow_pickle=False) as z:
                 data = {k: z[k] for k in z.files}
-        except (OSError, ValueError) as exc:
+        except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
             raise InstanceError(f"{src}: not a readable .npz file ({exc})") from None
     elif p.suffix == ".json":
         try:
@@ -141,6 +162,11 @@ def load_instance(path: str | Path) -> StaticWTA:
     for key in ("V", "P", "ammo"):
         if key not in data:
             raise InstanceError(f"{src}: missing key {key!r}")
+    unknown = sorted(set(data) - set(KEYS))
+    if unknown:
+        raise InstanceError(
+            f"{src}: unknown key {unknown[0]!r} (expected V, P, ammo, cost, lam; name, meta)"
+        )
     lam = data.get("lam", 0.0)
     return build(data["V"], data["P"], data["ammo"], data.get("cost"), lam, src)
 
@@ -171,16 +197,30 @@ def feasible(problem: StaticWTA, shots: IntArray) -> bool:
     )
 
 
-def greedy(problem: StaticWTA) -> IntArray:
-    """Maximum-marginal-return shots (module docstring); (W, T) int64."""
+def greedy(
+    problem: StaticWTA, start: IntArray | None = None, cap: IntArray | None = None
+) -> IntArray:
+    """Maximum-marginal-return shots (module docstring); (W, T) int64.
+
+    Parameters
+    ----------
+    start : (W, T) int, optional
+        Shots already placed; greedy adds to them.
+    cap : (T,) int, optional
+        Most rounds each target may take.
+    """
     w_n, t_n = problem.shape
-    shots = np.zeros((w_n, t_n), np.int64)
-    left = problem.ammo.copy()
-    s = np.ones(t_n)
+    shots = np.zeros((w_n, t_n), np.int64) if start is None else np.array(start, np.int64)
+    if shots.size == 0:
+        return shots
+    left = problem.ammo - shots.sum(axis=1)
+    s = survival(problem, shots)
     round_cost = problem.lam * problem.cost
     for _ in range(int(left.sum())):
         gain = (problem.value * s)[None, :] * problem.pk - round_cost[:, None]
         gain[left <= 0] = -np.inf
+        if cap is not None:
+            gain[:, shots.sum(axis=0) >= cap] = -np.inf
         k = int(np.argmax(gain))
         w, t = divmod(k, t_n)
         if not gain[w, t] > 0.0:

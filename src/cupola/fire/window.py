@@ -8,20 +8,22 @@ For launcher :math:`l` of a battery with reaction time :math:`R`, launch interva
 :math:`\min(\text{ready}, \max(s, \lceil (w_l - a_l)/\Delta \rceil))` rounds (0 when reloading
 or busy past :math:`w_l`) for salvo size :math:`s`. A battery guides at most its guidance
 channels' worth of interceptors at once: the channels not taken by interceptors in flight or
-queued go to its launchers in index order. A threat may take launcher :math:`l` when
-the envelope has an intercept for it (:func:`cupola.fire.envelope.earliest_intercept`) whose
-launch is due this cycle, :math:`t_k - T_f < w_l + \delta` with :math:`\delta` the step of the
-predicted path (the resolution of :math:`t_k`); a later one waits for a later cycle.
+queued go, in index order, to its launchers that have an intercept due. A threat may take
+launcher :math:`l` when the envelope has an intercept for it
+(:func:`cupola.fire.envelope.earliest_intercept`) whose launch is due this cycle,
+:math:`t_k - T_f < w_l + \delta` with :math:`\delta` the step of the predicted path (the
+resolution of :math:`t_k`); a later one waits for a later cycle.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from numpy.typing import NDArray
 
 from cupola.assess.base import Assessment
+from cupola.core.table import first_come
 from cupola.engage.base import InterceptorTypes
 from cupola.fire.base import FireOrders, FireParams, UnitState
 from cupola.fire.envelope import earliest_intercept
@@ -85,14 +87,6 @@ def cycle_window(params: FireParams, units: FireUnits, state: UnitState, now: fl
     free = (slots > 0) & ~np.isfinite(state.reload_done) & (state.ready > 0)
     shots_max = params.shots_per_engagement
     capacity = np.where(free, np.minimum(state.ready, np.maximum(slots, shots_max)), 0)
-    if state.guiding is not None:  # guidance channels left, given to launchers in index order
-        room = np.maximum(units.channels - state.guiding, 0)[b]
-        order = np.lexsort((np.arange(len(b)), b))
-        cap_o, b_o = capacity[order], b[order]
-        cum = np.cumsum(cap_o)
-        start = np.r_[True, b_o[1:] != b_o[:-1]]
-        before = cum - cap_o - np.maximum.accumulate(np.where(start, cum - cap_o, 0))
-        capacity[order] = np.clip(room[order] - before, 0, cap_o)
     return CycleWindow(interval, launch_at, window_end, capacity.astype(np.int64))
 
 
@@ -100,11 +94,14 @@ def due_intercepts(
     params: FireParams,
     units: FireUnits,
     itypes: InterceptorTypes,
+    state: UnitState,
     window: CycleWindow,
     assessment: Assessment,
     cand: IntArray,
-) -> Intercepts:
-    """Intercepts of the assessment's rows ``cand`` due this cycle (module docstring)."""
+) -> tuple[CycleWindow, Intercepts]:
+    """Intercepts of the assessment's rows ``cand`` due this cycle (module docstring), and
+    the window with the batteries' guidance channels shared out among the launchers that
+    have one."""
     feasible, t_int, sample, flight = earliest_intercept(
         itypes,
         units.pos,
@@ -119,7 +116,12 @@ def due_intercepts(
     pt = assessment.path_time
     step = float(pt[1] - pt[0]) if len(pt) > 1 else 0.0
     feasible &= (window.capacity[None, :] > 0) & (need < window.window_end[None, :] + step)
-    return Intercepts(feasible, t_int, sample, need)
+    if state.guiding is not None:  # channels left, to the launchers with an intercept due
+        room = np.maximum(units.channels - state.guiding, 0)
+        want = np.where(feasible.any(axis=0), window.capacity, 0)
+        window = replace(window, capacity=first_come(units.battery, want, room))
+        feasible &= window.capacity[None, :] > 0
+    return window, Intercepts(feasible, t_int, sample, need)
 
 
 def place(

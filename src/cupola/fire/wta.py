@@ -33,6 +33,8 @@ from cupola.fire.wta_search import improve
 from cupola.output.parquet import write_text_file
 
 METHODS = ("search", "greedy", "exact")
+#: Relative gap at which a solution counts as proven optimal.
+OPTIMAL_GAP = 1e-6
 #: Kicks of the search that gives the exact mode its start, unless told otherwise.
 EXACT_START_KICKS = 20
 
@@ -48,9 +50,10 @@ class WTASolution:
     objective : float
         Exact value of the instance's objective for ``shots``.
     lower_bound : float or None
-        Certified lower bound on the optimum.
+        Certified lower bound on the optimum; None where the instance is too large for the
+        network-flow bound and no exact mode ran.
     optimal : bool
-        ``shots`` is proven optimal (bound and value meet within 1e-6).
+        ``shots`` is proven optimal (bound and value meet within a relative ``OPTIMAL_GAP``).
     seconds : float
         Solver wall time, bound (and exact mode) included, s.
     search_seconds : float
@@ -67,11 +70,18 @@ class WTASolution:
     search_seconds: float
     method: str
 
+    @property
+    def gap(self) -> float | None:
+        """``(objective - lower_bound) / objective``; 0 for a zero objective, None without a
+        bound."""
+        if self.lower_bound is None:
+            return None
+        if self.objective <= 0:
+            return 0.0
+        return (self.objective - self.lower_bound) / self.objective
+
     def to_json(self) -> dict[str, object]:
         """The SOLUTION.json document (README, "Weapon-target assignment")."""
-        gap = None
-        if self.lower_bound is not None and self.objective > 0:
-            gap = (self.objective - self.lower_bound) / self.objective
         return {
             "method": self.method,
             "weapons": int(self.shots.shape[0]),
@@ -79,7 +89,7 @@ class WTASolution:
             "shots": self.shots.tolist(),
             "objective": self.objective,
             "lower_bound": self.lower_bound,
-            "gap": gap,
+            "gap": self.gap,
             "optimal": self.optimal,
             "seconds": self.seconds,
             "search_seconds": self.search_seconds,
@@ -129,10 +139,11 @@ def solve(
     bound = lower_bound(problem, value)
     if method == "exact":
         res = solve_exact(problem, shots, time_limit=time_limit)
-        shots, value, bound = res.shots, res.value, max(bound, res.lower_bound)
+        shots, value = res.shots, res.value
+        bound = res.lower_bound if bound is None else max(bound, res.lower_bound)
     if not feasible(problem, shots):  # a broken invariant, never a user error
         raise AssertionError("solver returned an infeasible assignment")
-    optimal = value - bound <= 1e-6 * max(abs(value), 1e-300)
+    optimal = bound is not None and value - bound <= OPTIMAL_GAP * max(abs(value), 1e-300)
     return WTASolution(
         shots, value, bound, bool(optimal), time.perf_counter() - start, search_seconds, method
     )
@@ -140,5 +151,5 @@ def solve(
 
 def write_solution(solution: WTASolution, path: Path, overwrite: bool = False) -> None:
     """Write SOLUTION.json atomically; :class:`cupola.errors.OutputError` when it cannot."""
-    text = json.dumps(solution.to_json(), separators=(",", ":")) + "\n"
+    text = json.dumps(solution.to_json(), separators=(",", ":"), allow_nan=False) + "\n"
     write_text_file(Path(path), text, overwrite)

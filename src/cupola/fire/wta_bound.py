@@ -19,9 +19,11 @@ so that a matched pair may stand for no pair; the slot gains fall
 with :math:`k`, so the optimum fills each target's slots in order) plus :math:`\sum_t V_t` is a
 lower bound on the optimum: any solution maps onto a slot assignment that costs no more.
 
-Slots stop at the first :math:`K_t` with :math:`s_{t,K_t-1} \le \varepsilon F^{ub} / T`; the last
-slot then claims the whole remaining value :math:`s_{t,K_t-1}`, which keeps the bound valid
-while the table stays small.
+Slots stop at the first :math:`K_t` with :math:`s_{t,K_t-1} \le \varepsilon F^{ub} / T`, or
+at the number of rounds that can reach the target; in the first case the last slot claims the
+whole remaining value :math:`s_{t,K_t-1}`, which keeps the bound valid while the table stays
+small (its gain may then exceed the slot before's, which only loosens the bound by at most
+:math:`\varepsilon F^{ub}` in all).
 """
 
 from __future__ import annotations
@@ -31,13 +33,16 @@ from scipy.optimize import linear_sum_assignment
 
 from cupola.fire.static_wta import StaticWTA
 
+#: Largest table (rounds × targets, rounds × slots) the bound builds.
+MAX_CELLS = 20_000_000
 #: A target's slots stop once its remaining value is below this times the upper bound over
 #: the number of targets: the bound loosens by at most this times the upper bound in all.
 SLOT_EPS = 1e-3
 
 
-def lower_bound(problem: StaticWTA, upper: float) -> float:
-    """The network-flow lower bound (module docstring), rounded down by a relative 1e-9.
+def lower_bound(problem: StaticWTA, upper: float) -> float | None:
+    """The network-flow lower bound (module docstring), rounded down for floating-point
+    safety; None when its tables would pass ``MAX_CELLS`` entries.
 
     Parameters
     ----------
@@ -50,6 +55,8 @@ def lower_bound(problem: StaticWTA, upper: float) -> float:
     r_n = owner.size
     if r_n == 0 or t_n == 0:
         return float(problem.value.sum())
+    if r_n * t_n > MAX_CELLS:
+        return None
     miss = np.where(problem.pk > 0, 1.0 - problem.pk, 1.0)[owner]  # (R, T)
     miss.sort(axis=0)
     s = problem.value[None, :] * np.cumprod(np.vstack([np.ones(t_n), miss]), axis=0)  # (R+1, T)
@@ -60,8 +67,11 @@ def lower_bound(problem: StaticWTA, upper: float) -> float:
     slot_t = np.repeat(np.arange(t_n), n_slots)
     slot_k = np.arange(slot_t.size) - np.repeat(np.cumsum(n_slots) - n_slots, n_slots)
     gain = s[slot_k, slot_t] - s[slot_k + 1, slot_t]
-    last = slot_k == n_slots[slot_t] - 1
+    # a target's last slot claims all that is left, unless it is its last reachable round
+    last = (slot_k == n_slots[slot_t] - 1) & (n_slots[slot_t] < reach[slot_t])
     gain[last] = s[slot_k[last], slot_t[last]]
+    if r_n * slot_t.size > MAX_CELLS:
+        return None
     # a pair that costs more than nothing is as good as no pair: clip at 0, and the
     # rectangular assignment then matches the smaller side fully at no loss
     cost = np.where(
@@ -70,6 +80,6 @@ def lower_bound(problem: StaticWTA, upper: float) -> float:
         0.0,
     )
     rows, cols = linear_sum_assignment(cost)
-    bound = float(problem.value.sum() + cost[rows, cols].sum())
-    bound = max(bound, 0.0)
-    return bound - 1e-9 * bound
+    total = float(problem.value.sum())
+    bound = max(total + float(cost[rows, cols].sum()), 0.0)
+    return max(bound - 1e-9 * bound - 1e-12 * total, 0.0)  # rounding of the sums

@@ -71,6 +71,9 @@ def solve_exact(
     cap_loss = float(problem.value.sum() * np.exp(-Q_CAP)) if (problem.pk >= 1).any() else 0.0
     pw, pt = np.nonzero(problem.pk > 0)
     n_x = pw.size
+    if n_x == 0 or problem.ammo.sum() == 0:  # nothing can be fired: doing nothing is optimal
+        none = np.zeros((w_n, t_n), np.int64)
+        return ExactResult(none, objective(problem, none), objective(problem, none), True)
     q = q_full[pw, pt]
     # variables: x (one per feasible pair), then z (one per target)
     c = np.concatenate([(problem.lam * problem.cost)[pw], np.ones(t_n)])

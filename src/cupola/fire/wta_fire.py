@@ -14,7 +14,7 @@ and solves it with the search of :mod:`cupola.fire.wta_search`:
   doctrine's ``interceptor_cost_weight`` (value per dollar);
 - reserve: a launcher's last ``reserve_rounds`` rounds form a second weapon on the same
   launcher whose rounds cost ``reserve_release_damage`` more, so they are spent only where a
-  round saves at least that much expected damage;
+  round saves more expected damage than that (and than its cost);
 - doctrine: a threat whose window leaves time for a second shot after kill assessment (its
   earliest intercept, plus ``kill_assessment_s`` and a decision period, plus reaction time,
   still leaves some launcher an intercept before impact) takes at most one round now
@@ -37,7 +37,7 @@ from cupola.assess.base import Assessment
 from cupola.engage.base import InterceptorTypes
 from cupola.fire.base import FireOrders, FireParams, UnitState
 from cupola.fire.envelope import earliest_intercept
-from cupola.fire.static_wta import StaticWTA
+from cupola.fire.static_wta import StaticWTA, greedy
 from cupola.fire.window import Intercepts, cycle_window, due_intercepts, no_orders, place
 from cupola.fire.wta_search import improve
 from cupola.sim.world import FireUnits
@@ -62,7 +62,7 @@ def decide(
     win = cycle_window(params, units, state, now)
     if len(cand) == 0 or not (win.capacity > 0).any():
         return state, no_orders()
-    due = due_intercepts(params, units, itypes, win, assessment, cand)
+    win, due = due_intercepts(params, units, itypes, state, win, assessment, cand)
     reach = due.feasible.any(axis=1)
     if not reach.any():
         return state, no_orders()
@@ -117,7 +117,7 @@ def _shot_caps(
         itypes,
         units.pos,
         units.itype,
-        np.where(np.isfinite(again), again, np.inf),
+        again,
         assessment.path[cand],
         assessment.path_time,
         assessment.impact_time[cand],
@@ -142,19 +142,4 @@ def capped(problem: StaticWTA, shots: IntArray, cap: IntArray) -> IntArray:
     drop = np.arange(rt.size) - first >= cap[rt]
     np.subtract.at(x, (rw[drop], rt[drop]), 1)
     # the freed rounds go by maximum marginal return to targets under their cap
-    left = problem.ammo - x.sum(axis=1)
-    with np.errstate(divide="ignore"):
-        log_s = (np.where(x > 0, np.log1p(-problem.pk), 0.0) * x).sum(axis=0)
-    s = np.exp(log_s)
-    round_cost = problem.lam * problem.cost
-    for _ in range(int(drop.sum())):
-        gain = (problem.value * s)[None, :] * problem.pk - round_cost[:, None]
-        gain[:, x.sum(axis=0) >= cap] = -np.inf
-        gain[left <= 0] = -np.inf
-        wi, ti = divmod(int(np.argmax(gain)), x.shape[1])
-        if not gain[wi, ti] > 0.0:
-            break
-        x[wi, ti] += 1
-        left[wi] -= 1
-        s[ti] *= 1.0 - problem.pk[wi, ti]
-    return x
+    return greedy(problem, x, cap)

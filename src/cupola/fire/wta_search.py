@@ -301,8 +301,11 @@ def improve(
     """
     deadline = np.inf if time_limit is None else time.perf_counter() + time_limit
     st = _State.start(problem, shots)
-    while time.perf_counter() < deadline and _assignment_step(st, rng, 0.0):
-        pass  # spare rounds placed in layers, each the best one round more per target
+    # spare rounds placed in layers, each the best one round more per target; the first layer
+    # whatever the time limit, so that even a very short search fires something
+    if _assignment_step(st, rng, 0.0):
+        while time.perf_counter() < deadline and _assignment_step(st, rng, 0.0):
+            pass
     _local_search(st, rng, deadline)
     best, best_value = st.x.copy(), st.value()
     since = 0

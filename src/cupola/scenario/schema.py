@@ -162,11 +162,13 @@ class Battery(Strict):
     stock: Count = Field(ge=0, description="Rounds held in reserve for reloading.")
     resupply_rounds_per_hour: NonNegative = Field(
         default=0.0,
+        le=1e6,
         description="Rounds delivered to the stock per hour, whole rounds as they accumulate.",
     )
     guidance_channels: Count | None = Field(
         default=None,
         ge=1,
+        le=10_000,
         description="Interceptors the battery can guide at once (in flight or queued); "
         "default: no limit.",
     )
@@ -313,10 +315,13 @@ class Doctrine(Strict):
         "after kill assessment, a salvo of shots_per_engagement when it does not.",
     )
     kill_assessment_s: NonNegative = Field(
-        default=2.0, description="Time from an interceptor's burst to knowing its outcome, s."
+        default=2.0,
+        le=600,
+        description="Time from an interceptor's burst to knowing its outcome, s.",
     )
     interceptor_cost_weight: NonNegative = Field(
         default=0.0,
+        le=1e9,
         description="wta fire control: value of one US dollar of interceptor against the "
         "assets' values; a round is fired only where the expected damage it saves is worth "
         "more than its cost. 0 ignores the cost.",
@@ -324,11 +329,12 @@ class Doctrine(Strict):
     reserve_rounds: Count = Field(
         default=0,
         ge=0,
+        le=1000,
         description="wta fire control: rounds of each launcher held back for threats a round "
         "saves at least reserve_release_damage of expected damage from.",
     )
     reserve_release_damage: NonNegative = Field(
-        default=0.0, description="See reserve_rounds (in the assets' value units)."
+        default=0.0, le=1e15, description="See reserve_rounds (in the assets' value units)."
     )
     engage_outside_assets: bool = Field(
         default=False, description="Also engage threats predicted to fall outside every asset."

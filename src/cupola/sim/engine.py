@@ -31,7 +31,7 @@ from numpy.typing import NDArray
 from cupola import engage, sensors, threats
 from cupola.assess import AreaIndex
 from cupola.core.rng import streams
-from cupola.core.table import concat, rows_of
+from cupola.core.table import concat, first_come, rows_of
 from cupola.engage.base import InterceptorTable, empty_interceptors
 from cupola.fire import UnitState
 from cupola.sensors.base import PlotTable
@@ -514,12 +514,8 @@ class Engine:
             # Each finished reload takes up to a full load from its battery's stock, launchers
             # served in index order.
             idx = np.flatnonzero(done)
-            want = w.capacity[idx]
             b = w.battery[idx]
-            cum = np.cumsum(want)
-            start = np.r_[True, b[1:] != b[:-1]]
-            before = cum - want - np.maximum.accumulate(np.where(start, cum - want, 0))
-            give = np.clip(stock[b] - before, 0, want)
+            give = first_come(b, w.capacity[idx], stock)
             ready[idx] += give
             np.subtract.at(stock, b, give)
             reload_done[idx] = np.nan
