@@ -4,6 +4,7 @@ its DuckDB queries."""
 from __future__ import annotations
 
 import re
+import shlex
 import subprocess
 import sys
 from collections.abc import Callable
@@ -13,6 +14,7 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
+from cupola.campaign import Sweep, parse_vary, run_sweep
 from cupola.cli import _SHOWN, app
 from cupola.output.runfolder import write_run
 from cupola.scenario.load import _read_builtin
@@ -126,3 +128,21 @@ def test_readme_fire_control_tables_are_the_benchmarks() -> None:
     section = README[README.index("### Fire control") : README.index("### Tracking recorded")]
     rows = [line for line in section.splitlines() if line.startswith(("| greedy", "| wta"))]
     assert len(rows) == len(fc.CONFIGS)
+
+
+def test_readme_campaign_commands_parse(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The README's sweep command is valid (every grid point checked), and its query runs."""
+    block = _block_after("### Campaigns", "sh").strip().splitlines()
+    sweep_args = shlex.split(block[0])[1:]
+    assert sweep_args[:2] == ["sweep", "border-town"]
+    vary = [sweep_args[i + 1] for i, a in enumerate(sweep_args) if a == "--vary"]
+    spec = Sweep("border-town", 1, tuple(parse_vary(v) for v in vary))
+    assert len(spec.point_texts()) == 4
+    query_args = shlex.split(block[1])[1:]
+    assert query_args[0] == "query"
+    # the query runs on a one-run sweep of the same grid's first point
+    small = Sweep("border-town", 1, tuple((p, v[:1]) for p, v in spec.vary))
+    run_sweep(small, tmp_path / "sweep", workers=1)
+    result = CliRunner().invoke(app, ["query", str(tmp_path / "sweep"), query_args[2]])
+    assert result.exit_code == 0, result.output
+    assert "salvo" in result.output

@@ -385,6 +385,101 @@ def wta(
     )
 
 
+@app.command()
+def sweep(
+    scenario: Annotated[str, typer.Argument(help="Scenario YAML file or built-in name.")],
+    runs: Annotated[int, typer.Option(help="Seeds (0 .. runs-1) at each grid point.")],
+    out: Annotated[Path, typer.Option(help="Campaign folder (created; resumed if it exists).")],
+    vary: Annotated[
+        list[str] | None,
+        typer.Option(help="PATH=V1,V2,...: a grid axis, e.g. raid.salvos.0.count=50,100."),
+    ] = None,
+    workers: Annotated[
+        int | None, typer.Option(help="Worker processes (default: all cores).")
+    ] = None,
+) -> None:
+    """Run a scenario over seeds and a parameter grid on the local cores, one Parquet row per
+    run; the same command resumes an interrupted sweep."""
+    from cupola.campaign import Sweep, parse_vary, run_sweep
+
+    try:
+        if runs < 1:
+            raise CupolaError(f"--runs: must be at least 1, got {runs}")
+        if workers is not None and workers < 1:
+            raise CupolaError(f"--workers: must be at least 1, got {workers}")
+        spec = Sweep(scenario, runs, tuple(parse_vary(v) for v in vary or []))
+        spec.point_texts()  # every grid point checked before the progress bar shows
+        columns = [
+            TextColumn("{task.description}"),
+            BarColumn(),
+            TextColumn("{task.completed}/{task.total}"),
+            TimeRemainingColumn(),
+        ]
+        with Progress(*columns, console=err_console, transient=True) as bar:
+            task = bar.add_task("runs", total=None)
+
+            def show(done: int, total: int) -> None:
+                bar.update(task, completed=done, total=total)
+
+            start = time.perf_counter()
+            ran = run_sweep(spec, out, workers, show)
+            seconds = time.perf_counter() - start
+    except CupolaError as exc:
+        _fail(exc)
+        return
+    except KeyboardInterrupt:
+        err_console.print(
+            f"interrupted: finished runs are kept in {out}; the same command resumes",
+            markup=False,
+            highlight=False,
+        )
+        raise typer.Exit(130) from None
+    total = len(spec.points()) * spec.runs
+    rate = f" ({60 * ran / seconds:.0f} runs per minute)" if ran and seconds > 0 else ""
+    out_console.print(
+        f"{out}: {total} runs ({len(spec.points())} points x {spec.runs} seeds), "
+        f"{ran} run now{rate}; rows in {out / 'runs'}/*.parquet",
+        highlight=False,
+        soft_wrap=True,
+        markup=False,
+    )
+
+
+@app.command()
+def query(
+    folder: Annotated[Path, typer.Argument(help="A campaign folder written by `cupola sweep`.")],
+    sql: Annotated[str, typer.Argument(help="SQL over the table `runs` (DuckDB).")],
+) -> None:
+    """Query a campaign's runs with SQL (DuckDB); the table is `runs`."""
+    import duckdb
+
+    parts = folder / "runs"
+    try:
+        if not parts.is_dir() or not any(parts.glob("part-*.parquet")):
+            raise CupolaError(f"{folder}: no campaign runs here (expected {parts}/part-*.parquet)")
+        con = duckdb.connect()
+        try:
+            pattern = str(parts / "part-*.parquet").replace("'", "''")
+            con.execute(f"CREATE VIEW runs AS SELECT * FROM read_parquet('{pattern}')")
+            try:
+                cur = con.execute(sql)
+            except duckdb.Error as exc:
+                raise CupolaError(f"query: {exc}") from None
+            names = [d[0] for d in cur.description or []]
+            rows = cur.fetchall()
+        finally:
+            con.close()
+    except CupolaError as exc:
+        _fail(exc)
+        return
+    table = Table()
+    for name in names:
+        table.add_column(name, justify="right")
+    for row in rows:
+        table.add_row(*(f"{v:.6g}" if isinstance(v, float) else str(v) for v in row))
+    out_console.print(table)
+
+
 def main() -> None:
     """Entry point of the ``cupola`` script."""
     try:
