@@ -397,6 +397,13 @@ def sweep(
     workers: Annotated[
         int | None, typer.Option(help="Worker processes (default: all cores).")
     ] = None,
+    engine: Annotated[
+        str, typer.Option(help="local (worker processes) or dask (Dask distributed).")
+    ] = "local",
+    scheduler: Annotated[
+        str | None,
+        typer.Option(help="Dask scheduler address (with --engine dask); default: a local one."),
+    ] = None,
 ) -> None:
     """Run a scenario over seeds and a parameter grid on the local cores, one Parquet row per
     run; the same command resumes an interrupted sweep."""
@@ -422,7 +429,7 @@ def sweep(
                 bar.update(task, completed=done, total=total)
 
             start = time.perf_counter()
-            ran = run_sweep(spec, out, workers, show)
+            ran = run_sweep(spec, out, workers, show, engine, scheduler)
             seconds = time.perf_counter() - start
     except CupolaError as exc:
         _fail(exc)

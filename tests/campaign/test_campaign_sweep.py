@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from cupola.campaign import Sweep, parse_vary, run_sweep
+from cupola.campaign import Sweep, local, parse_vary, run_sweep
 from cupola.campaign.base import SweepError
 from cupola.cli import app
 from cupola.output.parquet import read_parquet
@@ -103,3 +103,22 @@ def test_query(one_worker: Path) -> None:
     empty = CliRunner().invoke(app, ["query", str(one_worker / "runs"), "SELECT 1"])
     assert empty.exit_code == 2
     assert "no campaign runs here" in empty.output
+
+
+def test_dask_local_cluster_gives_the_same_rows(one_worker: Path, tmp_path: Path) -> None:
+    assert run_sweep(SWEEP, tmp_path / "dask", workers=2, engine="dask") == 8
+    assert_same(table(tmp_path / "dask"), table(one_worker))
+
+
+def test_unreachable_scheduler_fails_before_anything_is_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(local, "CONNECT_TIMEOUT_S", 1)
+    out = tmp_path / "sw"
+    with pytest.raises(SweepError, match=r"--scheduler tcp://127\.0\.0\.1:9: cannot connect"):
+        run_sweep(SWEEP, out, engine="dask", scheduler="tcp://127.0.0.1:9")
+    assert not out.exists()
+    with pytest.raises(SweepError, match="--scheduler: only with --engine dask"):
+        run_sweep(SWEEP, out, scheduler="tcp://127.0.0.1:9")
+    with pytest.raises(SweepError, match="--engine: unknown 'ray'"):
+        run_sweep(SWEEP, out, engine="ray")

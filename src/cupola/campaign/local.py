@@ -1,4 +1,5 @@
-"""The local campaign engine: a sweep's runs on this machine's cores, batched, resumable.
+"""The campaign engines: a sweep's runs on this machine's cores, or on a Dask cluster,
+batched and resumable.
 
 Runs go to worker processes in batches (``BATCH`` runs per task, so that small runs are not
 dominated by the cost of a task). Each finished batch is written at once as its own Parquet
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from functools import cache
 from pathlib import Path
@@ -26,6 +27,10 @@ from cupola.output.parquet import read_parquet, write_parquet_file
 
 #: Runs per task sent to a worker.
 BATCH = 4
+#: Campaign engines.
+ENGINES = ("local", "dask")
+#: Seconds to reach a Dask scheduler.
+CONNECT_TIMEOUT_S = 5
 
 Job = tuple[str, int, int, tuple[Any, ...]]  # run id, point, seed, values
 
@@ -82,9 +87,22 @@ def run_sweep(
     out: Path,
     workers: int | None = None,
     progress: Callable[[int, int], None] | None = None,
+    engine: str = "local",
+    scheduler: str | None = None,
 ) -> int:
     """Run what is missing of ``sweep`` into ``out`` (module docstring); returns the number
-    of runs done now. ``progress(done, total)`` is called as batches finish."""
+    of runs done now. ``progress(done, total)`` is called as batches finish.
+
+    Parameters
+    ----------
+    engine : {"local", "dask"}
+        Local worker processes, or Dask ``distributed``: the cluster at ``scheduler``, or
+        without one a local cluster of ``workers`` processes.
+    """
+    if engine not in ENGINES:
+        raise SweepError(f"--engine: unknown {engine!r}; choose local or dask")
+    if scheduler is not None and engine != "dask":
+        raise SweepError("--scheduler: only with --engine dask")
     texts = sweep.point_texts()  # every point validated before any run
     out = Path(out)
     spec = json.dumps(sweep.as_json(), sort_keys=True)
@@ -95,44 +113,89 @@ def run_sweep(
         raise SweepError(f"{out}: holds a different sweep (see its sweep.json); use another --out")
     if out.exists() and not spec_file.exists() and any(out.iterdir()):
         raise SweepError(f"{out}: exists and is not a sweep folder")
-    (out / "runs").mkdir(parents=True, exist_ok=True)
-    spec_file.write_text(spec + "\n", encoding="utf-8")
-    paths = [p for p, _ in sweep.vary]
-    done = finished(out)
-    jobs: list[tuple[int, list[Job]]] = []
-    for point, values in enumerate(sweep.points()):
-        todo = [
-            (f"p{point}-s{seed}", point, seed, values)
-            for seed in range(sweep.runs)
-            if f"p{point}-s{seed}" not in done
-        ]
-        jobs += [(point, todo[i : i + BATCH]) for i in range(0, len(todo), BATCH)]
-    total = len(sweep.points()) * sweep.runs
-    count = len(done)
-    if progress:
-        progress(count, total)
-    if not jobs:
-        return 0
-    n_workers = workers or os.cpu_count() or 1
-    ran = 0
-    with ProcessPoolExecutor(max_workers=n_workers) as pool:
+    client = cluster = None
+    if engine == "dask":  # reach the cluster before anything is written
+        client, cluster = connect(workers or os.cpu_count() or 1, scheduler)
+    try:
+        (out / "runs").mkdir(parents=True, exist_ok=True)
+        spec_file.write_text(spec + "\n", encoding="utf-8")
+        paths = [p for p, _ in sweep.vary]
+        done = finished(out)
+        jobs: list[tuple[int, list[Job]]] = []
+        for point, values in enumerate(sweep.points()):
+            todo = [
+                (f"p{point}-s{seed}", point, seed, values)
+                for seed in range(sweep.runs)
+                if f"p{point}-s{seed}" not in done
+            ]
+            jobs += [(point, todo[i : i + BATCH]) for i in range(0, len(todo), BATCH)]
+        total = len(sweep.points()) * sweep.runs
+        count = len(done)
+        if progress:
+            progress(count, total)
+        if not jobs:
+            return 0
+        ran = 0
+        tasks = [(texts[point], batch, paths) for point, batch in jobs]
+        n_workers = workers or os.cpu_count() or 1
+        batches = _dask_batches(tasks, client) if client else _local_batches(tasks, n_workers)
+        for batch, rows in batches:
+            write_parquet_file(out / "runs" / f"part-{batch[0][0]}.parquet", _columns(rows), True)
+            ran += len(batch)
+            count += len(batch)
+            if progress:
+                progress(count, total)
+        return ran
+    finally:
+        if client is not None:
+            client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+Task = tuple[str, list[Job], list[str]]
+
+
+def _local_batches(
+    tasks: list[Task], workers: int
+) -> Iterator[tuple[list[Job], dict[str, list[Any]]]]:
+    """Batches run on local worker processes, yielded as they finish."""
+    with ProcessPoolExecutor(max_workers=workers) as pool:
         pending: dict[Future[dict[str, list[Any]]], list[Job]] = {
-            pool.submit(run_batch, texts[point], batch, paths): batch for point, batch in jobs
+            pool.submit(run_batch, *task): task[1] for task in tasks
         }
         try:
             while pending:
                 complete, _ = wait(pending, return_when=FIRST_COMPLETED)
                 for fut in complete:
-                    batch = pending.pop(fut)
-                    rows = fut.result()
-                    first = batch[0][0]
-                    write_parquet_file(out / "runs" / f"part-{first}.parquet", _columns(rows), True)
-                    ran += len(batch)
-                    count += len(batch)
-                    if progress:
-                        progress(count, total)
+                    yield pending.pop(fut), fut.result()
         except BaseException:
             for fut in pending:
                 fut.cancel()
             raise
-    return ran
+
+
+def connect(workers: int, scheduler: str | None) -> tuple[Any, Any]:
+    """A Dask client and the local cluster it drives (None at a ``scheduler`` address)."""
+    from distributed import Client, LocalCluster
+
+    try:
+        if scheduler is None:
+            cluster = LocalCluster(  # type: ignore[no-untyped-call]
+                n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
+            )
+            return Client(cluster), cluster  # type: ignore[no-untyped-call]
+        return Client(scheduler, timeout=CONNECT_TIMEOUT_S), None  # type: ignore[no-untyped-call]
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise SweepError(f"--scheduler {scheduler}: cannot connect ({exc})") from None
+
+
+def _dask_batches(
+    tasks: list[Task], client: Any
+) -> Iterator[tuple[list[Job], dict[str, list[Any]]]]:
+    """Batches run on a Dask cluster, yielded as they finish."""
+    from distributed import as_completed
+
+    futures = {client.submit(run_batch, *task, pure=False): task[1] for task in tasks}
+    for fut in as_completed(list(futures)):  # type: ignore[no-untyped-call]
+        yield futures[fut], fut.result()
