@@ -37,6 +37,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_radar_accuracy.py
 	$(BIN)/python benchmarks/bench_wta.py
 	$(BIN)/python benchmarks/bench_fire_control.py
+	$(BIN)/python benchmarks/bench_campaign.py
 
 bench-tracking: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[bench]'
