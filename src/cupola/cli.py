@@ -445,7 +445,7 @@ def sweep(
     rate = f" ({60 * ran / seconds:.0f} runs per minute)" if ran and seconds > 0 else ""
     out_console.print(
         f"{out}: {total} runs ({len(spec.points())} points x {spec.runs} seeds), "
-        f"{ran} run now{rate}; rows in {out / 'runs'}/*.parquet",
+        f"{ran} run now{rate}; rows in {out / 'runs'}/*.parquet; report {out / 'report.html'}",
         highlight=False,
         soft_wrap=True,
         markup=False,

@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 
 from cupola.campaign import Sweep, local, parse_vary, run_sweep
 from cupola.campaign.base import SweepError
+from cupola.campaign.report import FIGURES
 from cupola.cli import app
 from cupola.output.parquet import read_parquet
 
@@ -122,3 +123,20 @@ def test_unreachable_scheduler_fails_before_anything_is_written(
         run_sweep(SWEEP, out, scheduler="tcp://127.0.0.1:9")
     with pytest.raises(SweepError, match="--engine: unknown 'ray'"):
         run_sweep(SWEEP, out, engine="ray")
+
+
+def test_report_has_a_curve_per_figure_and_series(one_worker: Path) -> None:
+    html = (one_worker / "report.html").read_text(encoding="utf-8")
+    assert html.startswith("<!DOCTYPE html>")
+    assert "http" not in html.replace('xmlns="http://www.w3.org/2000/svg"', "")
+    # x: the first varied path; one line per value of the second
+    assert html.count("<polyline") == len(FIGURES) * 2
+    assert "sim.max_time_s" in html
+    assert "doctrine.shots_per_engagement = 2" in html
+
+
+def test_report_without_a_grid(tmp_path: Path) -> None:
+    run_sweep(Sweep("border-town", 1, (parse_vary("sim.max_time_s=30"),)), tmp_path / "a", 1)
+    assert "<polyline" in (tmp_path / "a" / "report.html").read_text(encoding="utf-8")
+    run_sweep(Sweep("border-town", 1), tmp_path / "b", workers=1)
+    assert "mean " in (tmp_path / "b" / "report.html").read_text(encoding="utf-8")

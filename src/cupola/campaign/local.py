@@ -8,6 +8,7 @@ Started again on the same folder with the same sweep, the engine reads the parts
 runs only what is missing, so an interrupted sweep (Ctrl-C, a crash) resumes where it stopped
 and ends with the same table. One row per run: ``run_id``, ``point``, ``seed``, one column per
 varied path, and every number of the run summary (:func:`cupola.sim.summary.summarize`).
+At the end, ``DIR/report.html`` (:mod:`cupola.campaign.report`).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from cupola.campaign.base import Sweep, SweepError
+from cupola.campaign.report import write_report
 from cupola.output.parquet import read_parquet, write_parquet_file
 
 #: Runs per task sent to a worker.
@@ -134,6 +136,7 @@ def run_sweep(
         if progress:
             progress(count, total)
         if not jobs:
+            write_report(out)
             return 0
         ran = 0
         tasks = [(texts[point], batch, paths) for point, batch in jobs]
@@ -145,6 +148,7 @@ def run_sweep(
             count += len(batch)
             if progress:
                 progress(count, total)
+        write_report(out)
         return ran
     finally:
         if client is not None:
