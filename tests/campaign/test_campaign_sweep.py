@@ -133,6 +133,13 @@ def test_report_has_a_curve_per_figure_and_series(one_worker: Path) -> None:
     assert html.count("<polyline") == len(FIGURES) * 2
     assert "sim.max_time_s" in html
     assert "doctrine.shots_per_engagement = 2" in html
+    assert "<h2>Damage by asset</h2>" in html
+
+
+def test_damage_by_asset_adds_up(one_worker: Path) -> None:
+    t = table(one_worker)
+    per_asset = sum(v for k, v in t.items() if k.startswith("damage:"))
+    np.testing.assert_allclose(per_asset, t["damage_value"])
 
 
 def test_report_without_a_grid(tmp_path: Path) -> None:

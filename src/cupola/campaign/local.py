@@ -7,7 +7,8 @@ part, ``DIR/runs/part-<first run>.parquet``, atomically; ``DIR/sweep.json`` reco
 Started again on the same folder with the same sweep, the engine reads the parts there and
 runs only what is missing, so an interrupted sweep (Ctrl-C, a crash) resumes where it stopped
 and ends with the same table. One row per run: ``run_id``, ``point``, ``seed``, one column per
-varied path, and every number of the run summary (:func:`cupola.sim.summary.summarize`).
+varied path, every number of the run summary (:func:`cupola.sim.summary.summarize`), and
+``damage:<asset>``, the value lost at each defended asset (hits times its value).
 At the end, ``DIR/report.html`` (:mod:`cupola.campaign.report`).
 """
 
@@ -64,6 +65,9 @@ def run_batch(text: str, jobs: list[Job], paths: list[str]) -> dict[str, list[An
         for key, value in summary.items():
             if key != "seed" and isinstance(value, int | float) and not isinstance(value, bool):
                 rows.setdefault(key, []).append(value)
+        worth = dict(zip(world.assets.names, world.assets.values, strict=True))
+        for name, hits in summary["hits_per_asset"].items():
+            rows.setdefault(f"damage:{name}", []).append(float(hits * worth[name]))
     return rows
 
 

@@ -5,6 +5,7 @@ left, the cost exchange: interceptor cost over threat cost), the mean over the s
 grid point against the first varied parameter, one line per combination of the others, with a
 95 % confidence band :math:`\bar y \pm 1.96\, s / \sqrt n` (normal approximation over the
 seeds). With the raid size as the first parameter, the hits curve is the saturation curve.
+Then a table of the mean damage at each defended asset at each point.
 Inline SVG, no script and no external reference, like the run report.
 """
 
@@ -41,6 +42,7 @@ def write_report(out: Path) -> Path:
     try:
         con.execute(f"CREATE VIEW runs AS SELECT * FROM read_parquet('{pattern}')")
         charts = [_chart(con, paths, expr, title) for expr, title in FIGURES]
+        charts.append(_damage_table(con, paths))
         n_runs = con.execute("SELECT count(*) FROM runs").fetchone()
     finally:
         con.close()
@@ -52,7 +54,8 @@ def write_report(out: Path) -> Path:
             '<head><meta charset="utf-8">',
             f"<title>Cupola campaign: {escape(spec['scenario'])}</title>",
             "<style>body{font-family:sans-serif;max-width:720px;margin:2em auto;color:#222}"
-            "svg text{font-size:11px}</style></head><body>",
+            "svg text{font-size:11px}table{border-collapse:collapse}"
+            "td,th{border:1px solid #ccc;padding:2px 6px;text-align:right}</style></head><body>",
             f"<h1>Campaign: {escape(spec['scenario'])}</h1>",
             f"<p>{n_runs[0] if n_runs else 0} runs: seeds 0–{spec['runs'] - 1} at each point"
             + (f" of the grid {grid}" if grid else "")
@@ -130,4 +133,30 @@ def _chart(con: Any, paths: list[str], expr: str, title: str) -> str:
         f"<h2>{escape(title)}</h2>"
         + "".join(svg)
         + ("<p>" + " &nbsp; ".join(legend) + "</p>" if legend else "")
+    )
+
+
+def _damage_table(con: Any, paths: list[str]) -> str:
+    """Mean damage at each defended asset at each grid point."""
+    columns = [d[0] for d in con.execute("SELECT * FROM runs LIMIT 0").description]
+    assets = [c for c in columns if c.startswith("damage:")]
+    if not assets:
+        return ""
+    keys = ", ".join(f'"{p}"' for p in paths)
+    means = ", ".join(f'avg("{a}")' for a in assets)
+    sql = f"SELECT {keys + ', ' if keys else ''}{means} FROM runs"
+    if keys:
+        sql += f" GROUP BY ALL ORDER BY {keys}"
+    rows = con.execute(sql).fetchall()
+    head = "".join(f"<th>{escape(h)}</th>" for h in [*paths, *(a[7:] for a in assets)])
+    body = "".join(
+        "<tr>"
+        + "".join(f"<td>{escape(str(v))}</td>" for v in r[: len(paths)])
+        + "".join(f"<td>{v:,.0f}</td>" for v in r[len(paths) :])
+        + "</tr>"
+        for r in rows
+    )
+    return (
+        "<h2>Damage by asset</h2><p>Mean over the seeds of the value lost at each defended "
+        f"asset.</p><table><tr>{head}</tr>{body}</table>"
     )
