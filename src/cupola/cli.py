@@ -439,6 +439,7 @@ def sweep(
             f"interrupted: finished runs are kept in {out}; the same command resumes",
             markup=False,
             highlight=False,
+            soft_wrap=True,
         )
         raise typer.Exit(130) from None
     total = len(spec.points()) * spec.runs

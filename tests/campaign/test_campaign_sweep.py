@@ -3,6 +3,10 @@ and bad grids refused before any run."""
 
 from __future__ import annotations
 
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -147,3 +151,28 @@ def test_report_without_a_grid(tmp_path: Path) -> None:
     assert "<polyline" in (tmp_path / "a" / "report.html").read_text(encoding="utf-8")
     run_sweep(Sweep("border-town", 1), tmp_path / "b", workers=1)
     assert "mean " in (tmp_path / "b" / "report.html").read_text(encoding="utf-8")
+
+
+def test_ctrl_c_keeps_finished_runs_and_the_same_command_resumes(
+    one_worker: Path, tmp_path: Path
+) -> None:
+    """A real interrupt: SIGINT to `cupola sweep` once a batch is written."""
+    out = tmp_path / "sw"
+    args = ["sweep", "border-town", "--runs", "2", "--workers", "1", "--out", str(out)]
+    args += ["--vary", "sim.max_time_s=40,60", "--vary", "doctrine.shots_per_engagement=1,2"]
+    code = "from cupola.cli import main; main()"
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    deadline = time.monotonic() + 120
+    while not any((out / "runs").glob("part-*.parquet")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode in (0, 130), err  # 0 when it finished before the signal
+    if proc.returncode == 130:
+        assert b"the same command resumes" in err
+        assert b"Traceback" not in err
+    res = CliRunner().invoke(app, args)
+    assert res.exit_code == 0, res.output
+    assert_same(table(out), table(one_worker))

@@ -1,8 +1,9 @@
 """The campaign engines: a sweep's runs on this machine's cores, or on a Dask cluster,
 batched and resumable.
 
-Runs go to worker processes in batches (``BATCH`` runs per task, so that small runs are not
-dominated by the cost of a task). Each finished batch is written at once as its own Parquet
+Runs go to worker processes in batches, so that small runs are not dominated by the cost of a
+task: up to ``BATCH`` runs per task, fewer when that would leave a worker fewer than two
+tasks. Each finished batch is written at once as its own Parquet
 part, ``DIR/runs/part-<first run>.parquet``, atomically; ``DIR/sweep.json`` records the sweep.
 Started again on the same folder with the same sweep, the engine reads the parts there and
 runs only what is missing, so an interrupted sweep (Ctrl-C, a crash) resumes where it stopped
@@ -128,13 +129,16 @@ def run_sweep(
         paths = [p for p, _ in sweep.vary]
         done = finished(out)
         jobs: list[tuple[int, list[Job]]] = []
+        missing = len(sweep.points()) * sweep.runs - len(done)
+        n_workers = workers or os.cpu_count() or 1
+        size = max(1, min(BATCH, -(-missing // (2 * n_workers))))  # at least 2 tasks a worker
         for point, values in enumerate(sweep.points()):
             todo = [
                 (f"p{point}-s{seed}", point, seed, values)
                 for seed in range(sweep.runs)
                 if f"p{point}-s{seed}" not in done
             ]
-            jobs += [(point, todo[i : i + BATCH]) for i in range(0, len(todo), BATCH)]
+            jobs += [(point, todo[i : i + size]) for i in range(0, len(todo), size)]
         total = len(sweep.points()) * sweep.runs
         count = len(done)
         if progress:
@@ -144,7 +148,6 @@ def run_sweep(
             return 0
         ran = 0
         tasks = [(texts[point], batch, paths) for point, batch in jobs]
-        n_workers = workers or os.cpu_count() or 1
         batches = _dask_batches(tasks, client) if client else _local_batches(tasks, n_workers)
         for batch, rows in batches:
             write_parquet_file(out / "runs" / f"part-{batch[0][0]}.parquet", _columns(rows), True)
