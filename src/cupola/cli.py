@@ -299,13 +299,12 @@ def track(
     ] = False,
 ) -> None:
     """Run the tracker on recorded radar plots and write the confirmed tracks."""
-    from cupola.output.parquet import write_parquet_file
+    from cupola.output.parquet import ensure_writable, write_parquet_file
     from cupola.tracking.files import load_plots, load_sensors, load_tracker_config
     from cupola.tracking.replay import track_feed
 
     try:
-        if out.exists() and not overwrite:
-            raise CupolaError(f"{out}: file exists (use --overwrite to replace it)")
+        ensure_writable(out, overwrite)  # before any work
         radars = load_sensors(sensors)
         cfg = load_tracker_config(config)
         table = load_plots(plots, radars, check_rows=not skip_bad_plots)
@@ -356,14 +355,12 @@ def wta(
     target, to minimise the expected surviving value plus the weighted cost of the rounds."""
     from cupola.fire.static_wta import load_instance
     from cupola.fire.wta import solve, write_solution
+    from cupola.output.parquet import ensure_writable
 
     try:
         if seed < 0:
             raise CupolaError(f"--seed: must be a non-negative integer, got {seed}")
-        if out.is_dir():
-            raise CupolaError(f"{out}: is a folder, not a file")
-        if out.exists() and not overwrite:
-            raise CupolaError(f"{out}: file exists (use --overwrite to replace it)")
+        ensure_writable(out, overwrite)  # before any work
         problem = load_instance(instance)
         solution = solve(problem, method, time_limit, kicks, seed)
         write_solution(solution, out, overwrite)
@@ -461,14 +458,11 @@ def query(
     """Query a campaign's runs with SQL (DuckDB); the table is `runs`."""
     import duckdb
 
-    parts = folder / "runs"
+    from cupola.campaign.store import connect_runs
+
     try:
-        if not parts.is_dir() or not any(parts.glob("part-*.parquet")):
-            raise CupolaError(f"{folder}: no campaign runs here (expected {parts}/part-*.parquet)")
-        con = duckdb.connect()
+        con = connect_runs(folder)
         try:
-            pattern = str(parts / "part-*.parquet").replace("'", "''")
-            con.execute(f"CREATE VIEW runs AS SELECT * FROM read_parquet('{pattern}')")
             try:
                 cur = con.execute(sql)
             except duckdb.Error as exc:

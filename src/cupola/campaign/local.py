@@ -27,7 +27,8 @@ import numpy as np
 
 from cupola.campaign.base import Sweep, SweepError
 from cupola.campaign.report import write_report
-from cupola.output.parquet import read_parquet, write_parquet_file
+from cupola.campaign.store import finished
+from cupola.output.parquet import write_parquet_file
 
 #: Runs per task sent to a worker.
 BATCH = 4
@@ -80,15 +81,6 @@ def _columns(rows: dict[str, list[Any]]) -> dict[str, np.ndarray]:
     return out
 
 
-def finished(out: Path) -> set[str]:
-    """Run ids already in ``out``'s parts."""
-    parts = sorted((out / "runs").glob("part-*.parquet"))
-    done: set[str] = set()
-    for part in parts:
-        done.update(str(r) for r in read_parquet(part)["run_id"])
-    return done
-
-
 def run_sweep(
     sweep: Sweep,
     out: Path,
@@ -133,12 +125,12 @@ def run_sweep(
         n_workers = workers or os.cpu_count() or 1
         size = max(1, min(BATCH, -(-missing // (2 * n_workers))))  # at least 2 tasks a worker
         for point, values in enumerate(sweep.points()):
-            todo = [
+            waiting = [
                 (f"p{point}-s{seed}", point, seed, values)
                 for seed in range(sweep.runs)
                 if f"p{point}-s{seed}" not in done
             ]
-            jobs += [(point, todo[i : i + size]) for i in range(0, len(todo), size)]
+            jobs += [(point, waiting[i : i + size]) for i in range(0, len(waiting), size)]
         total = len(sweep.points()) * sweep.runs
         count = len(done)
         if progress:

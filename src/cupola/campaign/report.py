@@ -16,9 +16,9 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import numpy as np
 
+from cupola.campaign.store import connect_runs
 from cupola.report.frame import ticks
 
 #: (column or expression, title) of each chart.
@@ -37,10 +37,8 @@ def write_report(out: Path) -> Path:
     """Write ``out/report.html`` from the sweep in ``out``; returns its path."""
     spec = json.loads((out / "sweep.json").read_text(encoding="utf-8"))
     paths = [p for p, _ in spec["vary"]]
-    pattern = str(out / "runs" / "part-*.parquet").replace("'", "''")
-    con = duckdb.connect()
+    con = connect_runs(out)
     try:
-        con.execute(f"CREATE VIEW runs AS SELECT * FROM read_parquet('{pattern}')")
         charts = [_chart(con, paths, expr, title) for expr, title in FIGURES]
         charts.append(_damage_table(con, paths))
         n_runs = con.execute("SELECT count(*) FROM runs").fetchone()

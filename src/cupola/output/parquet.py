@@ -69,6 +69,17 @@ def write_text_file(path: Path, text: str, overwrite: bool) -> None:
     write_atomically(Path(path), lambda tmp: tmp.write_text(text, encoding="utf-8"), overwrite)
 
 
+def ensure_writable(path: Path, overwrite: bool) -> None:
+    """:class:`OutputError` unless ``path`` can be written as a file: not a folder, not an
+    existing file (without ``overwrite``), in a folder that exists."""
+    if path.is_dir():
+        raise OutputError(f"{path}: is a folder, not a file")
+    if path.exists() and not overwrite:
+        raise OutputError(f"{path}: file exists (use --overwrite to replace it)")
+    if not path.parent.is_dir():
+        raise OutputError(f"{path}: the folder {path.parent} does not exist")
+
+
 def write_atomically(path: Path, write: Callable[[Path], object], overwrite: bool) -> None:
     """Call ``write`` on a hidden sibling of ``path``, then rename it into place, so that a
     failure leaves no partial file and nothing that was there is lost.
@@ -78,12 +89,7 @@ def write_atomically(path: Path, write: Callable[[Path], object], overwrite: boo
     OutputError
         The file exists (without ``overwrite``), the path is a folder, or it cannot be written.
     """
-    if path.is_dir():
-        raise OutputError(f"{path}: is a folder, not a file")
-    if path.exists() and not overwrite:
-        raise OutputError(f"{path}: file exists (use --overwrite to replace it)")
-    if not path.parent.is_dir():
-        raise OutputError(f"{path}: the folder {path.parent} does not exist")
+    ensure_writable(path, overwrite)
     tmp = path.parent / f".{path.name}.partial-{os.getpid()}"
     try:
         write(tmp)
