@@ -451,6 +451,105 @@ def sweep(
 
 
 @app.command()
+def sustain(
+    scenario: Annotated[
+        str, typer.Argument(help="Built-in scenario name or YAML file with a sustainment section.")
+    ],
+    seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same run.")] = 1,
+    out: Annotated[
+        Path | None,
+        typer.Option(help="Folder to write (default runs/<scenario>-sustain-seed<N>)."),
+    ] = None,
+    overwrite: Annotated[
+        bool, typer.Option(help="Replace the folder if it holds an earlier campaign.")
+    ] = False,
+) -> None:
+    """Run a campaign of raids over days with interceptor production and resupply; report
+    when and where stock runs out."""
+    from cupola.campaign.sustain import clock
+    from cupola.campaign.sustain import sustain as run_campaign
+    from cupola.campaign.sustain_folder import SUSTAIN_FILES, write_sustainment
+    from cupola.output import check_output
+    from cupola.scenario import load
+
+    if seed < 0:
+        _fail(CupolaError(f"--seed: must be a non-negative integer, got {seed}"))
+    try:
+        sc = load(scenario)
+        folder = out if out is not None else Path("runs") / f"{sc.name}-sustain-seed{seed}"
+        check_output(folder, overwrite, SUSTAIN_FILES, "sustainment")
+        columns = [
+            TextColumn("{task.description}"),
+            BarColumn(),
+            TextColumn("{task.completed}/{task.total} raids"),
+            TimeRemainingColumn(),
+        ]
+        try:
+            with Progress(*columns, console=err_console, transient=True) as bar:
+                task = bar.add_task(sc.name, total=None)
+
+                def show(done: int, total: int) -> None:
+                    bar.update(task, completed=done, total=total)
+
+                result = run_campaign(sc, seed, scenario, show)
+        except KeyboardInterrupt:
+            err_console.print("interrupted; nothing was written", markup=False)
+            raise typer.Exit(130) from None
+        write_sustainment(result, sc, folder, overwrite)
+    except CupolaError as exc:
+        _fail(exc)
+        return
+    table = Table(title=Text(f"{sc.name}: {result.days:g} days (seed {seed})"))
+    for name in ("raid", "start", "threats", "fired", "leaked", "hits", "rounds left", "depot"):
+        table.add_column(name, justify="right")
+    r = result.raids
+    for i in range(len(r["raid"])):
+        table.add_row(
+            str(r["raid"][i]),
+            clock(float(r["time_h"][i])),
+            *(
+                str(r[k][i])
+                for k in ("threats", "interceptors_fired", "leaked", "hits_on_defended_assets")
+            ),
+            str(r["rounds_after"][i]),
+            str(r["depot"][i]),
+        )
+    out_console.print(table)
+    t = result.totals
+    out_console.print(
+        f"{t['interceptors_fired']} interceptors fired, {t['rounds_produced']} produced, "
+        f"{t['rounds_delivered']} delivered; {t['interceptors_left']} left at the batteries and "
+        f"{t['depot_left']} at the depot",
+        highlight=False,
+        soft_wrap=True,
+        markup=False,
+    )
+    for name in result.battery_names:
+        outs = [s for s in result.stockouts if s["battery"] == name]
+        if outs:
+            again = f", and again in {_plural(len(outs) - 1, 'later raid')}" if outs[1:] else ""
+            out_console.print(
+                f"{name} ran out of interceptors on {outs[0]['when']} (raid {outs[0]['raid']})"
+                + again,
+                highlight=False,
+                soft_wrap=True,
+                markup=False,
+            )
+    if not result.stockouts:
+        out_console.print("No battery ran out of interceptors.", highlight=False)
+    if np.isfinite(result.depot_short_h):
+        out_console.print(
+            f"The depot first fell short of the batteries' needs on {clock(result.depot_short_h)}",
+            highlight=False,
+            markup=False,
+        )
+    out_console.print(f"Folder: {folder}", highlight=False, soft_wrap=True, markup=False)
+    out_console.print(
+        f"Report: {folder / 'report.html'}", highlight=False, soft_wrap=True, markup=False
+    )
+
+
+@app.command()
 def query(
     folder: Annotated[Path, typer.Argument(help="A campaign folder written by `cupola sweep`.")],
     sql: Annotated[str, typer.Argument(help="SQL over the table `runs` (DuckDB).")],

@@ -9,7 +9,9 @@ Started again on the same folder with the same sweep, the engine reads the parts
 runs only what is missing, so an interrupted sweep (Ctrl-C, a crash) resumes where it stopped
 and ends with the same table. One row per run: ``run_id``, ``point``, ``seed``, one column per
 varied path, every number of the run summary (:func:`cupola.sim.summary.summarize`), and
-``damage:<asset>``, the value lost at each defended asset (hits times its value).
+``damage:<asset>``, the value lost at each defended asset (hits times its value). A scenario
+with a ``sustainment`` section runs a whole campaign over days per seed, and its row holds the
+campaign's totals (:mod:`cupola.campaign.sustain`).
 At the end, ``DIR/report.html`` (:mod:`cupola.campaign.report`).
 """
 
@@ -50,27 +52,36 @@ def _world(text: str) -> Any:
 
 def run_batch(text: str, jobs: list[Job], paths: list[str]) -> dict[str, list[Any]]:
     """Run ``jobs`` of one grid point (scenario YAML ``text``); their rows, as columns."""
-    from cupola.sim.engine import simulate
-    from cupola.sim.summary import summarize
-
     world = _world(text)
     rows: dict[str, list[Any]] = {"run_id": [], "point": [], "seed": []}
     for path in paths:
         rows[path] = []
     for run_id, point, seed, values in jobs:
-        summary = summarize(simulate(world, seed))
         rows["run_id"].append(run_id)
         rows["point"].append(point)
         rows["seed"].append(seed)
         for path, value in zip(paths, values, strict=True):
             rows[path].append(value)
-        for key, value in summary.items():
+        for key, value in _figures(world, seed).items():
             if key != "seed" and isinstance(value, int | float) and not isinstance(value, bool):
                 rows.setdefault(key, []).append(value)
-        worth = dict(zip(world.assets.names, world.assets.values, strict=True))
-        for name, hits in summary["hits_per_asset"].items():
-            rows.setdefault(f"damage:{name}", []).append(float(hits * worth[name]))
     return rows
+
+
+def _figures(world: Any, seed: int) -> dict[str, Any]:
+    """A run's figures: its summary and ``damage:<asset>``; with a ``sustainment`` section,
+    the whole campaign's totals (:func:`cupola.campaign.sustain.sustain`)."""
+    from cupola.campaign.sustain import sustain
+    from cupola.sim.engine import simulate
+    from cupola.sim.summary import summarize
+
+    if world.scenario.sustainment is not None:
+        return sustain(world.scenario, seed, "sweep point").totals
+    summary = summarize(simulate(world, seed))
+    worth = dict(zip(world.assets.names, world.assets.values, strict=True))
+    for name, hits in summary["hits_per_asset"].items():
+        summary[f"damage:{name}"] = float(hits * worth[name])
+    return summary
 
 
 def _columns(rows: dict[str, list[Any]]) -> dict[str, np.ndarray]:

@@ -5,7 +5,8 @@ left, the cost exchange: interceptor cost over threat cost), the mean over the s
 grid point against the first varied parameter, one line per combination of the others, with a
 95 % confidence band :math:`\bar y \pm 1.96\, s / \sqrt n` (normal approximation over the
 seeds). With the raid size as the first parameter, the hits curve is the saturation curve.
-Then a table of the mean damage at each defended asset at each point.
+Then a table of the mean damage at each defended asset at each point. For campaigns over
+days, two more: the share of campaigns in which a battery ran out, and the rounds delivered.
 Inline SVG, no script and no external reference, like the run report.
 """
 
@@ -29,6 +30,11 @@ FIGURES = (
     ("interceptors_left", "Interceptors left (ready and in stock)"),
     ("interceptor_cost / nullif(threat_cost, 0)", "Cost exchange: interceptor cost / threat cost"),
 )
+#: Charts added for campaigns over days (a ``sustainment`` section).
+SUSTAINMENT = (
+    ("CAST(stockouts > 0 AS DOUBLE)", "Share of campaigns in which a battery ran out"),
+    ("rounds_delivered", "Rounds delivered to the batteries"),
+)
 COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b")
 W, H, PAD_L, PAD_R, PAD_T, PAD_B = 640, 300, 60, 20, 20, 45
 
@@ -39,7 +45,9 @@ def write_report(out: Path) -> Path:
     paths = [p for p, _ in spec["vary"]]
     con = connect_runs(out)
     try:
-        charts = [_chart(con, paths, expr, title) for expr, title in FIGURES]
+        columns = {d[0] for d in con.execute("SELECT * FROM runs LIMIT 0").description}
+        figures = FIGURES + (SUSTAINMENT if "stockouts" in columns else ())
+        charts = [_chart(con, paths, expr, title) for expr, title in figures]
         charts.append(_damage_table(con, paths))
         n_runs = con.execute("SELECT count(*) FROM runs").fetchone()
     finally:

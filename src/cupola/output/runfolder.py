@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -208,15 +209,18 @@ RUN_FILES = frozenset(
 )
 
 
-def check_output(out: Path, overwrite: bool = False) -> None:
-    """Refuse, before any work is done, an output folder that cannot take a run.
+def check_output(
+    out: Path, overwrite: bool = False, files: frozenset[str] = RUN_FILES, kind: str = "run"
+) -> None:
+    """Refuse, before any work is done, an output folder that cannot take a run (or another
+    ``kind`` of folder made of ``files``).
 
     Raises
     ------
     OutputError
         A part of the path is a file; ``out`` is the current folder or one above it; it
         exists and is not empty (without ``overwrite``); or, with ``overwrite``, it holds
-        something other than a previous run's files.
+        something other than a previous folder's ``files``.
     """
     out = Path(out)
     for part in reversed([out, *out.parents]):
@@ -229,16 +233,23 @@ def check_output(out: Path, overwrite: bool = False) -> None:
         return
     if not overwrite:
         raise OutputError(f"{out}: folder exists and is not empty (use --overwrite to replace it)")
-    others = sorted(p.name for p in out.iterdir() if p.name not in RUN_FILES)
+    others = sorted(p.name for p in out.iterdir() if p.name not in files)
     if others:
         raise OutputError(
-            f"{out}: not a Cupola run folder (it holds {others[0]!r}); --overwrite replaces "
-            "only a previous run's folder"
+            f"{out}: not a Cupola {kind} folder (it holds {others[0]!r}); --overwrite replaces "
+            f"only a previous {kind}'s folder"
         )
 
 
-def write_run(r: RunResult, summary: dict[str, Any], out: Path, overwrite: bool = False) -> Path:
-    """Write the run folder ``out`` atomically.
+def write_folder(
+    out: Path,
+    fill: Callable[[Path], None],
+    overwrite: bool = False,
+    files: frozenset[str] = RUN_FILES,
+    kind: str = "run",
+) -> Path:
+    """Write the folder ``out`` atomically: ``fill`` writes into a hidden sibling, renamed
+    into place at the end (the previous folder, with ``overwrite``, is removed only then).
 
     Raises
     ------
@@ -246,7 +257,7 @@ def write_run(r: RunResult, summary: dict[str, Any], out: Path, overwrite: bool 
         ``out`` fails :func:`check_output`, or cannot be written.
     """
     out = Path(out)
-    check_output(out, overwrite)
+    check_output(out, overwrite, files, kind)
     parent = out.resolve().parent
     try:
         parent.mkdir(parents=True, exist_ok=True)
@@ -255,27 +266,40 @@ def write_run(r: RunResult, summary: dict[str, Any], out: Path, overwrite: bool 
             shutil.rmtree(tmp)
         tmp.mkdir()
     except OSError as exc:
-        raise OutputError(f"{out}: cannot create the run folder: {exc.strerror or exc}") from None
+        raise OutputError(
+            f"{out}: cannot create the {kind} folder: {exc.strerror or exc}"
+        ) from None
     try:
-        _write_all(r, summary, tmp)
+        fill(tmp)
         if out.exists():
             old = parent / f".{out.name}.old-{os.getpid()}"
             out.rename(old)
             try:
                 tmp.rename(out)
             except OSError:
-                old.rename(out)  # put the previous run back where it was
+                old.rename(out)  # put the previous folder back where it was
                 raise
             shutil.rmtree(old, ignore_errors=True)
         else:
             tmp.rename(out)
     except OSError as exc:
         shutil.rmtree(tmp, ignore_errors=True)
-        raise OutputError(f"{out}: cannot write the run folder: {exc.strerror or exc}") from None
+        raise OutputError(f"{out}: cannot write the {kind} folder: {exc.strerror or exc}") from None
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return out
+
+
+def write_run(r: RunResult, summary: dict[str, Any], out: Path, overwrite: bool = False) -> Path:
+    """Write the run folder ``out`` atomically (:func:`write_folder`).
+
+    Raises
+    ------
+    OutputError
+        ``out`` fails :func:`check_output`, or cannot be written.
+    """
+    return write_folder(out, lambda tmp: _write_all(r, summary, tmp), overwrite)
 
 
 __all__ = [
@@ -283,6 +307,7 @@ __all__ = [
     "RUN_FILES",
     "check_output",
     "report_inputs",
+    "write_folder",
     "write_run",
     "zones_geojson",
 ]

@@ -19,7 +19,9 @@ from pydantic import BaseModel
 
 from cupola.core.files import one_line, parse_yaml, validate_model
 from cupola.errors import ScenarioError
+from cupola.logistics.schedule import MAX_RAIDS, raid_count, raid_times, scaled_counts
 from cupola.scenario.schema import (
+    MAX_SALVO,
     AirBreathingThreat,
     BallisticThreat,
     Catalog,
@@ -192,21 +194,31 @@ def _check_references(sc: Scenario, source: str) -> None:
                 f"doctrine.threat_library.{i}",
                 f"no ballistic threat type {name!r} (known: {', '.join(known)})",
             )
-    for i, s in enumerate(sc.raid.salvos):
-        if s.threat not in ttypes:
-            raise _error(
-                source,
-                f"raid.salvos.{i}.threat",
-                f"unknown threat type {s.threat!r} (known: {', '.join(sorted(ttypes))})",
-            )
-        if s.aim.asset is not None and s.aim.asset not in assets:
-            raise _error(
-                source, f"raid.salvos.{i}.aim.asset", f"no defended asset named {s.aim.asset!r}"
-            )
-        if s.waypoints and isinstance(ttypes[s.threat], BallisticThreat):
-            raise _error(
-                source, f"raid.salvos.{i}.waypoints", "ballistic threats do not fly waypoints"
-            )
+    raids = [("raid", sc.raid)]
+    if sc.sustainment is not None:
+        _check_schedule(sc, source)
+        slots = enumerate(sc.sustainment.raids)
+        raids += [(f"sustainment.raids.{k}.raid", r.raid) for k, r in slots if r.raid is not None]
+    for where, raid in raids:
+        for i, s in enumerate(raid.salvos):
+            if s.threat not in ttypes:
+                raise _error(
+                    source,
+                    f"{where}.salvos.{i}.threat",
+                    f"unknown threat type {s.threat!r} (known: {', '.join(sorted(ttypes))})",
+                )
+            if s.aim.asset is not None and s.aim.asset not in assets:
+                raise _error(
+                    source,
+                    f"{where}.salvos.{i}.aim.asset",
+                    f"no defended asset named {s.aim.asset!r}",
+                )
+            if s.waypoints and isinstance(ttypes[s.threat], BallisticThreat):
+                raise _error(
+                    source,
+                    f"{where}.salvos.{i}.waypoints",
+                    "ballistic threats do not fly waypoints",
+                )
     outlines = [(f"assets.{i}", a.outline) for i, a in enumerate(sc.assets) if a.kind == "area"]
     zones = sc.alert_zones.zones or []
     outlines += [(f"alert_zones.zones.{i}", z.outline) for i, z in enumerate(zones)]
@@ -232,6 +244,45 @@ def _check_references(sc: Scenario, source: str) -> None:
                 path,
                 f"{d / 1000:.0f} km from the origin; positions must lie within "
                 f"{MAX_EXTENT_M / 1000:.0f} km for the local flat frame",
+            )
+
+
+def _check_schedule(sc: Scenario, source: str) -> None:
+    """Raids inside the campaign, at most 100,000 threats a salvo once scaled, and never two
+    at once: each raid starts after the one before can have ended (``sim.max_time_s``)."""
+    sus = sc.sustainment
+    assert sus is not None
+    for k, slot in enumerate(sus.raids):
+        if slot.at_h >= sus.days * 24:
+            raise _error(
+                source,
+                f"sustainment.raids.{k}.at_h",
+                f"{slot.at_h:g} h is after the campaign's end ({sus.days:g} days)",
+            )
+        counts = scaled_counts(slot.raid or sc.raid, slot.count_scale)
+        if max(counts) > MAX_SALVO:
+            raise _error(
+                source,
+                f"sustainment.raids.{k}.count_scale",
+                f"makes a salvo of {max(counts):,} threats (at most {MAX_SALVO:,})",
+            )
+    n = raid_count(sus)
+    if n > MAX_RAIDS:
+        raise _error(
+            source,
+            "sustainment.repeat_every_h",
+            f"makes {n:,} raids (at most {MAX_RAIDS:,})",
+        )
+    times, slots = raid_times(sus)
+    gap_h = sc.sim.max_time_s / 3600
+    for i in range(1, len(times)):
+        if times[i] - times[i - 1] < gap_h - 1e-9:
+            raise _error(
+                source,
+                f"sustainment.raids.{slots[i]}.at_h",
+                f"the raid at {times[i]:g} h starts {3600 * (times[i] - times[i - 1]):.0f} s "
+                f"after the one at {times[i - 1]:g} h, before it can have ended "
+                f"(sim.max_time_s = {sc.sim.max_time_s:g} s)",
             )
 
 

@@ -16,6 +16,8 @@ from typing import Annotated, Literal, Self
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 SCHEMA_VERSION = 1
+#: Most threats in one salvo.
+MAX_SALVO = 100_000
 
 Positive = Annotated[float, Field(gt=0)]
 NonNegative = Annotated[float, Field(ge=0)]
@@ -163,7 +165,8 @@ class Battery(Strict):
     resupply_rounds_per_hour: NonNegative = Field(
         default=0.0,
         le=1e6,
-        description="Rounds delivered to the stock per hour, whole rounds as they accumulate.",
+        description="Rounds delivered to the stock per hour, whole rounds as they accumulate "
+        "(in a sustainment campaign: between raids, out of the depot, up to the basic load).",
     )
     guidance_channels: Count | None = Field(
         default=None,
@@ -278,7 +281,7 @@ class Salvo(Strict):
     """A group of threats of one type launched over a time window."""
 
     threat: Name = Field(description="Threat type name.")
-    count: Count = Field(ge=1, le=100_000)
+    count: Count = Field(ge=1, le=MAX_SALVO)
     launch_area: Disc
     aim: Aim
     start_s: NonNegative = 0.0
@@ -292,6 +295,41 @@ class Raid(Strict):
     """The attack: one or more salvos."""
 
     salvos: list[Salvo] = Field(min_length=1)
+
+
+class RaidSlot(Strict):
+    """One raid of a sustainment campaign: when, and what."""
+
+    at_h: NonNegative = Field(description="Launch of the raid, hours from campaign start.")
+    count_scale: Annotated[float, Field(gt=0, le=1000)] = Field(
+        default=1.0,
+        description="Multiplies every salvo's count (rounded, at least one threat a salvo).",
+    )
+    raid: Raid | None = Field(default=None, description="The raid; default: the scenario's raid.")
+
+
+class Sustainment(Strict):
+    """A campaign over days: raids on a schedule, with interceptor production and resupply.
+
+    Between raids, each battery is refilled towards its basic load (its launchers' capacity
+    plus its starting stock) at its ``resupply_rounds_per_hour``, out of a depot that holds
+    ``depot_stock`` rounds at the start and gains ``production_rounds_per_day``. See
+    :mod:`cupola.logistics`.
+    """
+
+    days: Annotated[float, Field(gt=0, le=366)] = Field(description="Length of the campaign.")
+    raids: list[RaidSlot] = Field(min_length=1)
+    repeat_every_h: Annotated[float, Field(gt=0, le=8784)] | None = Field(
+        default=None,
+        description="Repeat the raids with this period until the campaign ends (say 24 for "
+        "the same raids every day).",
+    )
+    depot_stock: Count = Field(
+        default=0, ge=0, le=10_000_000, description="Rounds at the depot at the start."
+    )
+    production_rounds_per_day: NonNegative = Field(
+        default=0.0, le=1e6, description="Rounds produced into the depot per day."
+    )
 
 
 class Doctrine(Strict):
@@ -465,6 +503,11 @@ class Scenario(Strict):
     doctrine: Doctrine = Doctrine()
     tracker: TrackerConfig = TrackerConfig()
     fire_control: FireControlConfig = FireControlConfig()
+    sustainment: Sustainment | None = Field(
+        default=None,
+        description="A campaign of raids over days (`cupola sustain`); `cupola run` "
+        "simulates the raid once.",
+    )
 
 
 class Catalog(Strict):
