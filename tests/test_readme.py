@@ -146,3 +146,41 @@ def test_readme_campaign_commands_parse(tmp_path: Path, monkeypatch: pytest.Monk
     result = CliRunner().invoke(app, ["query", str(tmp_path / "sweep"), query_args[2]])
     assert result.exit_code == 0, result.output
     assert "salvo" in result.output
+
+
+def test_readme_sustainment_example(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`cupola sustain border-town-week` prints what the README shows."""
+    args = shlex.split(_block_after("### Campaigns over days", "sh").strip())
+    assert args[:3] == [".venv/bin/cupola", "sustain", "border-town-week"]
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(app, args[1:])
+    assert result.exit_code == 0, result.output
+    shown = _block_after("### Campaigns over days", "text").strip()
+    assert result.output.strip() == shown
+    assert (tmp_path / "runs" / "week" / "report.html").is_file()
+
+
+def test_readme_sustainment_sweep_parses_and_its_query_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The README's sweep over the week: its grid is valid, its query runs on a (one-day,
+    one-seed) sweep of the same scenario."""
+    start = README.index("How much production keeps the town defended")
+    block = re.search(r"```text\n(.*?)```", README[start:], re.S)
+    assert block
+    commands = [ln[2:] for ln in block.group(1).splitlines() if ln.startswith("$ ")]
+    sweep_args, query_args = shlex.split(commands[0])[1:], shlex.split(commands[1])[1:]
+    assert sweep_args[:2] == ["sweep", "border-town-week"]
+    vary = [sweep_args[i + 1] for i, a in enumerate(sweep_args) if a == "--vary"]
+    spec = Sweep("border-town-week", 1, tuple(parse_vary(v) for v in vary))
+    assert len(spec.point_texts()) >= 2
+    data = yaml.safe_load(_read_builtin("border-town-week"))
+    data["sustainment"]["days"] = 0.5
+    data["sustainment"]["raids"] = [{"at_h": 1, "count_scale": 0.2}]
+    (tmp_path / "day.yaml").write_text(yaml.safe_dump(data), encoding="utf-8")
+    small = Sweep(str(tmp_path / "day.yaml"), 1, tuple((p, v[:1]) for p, v in spec.vary))
+    run_sweep(small, tmp_path / "week-sweep", workers=1)
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(app, ["query", "week-sweep", query_args[2]])
+    assert result.exit_code == 0, result.output
+    assert "runs_out" in result.output

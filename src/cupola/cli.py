@@ -466,7 +466,7 @@ def sustain(
 ) -> None:
     """Run a campaign of raids over days with interceptor production and resupply; report
     when and where stock runs out."""
-    from cupola.campaign.sustain import clock
+    from cupola.campaign.sustain import clock, require_sustainment
     from cupola.campaign.sustain import sustain as run_campaign
     from cupola.campaign.sustain_folder import SUSTAIN_FILES, write_sustainment
     from cupola.output import check_output
@@ -476,6 +476,7 @@ def sustain(
         _fail(CupolaError(f"--seed: must be a non-negative integer, got {seed}"))
     try:
         sc = load(scenario)
+        require_sustainment(sc, scenario)
         folder = out if out is not None else Path("runs") / f"{sc.name}-sustain-seed{seed}"
         check_output(folder, overwrite, SUSTAIN_FILES, "sustainment")
         columns = [
@@ -499,8 +500,19 @@ def sustain(
     except CupolaError as exc:
         _fail(exc)
         return
-    table = Table(title=Text(f"{sc.name}: {result.days:g} days (seed {seed})"))
-    for name in ("raid", "start", "threats", "fired", "leaked", "hits", "rounds left", "depot"):
+    days = f"{result.days:g} day" + ("" if result.days == 1 else "s")
+    table = Table(title=Text(f"{sc.name}: {days} (seed {seed})"))
+    headings = (
+        "raid",
+        "start",
+        "threats",
+        "fired",
+        "leaked",
+        "hits",
+        "rounds after",
+        "depot before",
+    )
+    for name in headings:
         table.add_column(name, justify="right")
     r = result.raids
     for i in range(len(r["raid"])):

@@ -61,6 +61,7 @@ def test_rounds_are_conserved_over_the_campaign(short_week: SustainResult) -> No
     assert (r.raids["rounds_before"][1:] >= r.raids["rounds_after"][:-1]).all()
     assert (r.raids["rounds_before"] <= 80).all()
     assert t["leaked"] == r.raids["leaked"].sum()
+    assert "zones_alerted" not in t  # distinct zones do not add up over raids
     assert t["stockouts"] == 0
     assert math.isnan(t["first_stockout_h"])
 
@@ -97,7 +98,7 @@ def test_a_battery_that_runs_dry_is_reported_with_its_last_launch() -> None:
     assert r.raids["rounds_before"][0] == 6
     assert r.raids["rounds_after"][0] == 0
     assert r.stockouts[0]["battery"] == "Battery North"
-    assert r.stockouts[0]["raid"] == 0
+    assert r.stockouts[0]["raid"] == 1
     assert len(r.stockouts) == 1  # the second raid starts empty: not a new stock-out
     b = r.batteries
     assert b["ran_out"].tolist() == [True, False]
@@ -121,6 +122,7 @@ def test_a_scenario_without_a_campaign_is_refused() -> None:
     [
         ({"raids": [{"at_h": 3}, {"at_h": 3.1}]}, "sustainment.raids.1.at_h", "before it can"),
         ({"raids": [{"at_h": 40}]}, "sustainment.raids.0.at_h", "after the campaign's end"),
+        ({"days": 1, "raids": [{"at_h": 23.95}]}, "raids.0.at_h", "can run past the campaign's"),
         ({"raids": [{"at_h": 1, "count_scale": 1000}]}, "count_scale", "at most 100,000"),
         ({"repeat_every_h": 0.2, "days": 366}, "repeat_every_h", "at most 10,000"),
         (
@@ -174,7 +176,7 @@ def test_cli_writes_the_folder_and_reports_the_stockouts(tmp_path: Path) -> None
     assert summary["totals"]["stockouts"] == len(summary["stockouts"]) >= 1
     assert summary["depot_short"] is not None or summary["totals"]["rounds_delivered"] == 0
     raids = read_parquet(out / "raids.parquet")
-    assert raids["raid"].tolist() == [0, 1, 2]
+    assert raids["raid"].tolist() == [1, 2, 3]
     html = (out / "report.html").read_text(encoding="utf-8")
     assert "ran out of interceptors on day" in html
     assert "<script" not in html
@@ -189,11 +191,22 @@ def test_cli_writes_the_folder_and_reports_the_stockouts(tmp_path: Path) -> None
     assert (out / "notes.txt").read_text(encoding="utf-8") == "mine"
 
 
+def test_a_launcher_that_starts_empty_needs_a_capacity_in_a_campaign() -> None:
+    data = week()
+    data["batteries"][0]["stock"] = 0
+    data["batteries"][0]["launchers"][0]["ready_rounds"] = 0
+    with pytest.raises(ScenarioError, match=r"batteries\.0\.launchers\.0\.capacity"):
+        load_text(yaml.safe_dump(data), "test")
+
+
 def test_cli_refuses_a_scenario_without_a_campaign(tmp_path: Path) -> None:
+    (tmp_path / "o").mkdir()
+    (tmp_path / "o" / "mine.txt").write_text("mine", encoding="utf-8")
     res = CliRunner().invoke(app, ["sustain", "border-town", "--out", str(tmp_path / "o")])
     assert res.exit_code == 2
+    assert res.output.startswith("error: border-town: sustainment:")
     assert "border-town: sustainment: the scenario has no sustainment section" in res.output
-    assert not (tmp_path / "o").exists()
+    assert [p.name for p in (tmp_path / "o").iterdir()] == ["mine.txt"]
 
 
 def test_a_sweep_over_a_campaign_has_one_row_per_campaign(

@@ -3,6 +3,7 @@ proportion (against a brute-force largest-remainder reference), reloads, conserv
 
 from __future__ import annotations
 
+from dataclasses import replace
 from fractions import Fraction
 
 import numpy as np
@@ -148,3 +149,13 @@ def test_rounds_are_conserved(
     assert ((held <= p.basic_load) | (held == battery_rounds(p, s0))).all()
     assert len(trace["time_h"]) == int(np.ceil(hours - 1e-9))
     assert np.all(np.diff(trace["time_h"]) > 0)
+
+
+def test_steps_end_on_the_whole_hours_of_the_campaign_clock() -> None:
+    p = params(production_per_day=24.0)
+    s0 = replace(stocks(p, ready=20, stock=20, depot=0, t=2.04), produced=2)
+    s, trace = resupply(p, s0, 5.5, 2.04)
+    assert trace["time_h"].tolist() == [3.0, 4.0, 5.0, 5.5]
+    assert trace["depot"].tolist() == [1, 2, 3, 3]  # one an hour, counted from the start
+    assert s.time_h == 5.5
+    assert resupply(p, s, 5.5, 2.04)[1]["time_h"].tolist() == []

@@ -87,6 +87,18 @@ def test_max_time_cuts_the_run_short() -> None:
     assert s["leaked"] <= s["impacts"]
 
 
+@pytest.mark.parametrize("max_time_s", [15.0, 40.0, 60.0])
+def test_rounds_ordered_but_not_launched_when_time_runs_out_stay_on_their_launchers(
+    max_time_s: float,
+) -> None:
+    data = yaml.safe_load(_read_builtin("border-town"))
+    data["sim"]["max_time_s"] = max_time_s
+    data["batteries"][0]["reaction_time_s"] = 5.0
+    r = simulate(compile_world(load_text(yaml.safe_dump(data), "test")), 1)
+    s = summarize(r)
+    assert s["interceptors_fired"] + s["interceptors_left"] == 3 * 20 + 20
+
+
 @pytest.mark.parametrize("name", ["border-town", "city-mixed-raid"])
 def test_intercepts_inside_the_envelope(name: str, run_builtin: Runner) -> None:
     """Interceptors leave when needed to meet the threat at the planned point, so bursts

@@ -5,7 +5,8 @@ Each raid is simulated by the engine, end to end, starting from the rounds the b
 at its start, with no deliveries while it lasts; between raids the supply chain runs
 (:func:`cupola.logistics.resupply`): production into the depot, deliveries towards each
 battery's basic load, reloads. Raid :math:`k` of a campaign with seed :math:`s` runs with the
-seed drawn from ``SeedSequence(s).spawn(...)[k]``, so a campaign depends only on the scenario
+seed drawn from ``SeedSequence(s).spawn(...)[k]`` (raids are numbered from 1 in the outputs,
+from 0 here), so a campaign depends only on the scenario
 and its seed, and lengthening it does not change its first raids.
 
 A battery *runs out* when a raid leaves it no round (on its launchers or in stock) after it
@@ -27,13 +28,14 @@ from cupola.errors import ScenarioError
 from cupola.logistics import Stocks, SupplyParams, resupply
 from cupola.logistics.schedule import raid_times, scaled_raid
 from cupola.logistics.supply import battery_rounds
-from cupola.scenario.schema import Scenario
+from cupola.scenario.schema import Scenario, Sustainment
 from cupola.sim.engine import simulate
 from cupola.sim.summary import summarize
 from cupola.sim.world import World, compile_world
 
-#: Figures of a raid's summary that are not summed over the campaign.
-NOT_SUMMED = ("seed", "interceptors_left")
+#: Figures of a raid's summary that are not summed over the campaign (``zones_alerted``
+#: counts distinct zones, which do not add up over raids).
+NOT_SUMMED = ("seed", "interceptors_left", "zones_alerted")
 
 Columns = dict[str, NDArray[Any]]
 
@@ -49,9 +51,10 @@ class SustainResult:
     days : float
     battery_names : list of str
     raids : dict of arrays
-        One row per raid: ``raid``, ``slot``, ``time_h``, ``day`` (1 for the first 24 h),
-        ``end_h``, ``seed``, every number of the raid's summary, ``rounds_before`` and
-        ``rounds_after`` (all batteries), ``depot`` at its start, ``batteries_empty`` after it.
+        One row per raid: ``raid`` (1, 2, ...), ``slot``, ``time_h``, ``day`` (1 for the
+        first 24 h), ``end_h``, ``seed``, every number of the raid's summary,
+        ``rounds_before`` and ``rounds_after`` (all batteries), ``depot`` at its start,
+        ``batteries_empty`` after it.
     batteries : dict of arrays
         One row per raid and battery: ``raid``, ``time_h``, ``battery``, ``rounds_before``,
         ``fired``, ``rounds_after``, ``delivered`` (since the campaign start), ``ran_out``,
@@ -121,6 +124,18 @@ def supply_params(sc: Scenario, world: World) -> SupplyParams:
     )
 
 
+def require_sustainment(sc: Scenario, source: str | None = None) -> Sustainment:
+    """The scenario's ``sustainment`` section; :class:`ScenarioError` when it has none."""
+    if sc.sustainment is None:
+        raise ScenarioError(
+            source or sc.name,
+            "sustainment",
+            "the scenario has no sustainment section (a campaign of raids over days; see "
+            "docs/formats.md)",
+        )
+    return sc.sustainment
+
+
 def sustain(
     sc: Scenario,
     seed: int,
@@ -136,14 +151,7 @@ def sustain(
     ScenarioError
         The scenario has no ``sustainment`` section.
     """
-    sus = sc.sustainment
-    if sus is None:
-        raise ScenarioError(
-            source or sc.name,
-            "sustainment",
-            "the scenario has no sustainment section (a campaign of raids over days; see "
-            "docs/formats.md)",
-        )
+    sus = require_sustainment(sc, source)
     times, slots = raid_times(sus)
     base = compile_world(sc, source)
     params = supply_params(sc, base)
@@ -184,12 +192,15 @@ def sustain(
         last = np.full(n_b, np.nan)
         np.fmax.at(last, launched_by, result.interceptors.launch_time)
         out = (after == 0) & (before > 0)
-        out_h = np.where(out, t_h + last / 3600.0, np.nan)
+        # When it fired its last round (at the raid's end had it none left to fire).
+        out_h = np.where(
+            out, t_h + np.where(np.isnan(last), result.end_time, last) / 3600.0, np.nan
+        )
         for b in np.flatnonzero(out):
             stockouts.append(
                 {
                     "battery": base.units.battery_names[b],
-                    "raid": k,
+                    "raid": k + 1,
                     "time_h": round(float(out_h[b]), 6),
                     "when": clock(float(out_h[b])),
                 }
@@ -203,7 +214,7 @@ def sustain(
         }
         rows.append(
             {
-                "raid": k,
+                "raid": k + 1,
                 "slot": slot,
                 "time_h": t_h,
                 "day": int(t_h // 24) + 1,
@@ -218,7 +229,7 @@ def sustain(
         )
         bat_rows.append(
             {
-                "raid": np.full(n_b, k),
+                "raid": np.full(n_b, k + 1),
                 "time_h": np.full(n_b, t_h),
                 "battery": np.array(base.units.battery_names, dtype=object),
                 "rounds_before": before,

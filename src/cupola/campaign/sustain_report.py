@@ -45,7 +45,7 @@ RAID_COLUMNS = (
     ("hits_on_defended_assets", "hits"),
     ("rounds_before", "rounds before"),
     ("rounds_after", "rounds after"),
-    ("depot", "depot"),
+    ("depot", "depot before"),
 )
 
 
@@ -81,7 +81,7 @@ def render_sustainment(r: SustainResult) -> str:
         "svg text{font-size:11px}table{border-collapse:collapse}"
         "td,th{border:1px solid #ccc;padding:2px 6px;text-align:right}</style></head><body>",
         f"<h1>Sustainment: {escape(r.scenario)}</h1>",
-        f"<p>{r.days:g} days, {t['raids']} raids, seed {r.seed}.</p>",
+        f"<p>{r.days:g} day{'' if r.days == 1 else 's'}, {t['raids']} raids, seed {r.seed}.</p>",
         f"<table>{figures}</table>",
         "<h2>Stock-outs</h2>",
         outs,
@@ -132,17 +132,17 @@ class _Axes:
 def _stock_chart(r: SustainResult) -> str:
     s = r.stock
     holders = [*r.battery_names, "depot"]
-    axes = _Axes(0.0, r.days * 24.0, 0.0, float(np.max(s["rounds"], initial=1)))
-    svg = axes.frame("hours from campaign start")
+    axes = _Axes(0.0, r.days, 0.0, float(np.max(s["rounds"], initial=1)))
+    svg = axes.frame("days from campaign start")
     for t in r.raids["time_h"]:
-        x = axes.u(float(t))
+        x = axes.u(float(t) / 24)
         svg.append(
             f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{H - PAD_B}" y2="{H - PAD_B - 8}" stroke="#999"/>'
         )
     legend = []
     for k, name in enumerate(holders):
         sel = s["holder"] == name
-        pts = _steps(s["time_h"][sel], s["rounds"][sel])
+        pts = _steps(s["time_h"][sel] / 24, s["rounds"][sel])
         colour = "#555" if name == "depot" else COLOURS[k % len(COLOURS)]
         dash = ' stroke-dasharray="5,3"' if name == "depot" else ""
         line = " ".join(f"{axes.u(x):.1f},{axes.v(y):.1f}" for x, y in pts)
@@ -168,13 +168,13 @@ def _steps(t: NDArray[Any], y: NDArray[Any]) -> list[tuple[float, float]]:
 def _leak_chart(r: SustainResult) -> str:
     raids = r.raids
     top = float(np.max(raids["threatening"], initial=1))
-    axes = _Axes(0.0, r.days * 24.0, 0.0, top)
-    svg = axes.frame("hours from campaign start")
+    axes = _Axes(0.0, r.days, 0.0, top)
+    svg = axes.frame("days from campaign start")
     width = max(2.0, min(12.0, (W - PAD_L - PAD_R) / max(len(raids["raid"]), 1) * 0.4))
     for t, threatening, leaked in zip(
         raids["time_h"], raids["threatening"], raids["leaked"], strict=True
     ):
-        x = axes.u(float(t))
+        x = axes.u(float(t) / 24)
         for value, colour in ((threatening, "#9ecae1"), (leaked, "#d62728")):
             y = axes.v(float(value))
             svg.append(

@@ -1,6 +1,7 @@
 r"""Resupply between raids: production into the depot, deliveries to the batteries, reloads.
 
-Time advances in steps of at most one hour, all batteries at once. Over a step from
+Time advances in steps that end on the whole hours of the campaign clock (and at the end),
+all batteries at once. Over a step from
 :math:`t_0` to :math:`t_1` (hours):
 
 1. Production: the depot gains :math:`\lfloor p\,t_1 \rfloor - \lfloor p\,t_0 \rfloor`
@@ -12,7 +13,8 @@ Time advances in steps of at most one hour, all batteries at once. Over a step f
    (:math:`R_b`: rounds on its launchers and in its stock). When the depot holds less than
    :math:`\sum_b w_b`, it is shared in proportion to the asks (:func:`share`).
 3. Reloads: a battery whose crews have had its reload time since the last raid tops its
-   launchers up from its stock, launchers in index order.
+   launchers up from its stock, launchers in index order. A reload under way when a raid
+   ended starts over then (the launcher is ready a little later than it would be).
 
 This is a fluid approximation of a supply chain (no convoys, no lead time beyond the rates),
 the level of detail of a sustainment estimate; the engine simulates the raids themselves.
@@ -82,13 +84,18 @@ def resupply(
         ``depot`` (T,), and ``unmet`` (T,) the rounds asked for that the depot could not
         give.
     """
-    n_steps = max(0, int(np.ceil((until_h - stocks.time_h) / STEP_H - 1e-9)))
     t0 = stocks.time_h
+    edges = [
+        t
+        for t in STEP_H * np.arange(np.floor(t0 / STEP_H + 1e-9) + 1, np.ceil(until_h / STEP_H))
+        if t < until_h - 1e-9
+    ]
+    edges = [*edges, until_h] if until_h > t0 + 1e-9 else []
     ready, stock, delivered = stocks.ready.copy(), stocks.stock.copy(), stocks.delivered.copy()
     depot, produced = stocks.depot, stocks.produced
     times, rounds, depots, unmet = [], [], [], []
-    for k in range(1, n_steps + 1):  # a loop over time; every battery at once
-        t1 = until_h if k == n_steps else stocks.time_h + k * STEP_H
+    for t1 in edges:  # a loop over time; every battery at once
+        t1 = float(t1)
         made = int(_floor(params.production_per_h, t1)) - produced
         produced += made
         depot += made

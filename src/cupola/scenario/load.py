@@ -165,11 +165,13 @@ def _check_references(sc: Scenario, source: str) -> None:
             )
     for i, b in enumerate(sc.batteries):
         for k, ln in enumerate(b.launchers):
-            if ln.ready_rounds == 0 and ln.capacity is None and b.stock > 0:
+            resupplied = b.stock > 0 or b.resupply_rounds_per_hour > 0 or sc.sustainment
+            if ln.ready_rounds == 0 and ln.capacity is None and resupplied:
                 raise _error(
                     source,
                     f"batteries.{i}.launchers.{k}.capacity",
-                    "give the capacity of a launcher that starts empty (it reloads from stock)",
+                    "give the capacity of a launcher that starts empty (it reloads from stock, "
+                    "resupply or the depot)",
                 )
     for i, b in enumerate(sc.batteries):
         if b.interceptor not in itypes:
@@ -275,6 +277,13 @@ def _check_schedule(sc: Scenario, source: str) -> None:
         )
     times, slots = raid_times(sus)
     gap_h = sc.sim.max_time_s / 3600
+    if times and times[-1] + gap_h > sus.days * 24 + 1e-9:
+        raise _error(
+            source,
+            f"sustainment.raids.{slots[-1]}.at_h",
+            f"the raid at {times[-1]:g} h can run past the campaign's end ({sus.days:g} days; "
+            f"a raid lasts up to sim.max_time_s = {sc.sim.max_time_s:g} s)",
+        )
     for i in range(1, len(times)):
         if times[i] - times[i - 1] < gap_h - 1e-9:
             raise _error(

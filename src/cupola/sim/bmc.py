@@ -633,6 +633,18 @@ class BattleManager:
         self.pending = p.take(~due)
         return p.take(due & ~cancel), units
 
+    def cancel_all(self, units: UnitState) -> UnitState:
+        """Cancel every round still waiting to launch (the run is over) and put it back on
+        its launcher."""
+        p = self.pending
+        if len(p.time) == 0:
+            return units
+        ready = units.ready.copy()
+        np.add.at(ready, p.launcher, 1)
+        np.subtract.at(self.book.in_flight, p.track, 1)
+        self.pending = Pending()
+        return UnitState(ready, units.next_free, units.reload_done, units.stock)
+
     def on_bursts(
         self,
         detonated_track: IntArray,

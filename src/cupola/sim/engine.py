@@ -223,6 +223,8 @@ class Engine:
             if done:
                 break
         self._record_truth(force=True)
+        # Cut short by sim.max_time_s: rounds ordered but not launched stay on their launchers.
+        self.units = self.bmc.cancel_all(self.units)
         if not self.threats.flying.any():  # every threat is down: all clear
             self.bmc.alerts.lift(self.t, self.bmc.book.killed, all_clear=True)
         return RunResult(
