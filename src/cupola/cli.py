@@ -501,18 +501,11 @@ def sustain(
         _fail(exc)
         return
     days = f"{result.days:g} day" + ("" if result.days == 1 else "s")
-    table = Table(title=Text(f"{sc.name}: {days} (seed {seed})"))
-    headings = (
-        "raid",
-        "start",
-        "threats",
-        "fired",
-        "leaked",
-        "hits",
-        "rounds after",
-        "depot before",
+    table = Table(
+        title=Text(f"{sc.name}: {days} (seed {seed})"),
+        caption=Text("left: rounds at the batteries after the raid; depot: at its start"),
     )
-    for name in headings:
+    for name in ("raid", "start", "threats", "fired", "leaked", "hits", "left", "depot"):
         table.add_column(name, justify="right")
     r = result.raids
     for i in range(len(r["raid"])):
