@@ -4,7 +4,8 @@ Runs the same sweep (the city scenario, ``RUNS`` seeds) with the local engine on
 worker processes and with Dask on a local cluster of 2, each into a fresh folder, and prints
 runs per minute and per hour. The overhead per run is the engine's time per run on one worker
 minus the mean time of a run called directly in this process (``simulate`` + ``summarize``).
-Goal: at least 1,000 city runs per hour on 2 cores.
+Goal: at least 1,000 city runs per hour on 2 cores. Then the time of one sustainment campaign
+(``border-town-week``: 14 raids over 7 days) on one core.
 
 Run: ``.venv/bin/python benchmarks/bench_campaign.py [RUNS]`` (default 12).
 """
@@ -18,6 +19,7 @@ import time
 from pathlib import Path
 
 from cupola.campaign import Sweep, run_sweep
+from cupola.campaign.sustain import sustain
 from cupola.scenario import load
 from cupola.sim.engine import simulate
 from cupola.sim.summary import summarize
@@ -55,6 +57,15 @@ def main() -> None:
                 per_run_1 = wall / runs
     if per_run_1 is not None:
         print(f"overhead per run (1 worker against a direct call): {per_run_1 - direct:+.2f} s")
+    week = load("border-town-week")
+    start = time.perf_counter()
+    result = sustain(week, 1, "border-town-week")
+    wall = time.perf_counter() - start
+    raids = result.totals["raids"]
+    print(
+        f"sustainment, border-town-week (one campaign, {raids} raids, 7 days): {wall:.1f} s, "
+        f"{wall / raids:.2f} s a raid"
+    )
 
 
 if __name__ == "__main__":

@@ -155,8 +155,8 @@ def test_readme_sustainment_example(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     monkeypatch.chdir(tmp_path)
     result = CliRunner().invoke(app, args[1:])
     assert result.exit_code == 0, result.output
-    shown = _block_after("### Campaigns over days", "text").strip()
-    assert result.output.strip() == shown
+    shown = _block_after("### Campaigns over days", "text").strip().splitlines()
+    assert [ln.rstrip() for ln in result.output.strip().splitlines()] == shown
     assert (tmp_path / "runs" / "week" / "report.html").is_file()
 
 
