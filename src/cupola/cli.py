@@ -555,6 +555,124 @@ def sustain(
 
 
 @app.command()
+def plan(
+    scenario: Annotated[str, typer.Argument(help="Built-in scenario name or YAML file.")],
+    batteries: Annotated[int, typer.Option(help="Batteries to site (K).")],
+    out: Annotated[
+        Path | None, typer.Option(help="Folder to write (default runs/<scenario>-plan-K<K>).")
+    ] = None,
+    candidates: Annotated[
+        Path | None,
+        typer.Option(help="Candidate sites (GeoJSON points); default: a grid over the assets."),
+    ] = None,
+    exclude: Annotated[
+        Path | None, typer.Option(help="Areas where no battery may go (GeoJSON polygons).")
+    ] = None,
+    samples: Annotated[int, typer.Option(help="Threat trajectories sampled from the raid.")] = 1000,
+    runs: Annotated[
+        int, typer.Option(help="Full-simulation seeds per layout for the check (0: none).")
+    ] = 20,
+    workers: Annotated[
+        int | None, typer.Option(help="Worker processes of the check (default: all cores).")
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Seed of the threat sample.")] = 0,
+    margin_m: Annotated[
+        float, typer.Option(help="The default grid reaches this far past the assets, m.")
+    ] = 5000.0,
+    grid_m: Annotated[
+        float | None, typer.Option(help="Spacing of the default grid, m (default: ~200 sites).")
+    ] = None,
+    method: Annotated[str, typer.Option(help="auto, milp or greedy.")] = "auto",
+    overwrite: Annotated[
+        bool, typer.Option(help="Replace the folder if it holds an earlier plan.")
+    ] = False,
+) -> None:
+    """Choose sites for K batteries that defend the most expected value against the
+    scenario's raid, and check the layout against a naive one with the full simulation."""
+    from cupola.output import check_output
+    from cupola.scenario import load
+    from cupola.siting.folder import PLAN_FILES, write_plan
+    from cupola.siting.plan import PlanOptions
+    from cupola.siting.plan import plan as make_plan
+
+    try:
+        checks = [
+            (samples < 10 or samples > 100_000, f"--samples: must be 10 to 100,000, got {samples}"),
+            (runs < 0, f"--runs: must be at least 0, got {runs}"),
+            (workers is not None and workers < 1, f"--workers: must be at least 1, got {workers}"),
+            (seed < 0, f"--seed: must be a non-negative integer, got {seed}"),
+            (method not in ("auto", "milp", "greedy"), f"--method: unknown {method!r}"),
+            (not margin_m >= 0, f"--margin-m: must be at least 0, got {margin_m}"),
+            (grid_m is not None and not grid_m >= 10, f"--grid-m: at least 10 m, got {grid_m}"),
+        ]
+        for bad, message in checks:
+            if bad:
+                raise CupolaError(message)
+        sc = load(scenario)
+        folder = out if out is not None else Path("runs") / f"{sc.name}-plan-K{batteries}"
+        check_output(folder, overwrite, PLAN_FILES, "plan")
+        options = PlanOptions(
+            batteries=batteries,
+            candidates=candidates,
+            exclusions=exclude,
+            samples=samples,
+            seed=seed,
+            margin_m=margin_m,
+            spacing_m=grid_m,
+            method=method,
+        )
+        p = make_plan(sc, scenario, options)
+        columns = [
+            TextColumn("{task.description}"),
+            BarColumn(),
+            TextColumn("{task.completed}/{task.total} runs"),
+            TimeRemainingColumn(),
+        ]
+        try:
+            with Progress(*columns, console=err_console, transient=True) as bar:
+                task = bar.add_task("Monte Carlo check", total=2 * runs)
+
+                def show(done: int, total: int) -> None:
+                    bar.update(task, completed=done, total=total)
+
+                summary = write_plan(p, folder, runs, workers, overwrite, show)
+        except KeyboardInterrupt:
+            err_console.print("interrupted; nothing was written", markup=False)
+            raise typer.Exit(130) from None
+    except CupolaError as exc:
+        _fail(exc)
+        return
+    table = Table(title=Text(f"{sc.name}: {_plural(batteries, 'battery')}"))
+    table.add_column("layout")
+    table.add_column("sites")
+    table.add_column("defended (model)", justify="right")
+    mc = summary["monte_carlo"]
+    if mc:
+        table.add_column(f"hits ({runs} runs)", justify="right")
+    for name in ("planned", "naive"):
+        sites = "; ".join(f"{x['lat']:.4f}, {x['lon']:.4f}" for x in summary[name]["sites"])
+        cells = [name, sites, f"{summary[name]['defended_value_per_raid']:,.0f}"]
+        if mc:
+            h = mc["layouts"][name]["hits_on_defended_assets"]
+            cells.append(f"{h['mean']:.2f} ± {h['ci95']:.2f}")
+        table.add_row(*cells)
+    out_console.print(table)
+    lay = summary["planned"]
+    out_console.print(
+        f"threatened value per raid {summary['threatened_value_per_raid']:,.0f}; "
+        f"{summary['candidate_sites']} candidate sites, {summary['sampled_threats']} sampled "
+        f"threats; {lay['method']}{' (optimal)' if lay['optimal'] else ''}",
+        highlight=False,
+        soft_wrap=True,
+        markup=False,
+    )
+    out_console.print(f"Folder: {folder}", highlight=False, soft_wrap=True, markup=False)
+    out_console.print(
+        f"Report: {folder / 'report.html'}", highlight=False, soft_wrap=True, markup=False
+    )
+
+
+@app.command()
 def query(
     folder: Annotated[Path, typer.Argument(help="A campaign folder written by `cupola sweep`.")],
     sql: Annotated[str, typer.Argument(help="SQL over the table `runs` (DuckDB).")],

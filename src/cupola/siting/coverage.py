@@ -1,0 +1,82 @@
+r"""The coverage model: which candidate sites can intercept which sampled trajectories.
+
+Site :math:`s` (a battery's launchers, taken at the site) covers trajectory :math:`j` when
+an interceptor launched no earlier than the trajectory's earliest engagement :math:`t_e`
+meets one of its path points :math:`(t_k, p_k)` before impact — the fire-control envelope
+of :mod:`cupola.fire.envelope`, with the launch time at :math:`t_e`:
+
+.. math::
+
+    t_e + T_f(\lVert p_k - x_s \rVert) \le t_k < t_{impact}, \quad
+    r_{min} \le \lVert p_k - x_s \rVert \le r_{max}, \quad
+    \max(h_{min}, 0) \le z_k \le h_{ceiling},
+
+with :math:`T_f` the interceptor's flight time to a distance
+(:func:`cupola.engage.profile.time_to_distance`) and :math:`h_{min}` the doctrine's lowest
+intercept altitude. A covered threat is destroyed by an engagement with probability
+:math:`p_j = 1 - (1 - P_{k,j})^{n}`, :math:`P_{k,j}` the interceptor's single-shot kill
+probability against its type and :math:`n` the doctrine's ``shots_per_engagement``.
+Saturation (more threats at once than the launchers can meet) is not in this model; the
+Monte Carlo check with the full simulation is.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+
+from cupola.engage.base import InterceptorTypes
+from cupola.engage.profile import time_to_distance
+from cupola.siting.sample import ThreatSample
+
+#: Sites evaluated at once (bounds memory: sites x threats x path points).
+SITE_CHUNK = 8
+
+
+def coverage(
+    itypes: InterceptorTypes,
+    itype: int,
+    sites: NDArray[np.float64],
+    sample: ThreatSample,
+    min_altitude_m: float,
+) -> NDArray[np.bool_]:
+    """(S, N) whether each site covers each sampled trajectory (module docstring).
+
+    Parameters
+    ----------
+    itypes : InterceptorTypes
+    itype : int
+        The batteries' interceptor type.
+    sites : (S, 3) float64
+        Site positions, ENU, m.
+    sample : ThreatSample
+    min_altitude_m : float
+        Lowest intercept altitude, m.
+    """
+    path, t = sample.path, sample.path_time
+    z = path[None, :, :, 2]
+    height_ok = (z >= max(min_altitude_m, 0.0)) & (z > 0.0) & (z <= itypes.ceiling_m[itype])
+    before = t < sample.impact_time[:, None]
+    out = np.zeros((len(sites), len(t)), bool)
+    for a in range(0, len(sites), SITE_CHUNK):
+        s = sites[a : a + SITE_CHUNK]
+        d = np.linalg.norm(path[None, :, :, :] - s[:, None, None, :], axis=-1)  # S, N, P
+        fly = time_to_distance(itypes, np.full(d.shape, itype), d)
+        ok = (
+            (sample.engage_from[None, :, None] + fly <= t[None])
+            & (d >= itypes.min_range_m[itype])
+            & (d <= itypes.max_range_m[itype])
+            & height_ok
+            & before[None]
+        )
+        out[a : a + SITE_CHUNK] = ok.any(axis=2)
+    return out
+
+
+def kill_probability(
+    itypes: InterceptorTypes, itype: int, type_idx: NDArray[np.int64], shots: int
+) -> NDArray[np.float64]:
+    """(N,) probability that one engagement of ``shots`` rounds destroys each threat."""
+    assert itypes.sskp_threat is not None  # a compiled world's types always carry it
+    sskp = itypes.sskp_threat[itype, type_idx]
+    return np.asarray(1.0 - (1.0 - sskp) ** shots, np.float64)

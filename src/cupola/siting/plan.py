@@ -1,0 +1,261 @@
+"""The siting planner: sample, coverage, choice of sites, and the coverage they give.
+
+:func:`plan` draws the threat sample (:mod:`.sample`), builds the candidate sites
+(:mod:`.sites`), the coverage matrix (:mod:`.coverage`), chooses K sites (:mod:`.optimise`),
+the curve of defended value for 1 to K batteries, and the layouts as scenarios
+(:mod:`.layout`). Values are expected asset value defended per raid: the sample's sums times
+``per_raid``. The Monte Carlo check with the full simulation is :mod:`.check`.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import shapely
+import shapely.ops
+from numpy.typing import NDArray
+
+from cupola.errors import InputError
+from cupola.scenario.schema import RouteAsset, Scenario
+from cupola.sim.world import World, compile_world
+from cupola.siting.coverage import coverage, kill_probability
+from cupola.siting.layout import naive_sites, with_batteries
+from cupola.siting.optimise import Layout, choose, defended
+from cupola.siting.sample import ThreatSample, sample_threats
+from cupola.siting.sites import Candidates, exclude, grid, read_candidates, read_exclusions
+
+#: Length of the route segments of the coverage map, m.
+SEGMENT_M = 1000.0
+
+
+@dataclass(frozen=True)
+class PlanOptions:
+    """How to plan.
+
+    Attributes
+    ----------
+    batteries : int
+        K, the batteries to site.
+    candidates, exclusions : Path or None
+        GeoJSON files (:mod:`.sites`).
+    samples : int
+        Sampled threats, about.
+    seed : int
+        Seed of the sample.
+    margin_m, spacing_m : float
+        The default grid (:func:`.sites.grid`).
+    method : str
+        ``auto``, ``milp`` or ``greedy`` (:func:`.optimise.choose`).
+    time_limit_s : float
+        Per MILP.
+    """
+
+    batteries: int
+    candidates: Path | None = None
+    exclusions: Path | None = None
+    samples: int = 1000
+    seed: int = 0
+    margin_m: float = 5000.0
+    spacing_m: float | None = None
+    method: str = "auto"
+    time_limit_s: float = 20.0
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A plan (module docstring); values per raid, in the assets' value units."""
+
+    scenario: Scenario
+    world: World
+    options: PlanOptions
+    candidates: Candidates
+    sample: ThreatSample
+    cover: NDArray[np.bool_]
+    kill: NDArray[np.float64]
+    layout: Layout
+    curve: list[dict[str, Any]]
+    planned: Scenario
+    naive: Scenario
+    naive_cover: NDArray[np.bool_]
+    threatened_value: float
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def planned_value(self) -> float:
+        return self.layout.value * self.sample.per_raid
+
+    @property
+    def naive_value(self) -> float:
+        k = len(self.naive_cover)
+        idx = np.arange(k)
+        return defended(self.naive_cover, self.sample.value, self.kill, idx) * self.sample.per_raid
+
+
+def plan(sc: Scenario, source: str, options: PlanOptions) -> Plan:
+    """Plan ``options.batteries`` sites for ``sc`` (module docstring).
+
+    Raises
+    ------
+    InputError
+        No battery to copy; K below 1 or above the number of candidates; a bad candidates
+        or exclusion file; no candidate left; an asset no candidate can reach; no candidate
+        that can intercept any threat bound for a defended asset.
+    """
+    clock = time.perf_counter()
+    seconds: dict[str, float] = {}
+    k = options.batteries
+    if not sc.batteries:
+        raise InputError(
+            source, "batteries", "the plan copies the scenario's first battery; give one"
+        )
+    if k < 1:
+        raise InputError("--batteries", "", f"must be at least 1, got {k}")
+    world = compile_world(sc, source)
+    c = (
+        read_candidates(options.candidates, world)
+        if options.candidates is not None
+        else grid(world, options.margin_m, options.spacing_m)
+    )
+    area = read_exclusions(options.exclusions, world) if options.exclusions is not None else None
+    c = exclude(c, area)
+    if len(c.names) == 0:
+        raise InputError("--exclude", "", "every candidate site lies in an excluded area")
+    if k > len(c.names):
+        raise InputError(
+            "--batteries",
+            "",
+            f"{k} batteries but only {len(c.names)} candidate sites (outside excluded areas)",
+        )
+    itype = int(world.units.itype[0])
+    reach = float(world.interceptors.max_range_m[itype])
+    _check_reach(world, c, reach)
+    seconds["candidates"] = time.perf_counter() - clock
+    clock = time.perf_counter()
+    rng = np.random.default_rng(np.random.SeedSequence(options.seed))
+    sample = sample_threats(world, options.samples, rng, sc.batteries[0].reaction_time_s)
+    seconds["sample"] = time.perf_counter() - clock
+    clock = time.perf_counter()
+    alt = sc.doctrine.min_intercept_altitude_m
+    cover = coverage(world.interceptors, itype, c.pos, sample, alt)
+    kill = kill_probability(
+        world.interceptors, itype, sample.type_idx, sc.doctrine.shots_per_engagement
+    )
+    seconds["coverage"] = time.perf_counter() - clock
+    valued = sample.value > 0
+    if not cover[:, valued].any():
+        raise InputError(
+            source,
+            "",
+            f"no candidate site can intercept any of the {int(valued.sum())} sampled threats "
+            "bound for defended assets (move the candidates, or check the interceptor's reach)",
+        )
+    clock = time.perf_counter()
+    curve = []
+    layout = None
+    for n in range(1, k + 1):
+        lay = choose(cover, sample.value, kill, n, options.method, options.time_limit_s)
+        curve.append(
+            {
+                "batteries": n,
+                "defended_value": lay.value * sample.per_raid,
+                "bound": None if lay.bound is None else lay.bound * sample.per_raid,
+                "method": lay.method,
+                "optimal": lay.optimal,
+            }
+        )
+        layout = lay
+    assert layout is not None
+    seconds["optimise"] = time.perf_counter() - clock
+    names = [f"Battery {i + 1} ({c.names[s]})" for i, s in enumerate(layout.sites)]
+    planned = with_batteries(sc, world, c.pos[layout.sites], names)
+    n_pos, n_names = naive_sites(world, k)
+    naive = with_batteries(sc, world, n_pos, n_names)
+    naive_cover = coverage(world.interceptors, itype, n_pos, sample, alt)
+    return Plan(
+        scenario=sc,
+        world=world,
+        options=options,
+        candidates=c,
+        sample=sample,
+        cover=cover,
+        kill=kill,
+        layout=layout,
+        curve=curve,
+        planned=planned.model_copy(update={"name": f"{sc.name}-planned"}),
+        naive=naive.model_copy(update={"name": f"{sc.name}-naive"}),
+        naive_cover=naive_cover,
+        threatened_value=float(sample.value.sum() * sample.per_raid),
+        seconds=seconds,
+    )
+
+
+def _check_reach(world: World, c: Candidates, reach: float) -> None:
+    """:class:`InputError` for a defended asset that no candidate site can reach."""
+    sites = shapely.points(c.pos[:, :2])
+    for i, (name, geom) in enumerate(zip(world.assets.names, world.assets.footprints, strict=True)):
+        d = float(np.min(shapely.distance(geom, sites)))
+        if d > reach:
+            raise InputError(
+                world.scenario.name,
+                f"assets.{i}",
+                f"{name} lies outside the planning area: the nearest candidate site is "
+                f"{d / 1000:.1f} km away, beyond the interceptor's {reach / 1000:.1f} km reach",
+            )
+
+
+def asset_coverage(p: Plan, sites: NDArray[np.int64] | None = None) -> list[dict[str, object]]:
+    """Per defended asset (and per route segment of about :data:`SEGMENT_M`): the sampled
+    threats that would damage it, the share of them covered, and the number of batteries
+    covering them (mean and least), for the planned layout (or ``sites`` of the candidates).
+    """
+    s = p.sample
+    cov = p.cover[p.layout.sites if sites is None else sites]
+    count = cov.sum(axis=0)
+    rows: list[dict[str, object]] = []
+    world = p.world
+    for a, name in enumerate(world.assets.names):
+        parts = _segments(p, a)
+        for part, geom in parts:
+            hit = s.hits[:, a] if geom is None else _near(p, a, geom)
+            n = int(hit.sum())
+            rows.append(
+                {
+                    "asset": name,
+                    "kind": world.assets.kinds[a],
+                    "segment": part,
+                    "geometry": world.assets.footprints[a] if geom is None else geom,
+                    "threats": n,
+                    "covered_share": float((count[hit] > 0).mean()) if n else None,
+                    "batteries_mean": float(count[hit].mean()) if n else None,
+                    "batteries_min": int(count[hit].min()) if n else None,
+                }
+            )
+    return rows
+
+
+def _segments(p: Plan, a: int) -> list[tuple[int | None, object | None]]:
+    """The whole asset, or for a route its segments of about :data:`SEGMENT_M`."""
+    if p.world.assets.kinds[a] != "route":
+        return [(None, None)]
+    spec = next(x for x in p.scenario.assets if x.name == p.world.assets.names[a])
+    assert isinstance(spec, RouteAsset)
+    x, y = p.world.frame.to_local([q.lon for q in spec.line], [q.lat for q in spec.line])
+    line = shapely.LineString(np.column_stack([x, y]))
+    n = max(1, int(np.ceil(line.length / SEGMENT_M)))
+    cuts = np.linspace(0.0, line.length, n + 1)
+    return [(i, shapely.ops.substring(line, cuts[i], cuts[i + 1])) for i in range(n)]
+
+
+def _near(p: Plan, a: int, segment: object) -> NDArray[np.bool_]:
+    """Sampled threats whose impact damages route ``a`` within ``segment``."""
+    spec = next(x for x in p.scenario.assets if x.name == p.world.assets.names[a])
+    assert isinstance(spec, RouteAsset)
+    s = p.sample
+    radius = p.world.threat_types.lethal_radius_m[s.type_idx]
+    pts = shapely.points(s.impact[:, :2])
+    near = shapely.dwithin(segment, pts, radius + spec.width_m / 2)
+    return np.asarray(s.hits[:, a] & near, bool)

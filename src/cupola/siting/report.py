@@ -1,0 +1,231 @@
+"""The plan report: one self-contained HTML page.
+
+A coverage map (defended assets and route segments coloured by how many planned batteries
+cover the threats bound for them; candidate sites; the planned and the naive sites), the curve
+of defended value against the number of batteries, the model's and the Monte Carlo's
+comparison of the planned and naive layouts. Inline SVG, no script, no external reference.
+"""
+
+from __future__ import annotations
+
+from html import escape
+from typing import Any
+
+import numpy as np
+import shapely
+
+from cupola.campaign.report import COLOURS
+from cupola.report.frame import ticks
+from cupola.siting.check import FIGURES
+from cupola.siting.plan import Plan
+
+MAP_W = 640
+CHART_W, CHART_H, PAD_L, PAD_R, PAD_T, PAD_B = 640, 280, 70, 20, 20, 45
+
+
+def coverage_colour(batteries: float | None) -> str:
+    """Fill of an asset by the mean number of batteries covering its threats."""
+    if batteries is None:
+        return "#cccccc"
+    if batteries < 0.5:
+        return "#d62728"
+    if batteries < 1.5:
+        return "#ffbf00"
+    return "#2ca02c"
+
+
+def render_plan(p: Plan, rows: list[dict[str, Any]], mc: dict[str, Any] | None) -> str:
+    """The report page of plan ``p`` with its coverage ``rows`` and Monte Carlo ``mc``."""
+    k = p.options.batteries
+    lay = p.layout
+    gap = (
+        "proved optimal"
+        if lay.optimal
+        else (
+            f"bound {lay.bound * p.sample.per_raid:,.0f}" if lay.bound is not None else "no bound"
+        )
+    )
+    facts = [
+        ("batteries", str(k)),
+        ("candidate sites", f"{len(p.candidates.names):,}"),
+        (
+            "sampled threats",
+            f"{len(p.sample.value):,} ({int((p.sample.value > 0).sum()):,} bound for assets)",
+        ),
+        ("threatened value per raid", f"{p.threatened_value:,.0f}"),
+        (
+            "planned layout, expected value defended",
+            f"{p.planned_value:,.0f} ({lay.method}, {gap})",
+        ),
+        ("naive layout, expected value defended", f"{p.naive_value:,.0f}"),
+    ]
+    table = "".join(
+        f"<tr><th style='text-align:left'>{escape(a)}</th><td>{escape(b)}</td></tr>"
+        for a, b in facts
+    )
+    page = [
+        "<!DOCTYPE html>",
+        '<html lang="en">',
+        '<head><meta charset="utf-8">',
+        f"<title>Cupola plan: {escape(p.scenario.name)}</title>",
+        "<style>body{font-family:sans-serif;max-width:760px;margin:2em auto;color:#222}"
+        "svg text{font-size:11px}table{border-collapse:collapse}"
+        "td,th{border:1px solid #ccc;padding:2px 6px;text-align:right}</style></head><body>",
+        f"<h1>Battery siting: {escape(p.scenario.name)}</h1>",
+        f"<table>{table}</table>",
+        "<h2>Coverage map</h2>",
+        "<p>Defended assets (route segments of about 1 km) by the mean number of planned "
+        "batteries that can intercept the threats bound for them: "
+        '<span style="color:#d62728">■</span> none, <span style="color:#ffbf00">■</span> one, '
+        '<span style="color:#2ca02c">■</span> two or more, <span style="color:#ccc">■</span> '
+        "no sampled threat. ■ planned sites, ○ naive sites, · candidates.</p>",
+        _map(p, rows),
+        _coverage_table(rows),
+        "<h2>Defended value against the number of batteries</h2>",
+        _curve(p),
+        _monte_carlo(mc),
+        "</body></html>",
+    ]
+    return "\n".join(page) + "\n"
+
+
+def _map(p: Plan, rows: list[dict[str, Any]]) -> str:
+    geoms = [r["geometry"] for r in rows]
+    pts = np.vstack([p.candidates.pos[:, :2], _sites(p.naive, p)])
+    x0, y0, x1, y1 = shapely.union_all([*geoms, shapely.multipoints(pts)]).bounds
+    pad = 0.05 * max(x1 - x0, y1 - y0, 1.0)
+    x0, y0, x1, y1 = x0 - pad, y0 - pad, x1 + pad, y1 + pad
+    scale = MAP_W / max(x1 - x0, 1.0)
+    height = int((y1 - y0) * scale) + 1
+
+    def xy(x: float, y: float) -> str:
+        return f"{(x - x0) * scale:.1f},{(y1 - y) * scale:.1f}"
+
+    svg = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{MAP_W}" height="{height}" role="img">']
+    svg.append(f'<rect width="{MAP_W}" height="{height}" fill="#f7f7f2"/>')
+    for r in rows:
+        g, colour = r["geometry"], coverage_colour(r["batteries_mean"])
+        label = escape(f"{r['asset']}: {r['batteries_mean']}")
+        if g.geom_type == "LineString":
+            line = " ".join(xy(x, y) for x, y in g.coords)
+            svg.append(
+                f'<polyline points="{line}" fill="none" stroke="{colour}" stroke-width="4">'
+                f"<title>{label}</title></polyline>"
+            )
+        else:
+            ring = " ".join(xy(x, y) for x, y in g.exterior.coords)
+            svg.append(
+                f'<polygon points="{ring}" fill="{colour}" fill-opacity="0.6" stroke="#555">'
+                f"<title>{label}</title></polygon>"
+            )
+    for x, y, _ in p.candidates.pos:
+        svg.append(
+            f'<circle cx="{(x - x0) * scale:.1f}" cy="{(y1 - y) * scale:.1f}" r="1.2" fill="#888"/>'
+        )
+    for x, y in _sites(p.naive, p):
+        svg.append(
+            f'<circle cx="{(x - x0) * scale:.1f}" cy="{(y1 - y) * scale:.1f}" r="6" fill="none" '
+            'stroke="#222" stroke-width="1.5"/>'
+        )
+    for i, (x, y) in enumerate(_sites(p.planned, p)):
+        u, v = (x - x0) * scale, (y1 - y) * scale
+        svg.append(f'<rect x="{u - 5:.1f}" y="{v - 5:.1f}" width="10" height="10" fill="#1f77b4"/>')
+        svg.append(f'<text x="{u + 8:.1f}" y="{v + 4:.1f}">{i + 1}</text>')
+    bar_m = ticks(0, (x1 - x0) / 4, 2)[-1] or 1000.0
+    svg.append(
+        f'<line x1="10" x2="{10 + bar_m * scale:.1f}" y1="{height - 10}" y2="{height - 10}" '
+        'stroke="#222" stroke-width="2"/>'
+        f'<text x="10" y="{height - 14}">{bar_m / 1000:g} km</text>'
+    )
+    svg.append("</svg>")
+    return "".join(svg)
+
+
+def _sites(sc: Any, p: Plan) -> np.ndarray:
+    lon = [b.position.lon for b in sc.batteries]
+    lat = [b.position.lat for b in sc.batteries]
+    x, y = p.world.frame.to_local(lon, lat)
+    return np.column_stack([x, y])
+
+
+def _coverage_table(rows: list[dict[str, Any]]) -> str:
+    heads = ("asset", "segment", "threats sampled", "covered", "batteries (mean)", "least")
+    head = "<tr>" + "".join(f"<th>{h}</th>" for h in heads) + "</tr>"
+    body = []
+    for r in rows:
+        if r["kind"] == "route" and r["threats"] == 0:
+            continue
+        share = "–" if r["covered_share"] is None else f"{100 * r['covered_share']:.0f} %"
+        mean = "–" if r["batteries_mean"] is None else f"{r['batteries_mean']:.2f}"
+        least = "–" if r["batteries_min"] is None else str(r["batteries_min"])
+        seg = "" if r["segment"] is None else str(r["segment"] + 1)
+        body.append(
+            f"<tr><td style='text-align:left'>{escape(r['asset'])}</td><td>{seg}</td>"
+            f"<td>{r['threats']}</td><td>{share}</td><td>{mean}</td><td>{least}</td></tr>"
+        )
+    return f"<table>{head}{''.join(body)}</table>"
+
+
+def _curve(p: Plan) -> str:
+    ks = [c["batteries"] for c in p.curve]
+    vs = [c["defended_value"] for c in p.curve]
+    top = max(p.threatened_value, *vs)
+    x0, x1 = 0.0, float(max(ks))
+
+    def u(x: float) -> float:
+        return PAD_L + (x - x0) / (x1 - x0 or 1.0) * (CHART_W - PAD_L - PAD_R)
+
+    def v(y: float) -> float:
+        return CHART_H - PAD_B - y / (top or 1.0) * (CHART_H - PAD_T - PAD_B)
+
+    svg = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{CHART_W}" height="{CHART_H}" role="img">'
+    ]
+    for t in ticks(0, top, 5):
+        svg.append(
+            f'<line x1="{PAD_L}" x2="{CHART_W - PAD_R}" y1="{v(t):.1f}" y2="{v(t):.1f}" '
+            'stroke="#ddd"/>'
+        )
+        svg.append(f'<text x="{PAD_L - 6}" y="{v(t) + 4:.1f}" text-anchor="end">{t:,.0f}</text>')
+    for k in range(int(x1) + 1):
+        svg.append(
+            f'<text x="{u(k):.1f}" y="{CHART_H - PAD_B + 16}" text-anchor="middle">{k}</text>'
+        )
+    svg.append(
+        f'<line x1="{PAD_L}" x2="{CHART_W - PAD_R}" y1="{v(p.threatened_value):.1f}" '
+        f'y2="{v(p.threatened_value):.1f}" stroke="#999" stroke-dasharray="4,3"/>'
+    )
+    line = " ".join(f"{u(k):.1f},{v(val):.1f}" for k, val in zip([0, *ks], [0.0, *vs], strict=True))
+    svg.append(f'<polyline points="{line}" fill="none" stroke="{COLOURS[0]}" stroke-width="2"/>')
+    for k, val in zip(ks, vs, strict=True):
+        svg.append(f'<circle cx="{u(k):.1f}" cy="{v(val):.1f}" r="3" fill="{COLOURS[0]}"/>')
+    svg.append(
+        f'<text x="{(PAD_L + CHART_W - PAD_R) / 2}" y="{CHART_H - 8}" text-anchor="middle">'
+        "batteries</text></svg>"
+    )
+    return "".join(svg) + "<p>Dashed: the value the sampled raid threatens.</p>"
+
+
+def _monte_carlo(mc: dict[str, Any] | None) -> str:
+    if not mc:
+        return "<h2>Monte Carlo check</h2><p>Not run (<code>--runs 0</code>).</p>"
+    names = list(mc["layouts"])
+    head = "<tr><th>figure (mean per raid, 95 % CI)</th>" + "".join(
+        f"<th>{escape(n)}</th>" for n in names
+    )
+    head += f"<th>{escape(names[0])} − {escape(names[1])}</th></tr>" if len(names) > 1 else "</tr>"
+    body = []
+    diff = mc["layouts"][names[1]].get(f"difference_from_{names[0]}") if len(names) > 1 else None
+    for col, label in FIGURES:
+        cells = "".join(
+            f"<td>{mc['layouts'][n][col]['mean']:,.2f} ± {mc['layouts'][n][col]['ci95']:,.2f}</td>"
+            for n in names
+        )
+        if diff is not None:
+            cells += f"<td>{diff[col]['mean']:+,.2f} ± {diff[col]['ci95']:,.2f}</td>"
+        body.append(f"<tr><td style='text-align:left'>{escape(label)}</td>{cells}</tr>")
+    return (
+        f"<h2>Monte Carlo check</h2><p>The full simulation, {mc['runs']} seeds per layout, "
+        "the same raids for both.</p>"
+        f"<table>{head}{''.join(body)}</table>"
+    )

@@ -1,0 +1,145 @@
+"""Candidate sites: GeoJSON points, or a grid over the defended area; excluded areas removed.
+
+A candidates file is a GeoJSON ``FeatureCollection`` of ``Point`` features (longitude,
+latitude; an optional ``properties.name``). An exclusion file is a ``FeatureCollection`` of
+``Polygon`` features (say water, built-up land, another army's ground); a candidate inside or
+on one is dropped. Without a candidates file, the sites are the centres of a square grid over
+the defended assets' bounding box grown by ``margin_m``, ``spacing_m`` apart (by default the
+spacing that gives about :data:`GRID_SITES` sites). Every problem is one
+:class:`cupola.errors.InputError` naming the file, the feature and the reason.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import shapely
+from numpy.typing import NDArray
+from shapely.geometry.base import BaseGeometry
+
+from cupola.core.files import input_error
+from cupola.scenario.zones import _ring
+from cupola.sim.world import World
+
+#: Sites of the default grid, about.
+GRID_SITES = 200
+#: Most candidate sites.
+MAX_SITES = 20_000
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """S candidate sites.
+
+    Attributes
+    ----------
+    pos : (S, 3) float64
+        ENU, m (on the ground).
+    names : list of str
+    """
+
+    pos: NDArray[np.float64]
+    names: list[str]
+
+
+def _features(path: Path) -> list[Any]:
+    source = str(path)
+    if not path.is_file():
+        raise input_error(source, "", "no such file" if not path.exists() else "not a file")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise input_error(source, "", f"cannot read: {exc}") from None
+    except json.JSONDecodeError as exc:
+        raise input_error(source, "", f"not valid JSON (line {exc.lineno}: {exc.msg})") from None
+    except (ValueError, RecursionError) as exc:
+        raise input_error(source, "", f"not usable JSON ({exc})") from None
+    if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
+        raise input_error(source, "type", "expected a GeoJSON FeatureCollection")
+    features = data.get("features")
+    if not isinstance(features, list) or not features:
+        raise input_error(source, "features", "expected a non-empty list of features")
+    if len(features) > MAX_SITES:
+        raise input_error(source, "features", f"{len(features)} features (at most {MAX_SITES})")
+    for i, f in enumerate(features):
+        if not isinstance(f, dict) or f.get("type") != "Feature":
+            raise input_error(source, f"features.{i}", "expected a GeoJSON Feature")
+        if not isinstance(f.get("geometry"), dict):
+            raise input_error(source, f"features.{i}.geometry", "missing")
+    return features
+
+
+def read_candidates(path: Path, world: World) -> Candidates:
+    """Candidate sites from a GeoJSON file of points (module docstring)."""
+    source = str(path)
+    lonlat, names = [], []
+    for i, f in enumerate(_features(path)):
+        geom = f["geometry"]
+        if geom.get("type") != "Point":
+            raise input_error(
+                source, f"features.{i}.geometry", f"expected a Point, found {geom.get('type')}"
+            )
+        coords = geom.get("coordinates")
+        ring = _ring(source, f"features.{i}.geometry.coordinates", [coords] * 4)
+        lonlat.append(ring[0])
+        props = f.get("properties") if isinstance(f.get("properties"), dict) else {}
+        name = props.get("name") if isinstance(props, dict) else None
+        names.append(str(name)[:120] if isinstance(name, str) and name.strip() else f"site {i}")
+    lon, lat = np.array(lonlat).T
+    x, y = world.frame.to_local(lon, lat)
+    return Candidates(np.column_stack([x, y, np.zeros(len(x))]), names)
+
+
+def read_exclusions(path: Path, world: World) -> BaseGeometry:
+    """The union of a GeoJSON file's polygons, in the local frame (module docstring)."""
+    source = str(path)
+    polys = []
+    for i, f in enumerate(_features(path)):
+        geom = f["geometry"]
+        if geom.get("type") != "Polygon":
+            raise input_error(
+                source, f"features.{i}.geometry", f"expected a Polygon, found {geom.get('type')}"
+            )
+        rings = geom.get("coordinates")
+        if not isinstance(rings, list) or not rings:
+            raise input_error(source, f"features.{i}.geometry.coordinates", "empty polygon")
+        ring = np.array(_ring(source, f"features.{i}.geometry.coordinates.0", rings[0]))
+        x, y = world.frame.to_local(ring[:, 0], ring[:, 1])
+        poly = shapely.Polygon(np.column_stack([x, y]))
+        if not poly.is_valid or poly.area == 0.0:
+            raise input_error(source, f"features.{i}.geometry", "not a valid polygon with an area")
+        polys.append(poly)
+    return shapely.union_all(polys)
+
+
+def grid(world: World, margin_m: float, spacing_m: float | None = None) -> Candidates:
+    """Sites on a square grid over the assets' bounding box grown by ``margin_m``."""
+    x0, y0, x1, y1 = shapely.union_all(world.assets.footprints).bounds
+    x0, y0, x1, y1 = x0 - margin_m, y0 - margin_m, x1 + margin_m, y1 + margin_m
+    if spacing_m is None:
+        spacing_m = math.sqrt((x1 - x0) * (y1 - y0) / GRID_SITES)
+    nx = max(1, round((x1 - x0) / spacing_m))
+    ny = max(1, round((y1 - y0) / spacing_m))
+    if nx * ny > MAX_SITES:
+        raise input_error(
+            "--grid-m", "", f"{spacing_m:g} m makes {nx * ny:,} sites (at most {MAX_SITES:,})"
+        )
+    xs = x0 + (np.arange(nx) + 0.5) * (x1 - x0) / nx
+    ys = y0 + (np.arange(ny) + 0.5) * (y1 - y0) / ny
+    gx, gy = np.meshgrid(xs, ys)
+    pos = np.column_stack([gx.ravel(), gy.ravel(), np.zeros(gx.size)])
+    return Candidates(pos, [f"grid {i}" for i in range(len(pos))])
+
+
+def exclude(c: Candidates, area: BaseGeometry | None) -> Candidates:
+    """``c`` without the sites inside or on ``area``."""
+    if area is None:
+        return c
+    inside = shapely.intersects(area, shapely.points(c.pos[:, :2]))
+    keep = np.flatnonzero(~inside)
+    return Candidates(c.pos[keep], [c.names[i] for i in keep])
