@@ -81,13 +81,18 @@ def agreement(sc: Scenario, site: NDArray[np.float64], seed: int) -> Agreement:
     threats, _, _ = build_threats(world, streams(seed)["raid"])
     sample = fly_sample(world, threats, battery.reaction_time_s)
     itype = int(world.units.itype[0])
-    model = coverage(
-        world.interceptors,
-        itype,
-        world.units.battery_pos[:1],
-        sample,
-        sc.doctrine.min_intercept_altitude_m,
-    )[0]
+    reengage = 0.5 * sc.doctrine.decision_period_s + battery.reaction_time_s
+    model = (
+        coverage(
+            world.interceptors,
+            itype,
+            world.units.battery_pos[:1],
+            sample,
+            sc.doctrine.min_intercept_altitude_m,
+            reengage,
+        )[0]
+        > 0
+    )
     run = simulate(world, seed)
     simulated = np.zeros(len(threats.pos), bool)
     label = run.interceptor_threat

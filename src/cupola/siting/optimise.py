@@ -1,23 +1,23 @@
 r"""Choosing K sites: maximum expected coverage, exactly by MILP or by greedy and local search.
 
-With :math:`a_{sj} = 1` when site :math:`s` covers trajectory :math:`j` (:mod:`.coverage`),
-:math:`w_j` the trajectory's value and :math:`p_j` the kill probability of one engagement,
-a layout :math:`X` (K sites) that covers :math:`j` :math:`n_j(X) = \sum_{s \in X} a_{sj}`
-times defends the expected value
+With :math:`m_{sj}` the engagements site :math:`s` has at trajectory :math:`j`
+(:mod:`.coverage`), :math:`w_j` the trajectory's value and :math:`p_j` the kill probability
+of one engagement, a layout :math:`X` (K sites) that has
+:math:`n_j(X) = \sum_{s \in X} m_{sj}` engagements at :math:`j` defends the expected value
 
 .. math::
 
     F(X) = \sum_j w_j \left(1 - (1 - p_j)^{n_j(X)}\right),
 
-each covering battery engaging independently. :math:`F` is concave in each :math:`n_j`, so
-Daskin's maximum expected covering location problem (MEXCLP; Daskin 1983, *Transportation
-Science* 17(1)) is exact for it: with :math:`y_{jk} \in [0, 1]` "covered at least
-:math:`k` times",
+each engagement independent. :math:`F` is concave in each :math:`n_j`, so Daskin's maximum
+expected covering location problem (MEXCLP; Daskin 1983, *Transportation Science* 17(1)),
+with coverage counts :math:`m_{sj}` in place of 0/1, is exact for it: with
+:math:`y_{jk} \in [0, 1]` "engaged at least :math:`k` times" and :math:`L = K \max m_{sj}`,
 
 .. math::
 
-    \max \sum_j \sum_{k=1}^{K} w_j p_j (1 - p_j)^{k-1} y_{jk} \quad
-    \text{s.t.} \quad \sum_k y_{jk} \le \sum_s a_{sj} x_s, \quad \sum_s x_s = K, \quad
+    \max \sum_j \sum_{k=1}^{L} w_j p_j (1 - p_j)^{k-1} y_{jk} \quad
+    \text{s.t.} \quad \sum_k y_{jk} \le \sum_s m_{sj} x_s, \quad \sum_s x_s = K, \quad
     x_s \in \{0, 1\},
 
 solved by scipy's HiGHS (:func:`scipy.optimize.milp`). Trajectories that no site covers or
@@ -37,10 +37,10 @@ from numpy.typing import NDArray
 from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import csr_array, hstack, vstack
 
-BoolArray = NDArray[np.bool_]
+Counts = NDArray[np.uint8]
 FloatArray = NDArray[np.float64]
 
-#: Largest MILP (trajectory columns times K) tried before greedy and local search.
+#: Largest MILP (trajectory columns times levels) tried before greedy and local search.
 MAX_MILP_TERMS = 200_000
 #: Relative gap at which a MILP layout counts as optimal.
 OPTIMAL_GAP = 1e-6
@@ -56,8 +56,10 @@ class Layout:
         Indices of the chosen candidates, in the order chosen (greedy) or by index (MILP).
     value : float
         :math:`F(X)`, in the sample's value units.
+    objective : float
+        :math:`F(X)` less the chosen sites' costs (:func:`choose`).
     bound : float or None
-        An upper bound on the best :math:`F` (the MILP's dual bound), None without one.
+        An upper bound on the best objective (the MILP's dual bound), None without one.
     method : str
         ``milp`` or ``greedy+swap``.
     seconds : float
@@ -65,6 +67,7 @@ class Layout:
 
     sites: NDArray[np.int64]
     value: float
+    objective: float
     bound: float | None
     method: str
     seconds: float
@@ -72,43 +75,45 @@ class Layout:
     @property
     def optimal(self) -> bool:
         """Proved optimal (to :data:`OPTIMAL_GAP`)."""
-        return self.bound is not None and self.bound - self.value <= OPTIMAL_GAP * max(
-            1.0, abs(self.value)
+        return self.bound is not None and self.bound - self.objective <= OPTIMAL_GAP * max(
+            1.0, abs(self.objective)
         )
 
 
-def defended(cover: BoolArray, w: FloatArray, p: FloatArray, sites: NDArray[np.int64]) -> float:
+def defended(cover: Counts, w: FloatArray, p: FloatArray, sites: NDArray[np.int64]) -> float:
     """:math:`F(X)` of the layout ``sites``."""
-    n = cover[np.asarray(sites, np.int64)].sum(axis=0)
+    n = cover[np.asarray(sites, np.int64)].sum(axis=0, dtype=np.int64)
     return float((w * (1.0 - (1.0 - p) ** n)).sum())
 
 
-def reduce(
-    cover: BoolArray, w: FloatArray, p: FloatArray
-) -> tuple[BoolArray, FloatArray, FloatArray]:
+def reduce(cover: Counts, w: FloatArray, p: FloatArray) -> tuple[Counts, FloatArray, FloatArray]:
     """Drop worthless and uncovered trajectories; merge those with equal columns and ``p``."""
     keep = (w > 0) & cover.any(axis=0)
     a, w, p = cover[:, keep], w[keep], p[keep]
     if a.shape[1] == 0:
         return a, w, p
-    key = np.vstack([np.packbits(a, axis=0), np.round(p * 1e12).astype(np.int64)[None, :]])
+    key = np.vstack([a.astype(np.int64), np.round(p * 1e12).astype(np.int64)[None, :]])
     _, first, inverse = np.unique(key.T, axis=0, return_index=True, return_inverse=True)
     merged = np.bincount(inverse.ravel(), weights=w, minlength=len(first)).astype(float)
     return a[:, first], merged, p[first]
 
 
 def choose(
-    cover: BoolArray,
+    cover: Counts,
     w: FloatArray,
     p: FloatArray,
     k: int,
     method: str = "auto",
     time_limit_s: float = 20.0,
+    site_cost: FloatArray | None = None,
 ) -> Layout:
-    """The best ``k`` sites by :math:`F` (module docstring).
+    """The best ``k`` sites by :math:`F` less the chosen sites' ``site_cost`` (module
+    docstring).
 
     Parameters
     ----------
+    site_cost : (S,) float64, optional
+        A cost per site, in value units (by default none).
     method : {"auto", "milp", "greedy"}
         ``auto``: the MILP when it has at most :data:`MAX_MILP_TERMS` terms, else greedy and
         swaps; the MILP falls back on them when it ends without a layout.
@@ -118,35 +123,42 @@ def choose(
     n_sites = cover.shape[0]
     if not 1 <= k <= n_sites:
         raise ValueError(f"k must be between 1 and {n_sites}")
-    if method in ("auto", "milp") and (method == "milp" or a.shape[1] * k <= MAX_MILP_TERMS):
-        found = _milp(a, wr, pr, k, time_limit_s)
+    cost = np.zeros(n_sites) if site_cost is None else np.asarray(site_cost, float)
+    levels = k * int(a.max(initial=1))
+    if method in ("auto", "milp") and (method == "milp" or a.shape[1] * levels <= MAX_MILP_TERMS):
+        found = _milp(a, wr, pr, k, time_limit_s, cost)
         if found is not None:
             sites, bound = found
             value = defended(a, wr, pr, sites)
-            return Layout(sites, value, max(bound, value), "milp", time.perf_counter() - start)
-    sites = _greedy_swap(a, wr, pr, k)
-    return Layout(
-        sites, defended(a, wr, pr, sites), None, "greedy+swap", time.perf_counter() - start
-    )
+            objective = value - float(cost[sites].sum())
+            return Layout(
+                sites, value, objective, max(bound, objective), "milp", time.perf_counter() - start
+            )
+    sites = _greedy_swap(a, wr, pr, k, cost)
+    value = defended(a, wr, pr, sites)
+    objective = value - float(cost[sites].sum())
+    return Layout(sites, value, objective, None, "greedy+swap", time.perf_counter() - start)
 
 
 def _milp(
-    a: BoolArray, w: FloatArray, p: FloatArray, k: int, time_limit_s: float
+    a: Counts, w: FloatArray, p: FloatArray, k: int, time_limit_s: float, cost: FloatArray
 ) -> tuple[NDArray[np.int64], float] | None:
     """The MEXCLP; (sites, dual bound), or None when HiGHS returns no layout."""
     n_s, n_j = a.shape
     if n_j == 0:
-        return np.arange(k, dtype=np.int64), 0.0
-    levels = np.arange(k)
-    gain = (w * p)[:, None] * (1.0 - p)[:, None] ** levels[None, :]  # J, K
-    c = np.concatenate([np.zeros(n_s), -gain.ravel()])
+        sites = np.sort(np.argsort(cost, kind="stable")[:k]).astype(np.int64)
+        return sites, -float(cost[sites].sum())
+    n_l = k * int(a.max())
+    levels = np.arange(n_l)
+    gain = (w * p)[:, None] * (1.0 - p)[:, None] ** levels[None, :]  # J, L
+    c = np.concatenate([cost, -gain.ravel()])
     # sum_k y_jk - sum_s a_sj x_s <= 0, one row per trajectory
     y_rows = csr_array(
-        (np.ones(n_j * k), (np.repeat(np.arange(n_j), k), np.arange(n_j * k))),
-        shape=(n_j, n_j * k),
+        (np.ones(n_j * n_l), (np.repeat(np.arange(n_j), n_l), np.arange(n_j * n_l))),
+        shape=(n_j, n_j * n_l),
     )
     cover_rows = hstack([csr_array(-a.T.astype(float)), y_rows])
-    count_row = hstack([csr_array(np.ones((1, n_s))), csr_array((1, n_j * k))])
+    count_row = hstack([csr_array(np.ones((1, n_s))), csr_array((1, n_j * n_l))])
     constraints = [
         LinearConstraint(
             vstack([cover_rows, count_row]).tocsr(),
@@ -154,7 +166,7 @@ def _milp(
             np.r_[np.zeros(n_j), k],
         ),
     ]
-    integrality = np.r_[np.ones(n_s), np.zeros(n_j * k)]
+    integrality = np.r_[np.ones(n_s), np.zeros(n_j * n_l)]
     res = milp(
         c,
         constraints=constraints,
@@ -170,25 +182,32 @@ def _milp(
     return sites, bound
 
 
-def _greedy_swap(a: BoolArray, w: FloatArray, p: FloatArray, k: int) -> NDArray[np.int64]:
-    """Greedy by marginal gain, then best-improvement swaps until none improves."""
+def _greedy_swap(
+    a: Counts, w: FloatArray, p: FloatArray, k: int, cost: FloatArray
+) -> NDArray[np.int64]:
+    r"""Greedy by marginal gain, then best-improvement swaps until none improves.
+
+    Adding site :math:`s` to a layout with :math:`n_j` engagements gains
+    :math:`\sum_j w_j q_j^{n_j} (1 - q_j^{m_{sj}})`, :math:`q_j = 1 - p_j`.
+    """
     af = a.astype(float)
     q = 1.0 - p
+    lift = 1.0 - q[None, :] ** af  # S, J: what each site would add to an unengaged threat
     n = np.zeros(a.shape[1])
     chosen: list[int] = []
     for _ in range(k):
-        gain = af @ (w * p * q**n)
+        gain = lift @ (w * q**n) - cost
         gain[chosen] = -np.inf
         best = int(np.argmax(gain))
         chosen.append(best)
         n += af[best]
-    current = defended(a, w, p, np.array(chosen))
+    current = defended(a, w, p, np.array(chosen)) - float(cost[chosen].sum())
     while True:
         best_value, best_move = current, None
         for i, out in enumerate(chosen):  # K candidates to drop; each tried against every site
             rest = n - af[out]
-            base = float((w * (1.0 - q**rest)).sum())
-            gain = af @ (w * p * q**rest)
+            base = float((w * (1.0 - q**rest)).sum()) - float(cost[chosen].sum() - cost[out])
+            gain = lift @ (w * q**rest) - cost
             gain[chosen] = -np.inf
             s = int(np.argmax(gain))
             if base + gain[s] > best_value * (1 + 1e-12) + 1e-12:

@@ -30,6 +30,9 @@ from cupola.siting.sites import Candidates, exclude, grid, read_candidates, read
 
 #: Length of the route segments of the coverage map, m.
 SEGMENT_M = 1000.0
+#: Default weight of the proximity cost: the farthest site costs this share of the
+#: threatened value (:func:`proximity_cost`).
+PROXIMITY = 0.005
 
 
 @dataclass(frozen=True)
@@ -63,6 +66,7 @@ class PlanOptions:
     spacing_m: float | None = None
     method: str = "auto"
     time_limit_s: float = 20.0
+    proximity: float = PROXIMITY
 
 
 @dataclass(frozen=True)
@@ -74,13 +78,13 @@ class Plan:
     options: PlanOptions
     candidates: Candidates
     sample: ThreatSample
-    cover: NDArray[np.bool_]
+    cover: NDArray[np.uint8]
     kill: NDArray[np.float64]
     layout: Layout
     curve: list[dict[str, Any]]
     planned: Scenario
     naive: Scenario
-    naive_cover: NDArray[np.bool_]
+    naive_cover: NDArray[np.uint8]
     threatened_value: float
     seconds: dict[str, float] = field(default_factory=dict)
 
@@ -140,7 +144,8 @@ def plan(sc: Scenario, source: str, options: PlanOptions) -> Plan:
     seconds["sample"] = time.perf_counter() - clock
     clock = time.perf_counter()
     alt = sc.doctrine.min_intercept_altitude_m
-    cover = coverage(world.interceptors, itype, c.pos, sample, alt)
+    reengage = 0.5 * sc.doctrine.decision_period_s + sc.batteries[0].reaction_time_s
+    cover = coverage(world.interceptors, itype, c.pos, sample, alt, reengage)
     kill = kill_probability(
         world.interceptors, itype, sample.type_idx, sc.doctrine.shots_per_engagement
     )
@@ -156,8 +161,9 @@ def plan(sc: Scenario, source: str, options: PlanOptions) -> Plan:
     clock = time.perf_counter()
     curve = []
     layout = None
+    cost = proximity_cost(c, sample, options.proximity)
     for n in range(1, k + 1):
-        lay = choose(cover, sample.value, kill, n, options.method, options.time_limit_s)
+        lay = choose(cover, sample.value, kill, n, options.method, options.time_limit_s, cost)
         curve.append(
             {
                 "batteries": n,
@@ -174,7 +180,7 @@ def plan(sc: Scenario, source: str, options: PlanOptions) -> Plan:
     planned = with_batteries(sc, world, c.pos[layout.sites], names)
     n_pos, n_names = naive_sites(world, k)
     naive = with_batteries(sc, world, n_pos, n_names)
-    naive_cover = coverage(world.interceptors, itype, n_pos, sample, alt)
+    naive_cover = coverage(world.interceptors, itype, n_pos, sample, alt, reengage)
     return Plan(
         scenario=sc,
         world=world,
@@ -191,6 +197,25 @@ def plan(sc: Scenario, source: str, options: PlanOptions) -> Plan:
         threatened_value=float(sample.value.sum() * sample.per_raid),
         seconds=seconds,
     )
+
+
+def proximity_cost(c: Candidates, sample: ThreatSample, weight: float) -> NDArray[np.float64]:
+    r"""(S,) the cost of each site for its distance from where the threats land.
+
+    :math:`c_s = \lambda W \bar d_s / \max_s \bar d_s`, with :math:`\bar d_s` the
+    value-weighted mean distance from site :math:`s` to the sampled impact points,
+    :math:`W` the sampled value and :math:`\lambda` = ``weight``. Among layouts that defend
+    (nearly) the same value, the optimiser then prefers sites near the defended assets: there
+    the threats come at the battery head-on and late in their flight, on mature tracks, which
+    the coverage model does not see and the full simulation rewards (a battery between the
+    launch areas and the town, with the same coverage, leaked more in the border town).
+    """
+    w = sample.value
+    total = float(w.sum())
+    if weight == 0.0 or total == 0.0:
+        return np.zeros(len(c.pos))
+    d = np.linalg.norm(c.pos[:, None, :2] - sample.impact[None, :, :2], axis=2) @ w / total
+    return np.asarray(weight * total * d / max(float(d.max()), 1e-9), np.float64)
 
 
 def _check_reach(world: World, c: Candidates, reach: float) -> None:
