@@ -184,3 +184,15 @@ def test_readme_sustainment_sweep_parses_and_its_query_runs(
     result = CliRunner().invoke(app, ["query", "week-sweep", query_args[2]])
     assert result.exit_code == 0, result.output
     assert "runs_out" in result.output
+
+
+def test_readme_plan_command_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The README's `cupola plan` command, with one seed per layout and fewer samples."""
+    args = shlex.split(_block_after("### Where to put the batteries", "sh").strip())
+    assert args[:3] == [".venv/bin/cupola", "plan", "border-town"]
+    runs = args.index("--runs")
+    args[runs + 1] = "1"
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(app, [*args[1:], "--samples", "200", "--workers", "1"])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "runs" / "plan" / "scenario.yaml").is_file()

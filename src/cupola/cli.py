@@ -583,6 +583,13 @@ def plan(
         float | None, typer.Option(help="Spacing of the default grid, m (default: ~200 sites).")
     ] = None,
     method: Annotated[str, typer.Option(help="auto, milp or greedy.")] = "auto",
+    proximity: Annotated[
+        float,
+        typer.Option(
+            help="Cost of the site farthest from the impacts, as a share of the threatened "
+            "value (breaks near-ties towards the assets; 0: none)."
+        ),
+    ] = 0.005,
     overwrite: Annotated[
         bool, typer.Option(help="Replace the folder if it holds an earlier plan.")
     ] = False,
@@ -604,6 +611,7 @@ def plan(
             (method not in ("auto", "milp", "greedy"), f"--method: unknown {method!r}"),
             (not margin_m >= 0, f"--margin-m: must be at least 0, got {margin_m}"),
             (grid_m is not None and not grid_m >= 10, f"--grid-m: at least 10 m, got {grid_m}"),
+            (not 0 <= proximity <= 1, f"--proximity: must be 0 to 1, got {proximity}"),
         ]
         for bad, message in checks:
             if bad:
@@ -620,6 +628,7 @@ def plan(
             margin_m=margin_m,
             spacing_m=grid_m,
             method=method,
+            proximity=proximity,
         )
         p = make_plan(sc, scenario, options)
         columns = [

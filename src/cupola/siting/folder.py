@@ -119,6 +119,7 @@ def _summary(p: Plan, rows: list[dict[str, Any]], mc: dict[str, Any] | None) -> 
             "margin_m": o.margin_m,
             "grid_m": o.spacing_m,
             "method": o.method,
+            "proximity": o.proximity,
         },
         "candidate_sites": len(p.candidates.names),
         "sampled_threats": len(p.sample.value),

@@ -234,12 +234,14 @@ def _check_reach(world: World, c: Candidates, reach: float) -> None:
 
 def asset_coverage(p: Plan, sites: NDArray[np.int64] | None = None) -> list[dict[str, object]]:
     """Per defended asset (and per route segment of about :data:`SEGMENT_M`): the sampled
-    threats that would damage it, the share of them covered, and the number of batteries
-    covering them (mean and least), for the planned layout (or ``sites`` of the candidates).
+    threats that would damage it, the share of them covered, the number of batteries
+    covering them (mean and least) and of engagements the layout has at them (mean), for the
+    planned layout (or ``sites`` of the candidates).
     """
     s = p.sample
     cov = p.cover[p.layout.sites if sites is None else sites]
-    count = cov.sum(axis=0)
+    count = (cov > 0).sum(axis=0)
+    tries = cov.sum(axis=0, dtype=np.int64)
     rows: list[dict[str, object]] = []
     world = p.world
     for a, name in enumerate(world.assets.names):
@@ -257,6 +259,7 @@ def asset_coverage(p: Plan, sites: NDArray[np.int64] | None = None) -> list[dict
                     "covered_share": float((count[hit] > 0).mean()) if n else None,
                     "batteries_mean": float(count[hit].mean()) if n else None,
                     "batteries_min": int(count[hit].min()) if n else None,
+                    "engagements_mean": float(tries[hit].mean()) if n else None,
                 }
             )
     return rows

@@ -149,7 +149,7 @@ def _sites(sc: Any, p: Plan) -> np.ndarray:
 
 
 def _coverage_table(rows: list[dict[str, Any]]) -> str:
-    heads = ("asset", "segment", "threats sampled", "covered", "batteries (mean)", "least")
+    heads = ("asset", "segment", "threats sampled", "covered", "batteries (mean)", "least", "tries")
     head = "<tr>" + "".join(f"<th>{h}</th>" for h in heads) + "</tr>"
     body = []
     for r in rows:
@@ -158,10 +158,12 @@ def _coverage_table(rows: list[dict[str, Any]]) -> str:
         share = "–" if r["covered_share"] is None else f"{100 * r['covered_share']:.0f} %"
         mean = "–" if r["batteries_mean"] is None else f"{r['batteries_mean']:.2f}"
         least = "–" if r["batteries_min"] is None else str(r["batteries_min"])
+        tries = "–" if r["engagements_mean"] is None else f"{r['engagements_mean']:.2f}"
         seg = "" if r["segment"] is None else str(r["segment"] + 1)
         body.append(
             f"<tr><td style='text-align:left'>{escape(r['asset'])}</td><td>{seg}</td>"
-            f"<td>{r['threats']}</td><td>{share}</td><td>{mean}</td><td>{least}</td></tr>"
+            f"<td>{r['threats']}</td><td>{share}</td><td>{mean}</td><td>{least}</td>"
+            f"<td>{tries}</td></tr>"
         )
     return f"<table>{head}{''.join(body)}</table>"
 
