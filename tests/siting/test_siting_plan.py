@@ -216,3 +216,25 @@ def test_a_plan_with_no_site_that_can_intercept_anything_is_refused(tmp_path: Pa
     assert res.exit_code == 2
     assert "no candidate site can intercept any of the" in res.output
     assert not out.exists()
+
+
+def _polygon(path: Path, lon0: float, lat0: float, lon1: float, lat1: float) -> Path:
+    ring = [[lon0, lat0], [lon1, lat0], [lon1, lat1], [lon0, lat1], [lon0, lat0]]
+    feature = {
+        "type": "Feature",
+        "properties": {},
+        "geometry": {"type": "Polygon", "coordinates": [ring]},
+    }
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": [feature]}))
+    return path
+
+
+def test_excluded_areas_take_no_battery(tmp_path: Path) -> None:
+    sc = load("border-town")
+    town = _polygon(tmp_path / "town.json", 34.42, 31.27, 34.48, 31.33)
+    p = plan(sc, "border-town", PlanOptions(batteries=1, samples=200, exclusions=town))
+    b = p.planned.batteries[0].position
+    assert not (34.42 <= b.lon <= 34.48 and 31.27 <= b.lat <= 31.33)
+    everywhere = _polygon(tmp_path / "all.json", 34.0, 31.0, 35.0, 32.0)
+    with pytest.raises(InputError, match="every candidate site lies in an excluded area"):
+        plan(sc, "border-town", PlanOptions(batteries=1, samples=50, exclusions=everywhere))

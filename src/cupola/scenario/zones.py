@@ -116,10 +116,10 @@ def _zone(source: str, where: str, feature: Any) -> AlertZone:
     rings = geom.get("coordinates")
     if not isinstance(rings, list) or not rings or not isinstance(rings[0], list):
         raise _error(source, f"{where}.geometry.coordinates", "empty polygon")
-    ring = _ring(source, f"{where}.geometry.coordinates.0", rings[0])
-    if len(set(ring[:-1])) < 3:
+    outline = ring(source, f"{where}.geometry.coordinates.0", rings[0])
+    if len(set(outline[:-1])) < 3:
         raise _error(source, f"{where}.geometry", "empty polygon (fewer than 3 distinct corners)")
-    poly = shapely.Polygon(ring)
+    poly = shapely.Polygon(outline)
     if not poly.is_valid:
         raise _error(source, f"{where}.geometry", f"invalid polygon: {explain_validity(poly)}")
     if poly.area == 0.0:
@@ -127,27 +127,32 @@ def _zone(source: str, where: str, feature: Any) -> AlertZone:
     return AlertZone(
         zone_id=zone_id,
         name=name.strip()[:120],
-        outline=[GeoPoint(lon=x, lat=y) for x, y in ring[:-1]],
+        outline=[GeoPoint(lon=x, lat=y) for x, y in outline[:-1]],
     )
 
 
-def _ring(source: str, where: str, ring: list[Any]) -> list[tuple[float, float]]:
-    points: list[tuple[float, float]] = []
-    for k, p in enumerate(ring):
-        ok = isinstance(p, list) and len(p) >= 2  # extra values (altitude, ...) are ignored
-        ok = ok and all(isinstance(v, int | float) and not isinstance(v, bool) for v in p[:2])
-        ok = ok and all(abs(v) <= 1e300 for v in p[:2])  # before float(): huge ints overflow
-        if not ok or not all(math.isfinite(float(v)) for v in p[:2]):
-            raise _error(source, f"{where}.{k}", "expected a [longitude, latitude] pair of numbers")
-        lon, lat = float(p[0]), float(p[1])
-        if not (-180.0 <= lon <= 180.0 and -90.0 <= lat <= 90.0):
-            raise _error(
-                source,
-                f"{where}.{k}",
-                f"[{lon:g}, {lat:g}] is not longitude/latitude in degrees "
-                "(GeoJSON is WGS84 longitude first; projected metres are not accepted)",
-            )
-        points.append((lon, lat))
+def position(source: str, where: str, p: Any) -> tuple[float, float]:
+    """A GeoJSON position as ``(lon, lat)`` in degrees; :class:`ScenarioError` otherwise."""
+    ok = isinstance(p, list) and len(p) >= 2  # extra values (altitude, ...) are ignored
+    ok = ok and all(isinstance(v, int | float) and not isinstance(v, bool) for v in p[:2])
+    ok = ok and all(abs(v) <= 1e300 for v in p[:2])  # before float(): huge ints overflow
+    if not ok or not all(math.isfinite(float(v)) for v in p[:2]):
+        raise _error(source, where, "expected a [longitude, latitude] pair of numbers")
+    lon, lat = float(p[0]), float(p[1])
+    if not (-180.0 <= lon <= 180.0 and -90.0 <= lat <= 90.0):
+        raise _error(
+            source,
+            where,
+            f"[{lon:g}, {lat:g}] is not longitude/latitude in degrees "
+            "(GeoJSON is WGS84 longitude first; projected metres are not accepted)",
+        )
+    return lon, lat
+
+
+def ring(source: str, where: str, coords: list[Any]) -> list[tuple[float, float]]:
+    """A closed GeoJSON linear ring of ``(lon, lat)`` positions; :class:`ScenarioError`
+    naming ``where`` otherwise."""
+    points = [position(source, f"{where}.{k}", p) for k, p in enumerate(coords)]
     if len(points) < 4:
         raise _error(source, where, "empty polygon (a ring needs at least 4 positions)")
     if points[0] != points[-1]:

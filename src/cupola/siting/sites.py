@@ -23,7 +23,7 @@ from numpy.typing import NDArray
 from shapely.geometry.base import BaseGeometry
 
 from cupola.core.files import input_error
-from cupola.scenario.zones import _ring
+from cupola.scenario.zones import position, ring
 from cupola.sim.world import World
 
 #: Sites of the default grid, about.
@@ -85,8 +85,7 @@ def read_candidates(path: Path, world: World) -> Candidates:
                 source, f"features.{i}.geometry", f"expected a Point, found {geom.get('type')}"
             )
         coords = geom.get("coordinates")
-        ring = _ring(source, f"features.{i}.geometry.coordinates", [coords] * 4)
-        lonlat.append(ring[0])
+        lonlat.append(position(source, f"features.{i}.geometry.coordinates", coords))
         props = f.get("properties") if isinstance(f.get("properties"), dict) else {}
         name = props.get("name") if isinstance(props, dict) else None
         names.append(str(name)[:120] if isinstance(name, str) and name.strip() else f"site {i}")
@@ -108,8 +107,8 @@ def read_exclusions(path: Path, world: World) -> BaseGeometry:
         rings = geom.get("coordinates")
         if not isinstance(rings, list) or not rings:
             raise input_error(source, f"features.{i}.geometry.coordinates", "empty polygon")
-        ring = np.array(_ring(source, f"features.{i}.geometry.coordinates.0", rings[0]))
-        x, y = world.frame.to_local(ring[:, 0], ring[:, 1])
+        outline = np.array(ring(source, f"features.{i}.geometry.coordinates.0", rings[0]))
+        x, y = world.frame.to_local(outline[:, 0], outline[:, 1])
         poly = shapely.Polygon(np.column_stack([x, y]))
         if not poly.is_valid or poly.area == 0.0:
             raise input_error(source, f"features.{i}.geometry", "not a valid polygon with an area")
