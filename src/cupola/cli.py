@@ -604,13 +604,16 @@ def plan(
 
     try:
         checks = [
-            (samples < 10 or samples > 100_000, f"--samples: must be 10 to 100,000, got {samples}"),
+            (samples < 10 or samples > 20_000, f"--samples: must be 10 to 20,000, got {samples}"),
             (runs < 0, f"--runs: must be at least 0, got {runs}"),
             (workers is not None and workers < 1, f"--workers: must be at least 1, got {workers}"),
             (seed < 0, f"--seed: must be a non-negative integer, got {seed}"),
             (method not in ("auto", "milp", "greedy"), f"--method: unknown {method!r}"),
-            (not margin_m >= 0, f"--margin-m: must be at least 0, got {margin_m}"),
-            (grid_m is not None and not grid_m >= 10, f"--grid-m: at least 10 m, got {grid_m}"),
+            (not 0 <= margin_m <= 200_000, f"--margin-m: must be 0 to 200,000 m, got {margin_m}"),
+            (
+                grid_m is not None and not 10 <= grid_m <= 100_000,
+                f"--grid-m: must be 10 to 100,000 m, got {grid_m}",
+            ),
             (not 0 <= proximity <= 1, f"--proximity: must be 0 to 1, got {proximity}"),
         ]
         for bad, message in checks:
@@ -663,14 +666,16 @@ def plan(
         cells = [name, sites, f"{summary[name]['defended_value_per_raid']:,.0f}"]
         if mc:
             h = mc["layouts"][name]["hits_on_defended_assets"]
-            cells.append(f"{h['mean']:.2f} ± {h['ci95']:.2f}")
+            half = "" if h["ci95"] is None else f" ± {h['ci95']:.2f}"
+            cells.append(f"{h['mean']:.2f}{half}")
         table.add_row(*cells)
     out_console.print(table)
     lay = summary["planned"]
     out_console.print(
         f"threatened value per raid {summary['threatened_value_per_raid']:,.0f}; "
-        f"{summary['candidate_sites']} candidate sites, {summary['sampled_threats']} sampled "
-        f"threats; {lay['method']}{' (optimal)' if lay['optimal'] else ''}",
+        f"{_plural(summary['candidate_sites'], 'candidate site')}, "
+        f"{_plural(summary['sampled_threats'], 'sampled threat')}; "
+        f"{lay['method']}{' (optimal)' if lay['optimal'] else ''}",
         highlight=False,
         soft_wrap=True,
         markup=False,

@@ -35,7 +35,7 @@ def one_path(z: float, t_end: float = 40.0) -> ThreatSample:
         value=np.array([1.0]),
         hits=np.ones((1, 1), bool),
         type_idx=np.zeros(1, np.int64),
-        per_raid=1.0,
+        weight=np.ones(1),
     )
 
 
@@ -90,7 +90,7 @@ def test_a_plan_is_at_least_as_good_as_the_naive_layout_in_its_model(border_plan
     assert len(values) == 2
     assert values[1] >= values[0]
     assert [b.name for b in p.planned.batteries] == [
-        f"Battery {i + 1} ({p.candidates.names[s]})" for i, s in enumerate(p.layout.sites)
+        f"Battery {i + 1} ({p.candidates.names[s][:80]})" for i, s in enumerate(p.layout.sites)
     ]
     # The planned scenario is a valid scenario file.
     text = yaml.safe_dump(p.planned.model_dump(mode="json", exclude_none=True))
@@ -158,7 +158,7 @@ def _points(path: Path, points: list[tuple[float, float]]) -> Path:
                 "--candidates",
                 str(_points(d / "c.json", [(34.45, 31.30)])),
             ],
-            "--batteries: 5 batteries but only 1 candidate sites",
+            "--batteries: 5 batteries but only 1 candidate site ",
         ),
         (
             lambda d: [
@@ -238,3 +238,33 @@ def test_excluded_areas_take_no_battery(tmp_path: Path) -> None:
     everywhere = _polygon(tmp_path / "all.json", 34.0, 31.0, 35.0, 32.0)
     with pytest.raises(InputError, match="every candidate site lies in an excluded area"):
         plan(sc, "border-town", PlanOptions(batteries=1, samples=50, exclusions=everywhere))
+
+
+def test_sample_weights_stand_for_the_whole_raid() -> None:
+    """However few threats are sampled, each salvo's weights add up to its count."""
+    from cupola.siting.sample import sample_threats
+
+    world = compile_world(load("border-town"))
+    s = sample_threats(world, 10, np.random.default_rng(3), 2.0)
+    assert s.weight.sum() == pytest.approx(80.0)  # the raid's 30 + 20 + 16 + 14
+    assert len(s.value) < 80
+
+
+def test_a_hole_in_an_excluded_area_keeps_its_sites(tmp_path: Path) -> None:
+    from cupola.siting.sites import read_candidates, read_exclusions
+
+    world = compile_world(load("border-town"))
+    outer = [[34.40, 31.25], [34.50, 31.25], [34.50, 31.35], [34.40, 31.35], [34.40, 31.25]]
+    hole = [[34.44, 31.29], [34.46, 31.29], [34.46, 31.31], [34.44, 31.31], [34.44, 31.29]]
+    feature = {
+        "type": "Feature",
+        "properties": {},
+        "geometry": {"type": "Polygon", "coordinates": [outer, hole]},
+    }
+    path = tmp_path / "ring.json"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": [feature]}))
+    area = read_exclusions(path, world)
+    c = read_candidates(_points(tmp_path / "c.json", [(34.45, 31.30), (34.42, 31.27)]), world)
+    from cupola.siting.sites import exclude
+
+    assert exclude(c, area).names == ["site 0"]

@@ -3,8 +3,8 @@ r"""The Monte Carlo check: the planned and the naive layouts through the full si
 Both layouts run as sweeps of the campaign engine (:func:`cupola.campaign.run_sweep`) over
 the same seeds (common random numbers: the same raids), and are compared on the run figures
 below: the mean over the seeds with a 95 % confidence interval
-:math:`\bar y \pm 1.96\, s/\sqrt n`, and the mean of the paired difference (planned minus
-naive) with its own interval.
+:math:`\bar y \pm t_{0.975, n-1}\, s/\sqrt n`, and the mean of the paired difference
+(planned minus naive) with its own interval.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 import yaml
+from scipy import stats
 
 from cupola.campaign import Sweep, run_sweep
 from cupola.campaign.store import connect_runs
@@ -60,17 +61,20 @@ def monte_carlo(
             con.close()
         rows[name] = {k: np.asarray(v, float) for k, v in data.items()}
     first = next(iter(layouts))
-    out: dict[str, Any] = {"runs": runs, "layouts": {}}
+    out: dict[str, Any] = {"runs": runs, "layouts": {}, "differences": {}}
     for name, data in rows.items():
         out["layouts"][name] = {col: _mean_ci(data[col]) for col, _ in FIGURES}
         if name != first:
-            out["layouts"][name]["difference_from_" + first] = {
+            out["differences"][f"{first} - {name}"] = {
                 col: _mean_ci(rows[first][col] - data[col]) for col, _ in FIGURES
             }
     return out
 
 
-def _mean_ci(y: np.ndarray) -> dict[str, float]:
+def _mean_ci(y: np.ndarray) -> dict[str, float | None]:
+    """Mean and the half-width of its 95 % interval (Student's t; null from one run)."""
     n = len(y)
-    sd = float(np.std(y, ddof=1)) if n > 1 else 0.0
-    return {"mean": float(np.mean(y)), "ci95": 1.96 * sd / np.sqrt(n) if n else 0.0}
+    if n < 2:
+        return {"mean": float(np.mean(y)), "ci95": None}
+    half = float(stats.t.ppf(0.975, n - 1) * np.std(y, ddof=1) / np.sqrt(n))
+    return {"mean": float(np.mean(y)), "ci95": half}

@@ -131,7 +131,8 @@ def _summary(p: Plan, rows: list[dict[str, Any]], mc: dict[str, Any] | None) -> 
                 for b in p.planned.batteries
             ],
             "defended_value_per_raid": p.planned_value,
-            "bound": None if lay.bound is None else lay.bound * p.sample.per_raid,
+            "objective": lay.objective,
+            "bound": lay.bound,
             "method": lay.method,
             "optimal": lay.optimal,
         },

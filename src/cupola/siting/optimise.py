@@ -172,7 +172,7 @@ def _milp(
         constraints=constraints,
         integrality=integrality,
         bounds=Bounds(0.0, 1.0),
-        options={"time_limit": time_limit_s, "disp": False},
+        options={"time_limit": time_limit_s, "disp": False, "mip_rel_gap": OPTIMAL_GAP},
     )
     if res.x is None:
         return None

@@ -3,8 +3,9 @@
 :func:`plan` draws the threat sample (:mod:`.sample`), builds the candidate sites
 (:mod:`.sites`), the coverage matrix (:mod:`.coverage`), chooses K sites (:mod:`.optimise`),
 the curve of defended value for 1 to K batteries, and the layouts as scenarios
-(:mod:`.layout`). Values are expected asset value defended per raid: the sample's sums times
-``per_raid``. The Monte Carlo check with the full simulation is :mod:`.check`.
+(:mod:`.layout`). Values are expected asset value defended per raid: the sample's sums with
+its weights (:attr:`.sample.ThreatSample.worth`). The Monte Carlo check with the full
+simulation is :mod:`.check`.
 """
 
 from __future__ import annotations
@@ -90,13 +91,13 @@ class Plan:
 
     @property
     def planned_value(self) -> float:
-        return self.layout.value * self.sample.per_raid
+        return self.layout.value
 
     @property
     def naive_value(self) -> float:
         k = len(self.naive_cover)
         idx = np.arange(k)
-        return defended(self.naive_cover, self.sample.value, self.kill, idx) * self.sample.per_raid
+        return defended(self.naive_cover, self.sample.worth, self.kill, idx)
 
 
 def plan(sc: Scenario, source: str, options: PlanOptions) -> Plan:
@@ -132,7 +133,8 @@ def plan(sc: Scenario, source: str, options: PlanOptions) -> Plan:
         raise InputError(
             "--batteries",
             "",
-            f"{k} batteries but only {len(c.names)} candidate sites (outside excluded areas)",
+            f"{k} batteries but only {len(c.names)} candidate "
+            f"site{'' if len(c.names) == 1 else 's'} (outside excluded areas)",
         )
     itype = int(world.units.itype[0])
     reach = float(world.interceptors.max_range_m[itype])
@@ -151,6 +153,13 @@ def plan(sc: Scenario, source: str, options: PlanOptions) -> Plan:
     )
     seconds["coverage"] = time.perf_counter() - clock
     valued = sample.value > 0
+    if not valued.any():
+        raise InputError(
+            source,
+            "",
+            f"none of the {len(valued)} sampled threats lands on a defended asset within "
+            f"sim.max_time_s ({sc.sim.max_time_s:g} s): nothing to defend",
+        )
     if not cover[:, valued].any():
         raise InputError(
             source,
@@ -163,12 +172,13 @@ def plan(sc: Scenario, source: str, options: PlanOptions) -> Plan:
     layout = None
     cost = proximity_cost(c, sample, options.proximity)
     for n in range(1, k + 1):
-        lay = choose(cover, sample.value, kill, n, options.method, options.time_limit_s, cost)
+        lay = choose(cover, sample.worth, kill, n, options.method, options.time_limit_s, cost)
         curve.append(
             {
                 "batteries": n,
-                "defended_value": lay.value * sample.per_raid,
-                "bound": None if lay.bound is None else lay.bound * sample.per_raid,
+                "defended_value": lay.value,
+                "objective": lay.objective,
+                "bound": lay.bound,
                 "method": lay.method,
                 "optimal": lay.optimal,
             }
@@ -176,7 +186,7 @@ def plan(sc: Scenario, source: str, options: PlanOptions) -> Plan:
         layout = lay
     assert layout is not None
     seconds["optimise"] = time.perf_counter() - clock
-    names = [f"Battery {i + 1} ({c.names[s]})" for i, s in enumerate(layout.sites)]
+    names = [f"Battery {i + 1} ({c.names[s][:80]})" for i, s in enumerate(layout.sites)]
     planned = with_batteries(sc, world, c.pos[layout.sites], names)
     n_pos, n_names = naive_sites(world, k)
     naive = with_batteries(sc, world, n_pos, n_names)
@@ -194,7 +204,7 @@ def plan(sc: Scenario, source: str, options: PlanOptions) -> Plan:
         planned=planned.model_copy(update={"name": f"{sc.name}-planned"}),
         naive=naive.model_copy(update={"name": f"{sc.name}-naive"}),
         naive_cover=naive_cover,
-        threatened_value=float(sample.value.sum() * sample.per_raid),
+        threatened_value=float(sample.worth.sum()),
         seconds=seconds,
     )
 
@@ -210,7 +220,7 @@ def proximity_cost(c: Candidates, sample: ThreatSample, weight: float) -> NDArra
     the coverage model does not see and the full simulation rewards (a battery between the
     launch areas and the town, with the same coverage, leaked more in the border town).
     """
-    w = sample.value
+    w = sample.worth
     total = float(w.sum())
     if weight == 0.0 or total == 0.0:
         return np.zeros(len(c.pos))

@@ -42,7 +42,9 @@ def render_plan(p: Plan, rows: list[dict[str, Any]], mc: dict[str, Any] | None) 
         "proved optimal"
         if lay.optimal
         else (
-            f"bound {lay.bound * p.sample.per_raid:,.0f}" if lay.bound is not None else "no bound"
+            f"bound {lay.bound:,.0f} on the value less the proximity cost"
+            if lay.bound is not None
+            else "no bound"
         )
     )
     facts = [
@@ -59,6 +61,12 @@ def render_plan(p: Plan, rows: list[dict[str, Any]], mc: dict[str, Any] | None) 
         ),
         ("naive layout, expected value defended", f"{p.naive_value:,.0f}"),
     ]
+    caveat = (
+        "<p>The model's expected value defended assumes every battery can engage every "
+        "threat it reaches: it does not see saturation (more threats than rounds or launch "
+        "rate) or how well an intercept's geometry suits the interceptor. The Monte Carlo "
+        "check below, with the full simulation, does.</p>"
+    )
     table = "".join(
         f"<tr><th style='text-align:left'>{escape(a)}</th><td>{escape(b)}</td></tr>"
         for a, b in facts
@@ -73,6 +81,7 @@ def render_plan(p: Plan, rows: list[dict[str, Any]], mc: dict[str, Any] | None) 
         "td,th{border:1px solid #ccc;padding:2px 6px;text-align:right}</style></head><body>",
         f"<h1>Battery siting: {escape(p.scenario.name)}</h1>",
         f"<table>{table}</table>",
+        caveat,
         "<h2>Coverage map</h2>",
         "<p>Defended assets (route segments of about 1 km) by the mean number of planned "
         "batteries that can intercept the threats bound for them: "
@@ -208,6 +217,11 @@ def _curve(p: Plan) -> str:
     return "".join(svg) + "<p>Dashed: the value the sampled raid threatens.</p>"
 
 
+def _pm(x: dict[str, Any], sign: bool = False) -> str:
+    mean = f"{x['mean']:+,.2f}" if sign else f"{x['mean']:,.2f}"
+    return mean if x["ci95"] is None else f"{mean} ± {x['ci95']:,.2f}"
+
+
 def _monte_carlo(mc: dict[str, Any] | None) -> str:
     if not mc:
         return "<h2>Monte Carlo check</h2><p>Not run (<code>--runs 0</code>).</p>"
@@ -217,14 +231,11 @@ def _monte_carlo(mc: dict[str, Any] | None) -> str:
     )
     head += f"<th>{escape(names[0])} − {escape(names[1])}</th></tr>" if len(names) > 1 else "</tr>"
     body = []
-    diff = mc["layouts"][names[1]].get(f"difference_from_{names[0]}") if len(names) > 1 else None
+    diff = mc["differences"].get(f"{names[0]} - {names[1]}") if len(names) > 1 else None
     for col, label in FIGURES:
-        cells = "".join(
-            f"<td>{mc['layouts'][n][col]['mean']:,.2f} ± {mc['layouts'][n][col]['ci95']:,.2f}</td>"
-            for n in names
-        )
+        cells = "".join(f"<td>{_pm(mc['layouts'][n][col])}</td>" for n in names)
         if diff is not None:
-            cells += f"<td>{diff[col]['mean']:+,.2f} ± {diff[col]['ci95']:,.2f}</td>"
+            cells += f"<td>{_pm(diff[col], sign=True)}</td>"
         body.append(f"<tr><td style='text-align:left'>{escape(label)}</td>{cells}</tr>")
     return (
         f"<h2>Monte Carlo check</h2><p>The full simulation, {mc['runs']} seeds per layout, "

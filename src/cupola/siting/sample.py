@@ -62,8 +62,9 @@ class ThreatSample:
         The assets its impact damages.
     type_idx : (N,) int64
         Threat type (of the sample's world).
-    per_raid : float
-        Threats in the scenario's raid per sampled threat (to scale sums to one raid).
+    weight : (N,) float64
+        Threats of the scenario's raid each sampled threat stands for: its salvo's count over
+        the threats sampled from that salvo (sums of ``value * weight`` are per raid).
     """
 
     path: FloatArray
@@ -74,7 +75,12 @@ class ThreatSample:
     value: FloatArray
     hits: NDArray[np.bool_]
     type_idx: NDArray[np.int64]
-    per_raid: float
+    weight: FloatArray
+
+    @property
+    def worth(self) -> FloatArray:
+        """(N,) ``value * weight``: each sampled threat's share of the value a raid threatens."""
+        return np.asarray(self.value * self.weight, np.float64)
 
 
 def sample_threats(
@@ -85,12 +91,17 @@ def sample_threats(
     total = sum(s.count for s in sc.raid.salvos)
     raid = scaled_raid(sc.raid, n / total)
     w = compile_world(sc.model_copy(update={"raid": raid}), sc.name)
-    th, _, _ = build_threats(w, rng)
-    return fly_sample(w, th, reaction_s, total / len(th.pos))
+    th, salvo, _ = build_threats(w, rng)
+    drawn = np.bincount(salvo, minlength=len(raid.salvos))
+    per_salvo = np.array([s.count for s in sc.raid.salvos], float) / np.maximum(drawn, 1)
+    return fly_sample(w, th, reaction_s, per_salvo[salvo])
 
 
 def fly_sample(
-    world: World, threats: ThreatTable, reaction_s: float, per_raid: float = 1.0
+    world: World,
+    threats: ThreatTable,
+    reaction_s: float,
+    weight: FloatArray | None = None,
 ) -> ThreatSample:
     """Fly the drawn ``threats`` of ``world`` (its raid) into a :class:`ThreatSample`."""
     sc = world.scenario
@@ -131,7 +142,7 @@ def fly_sample(
         value=value,
         hits=hits,
         type_idx=th.type_idx,
-        per_raid=per_raid,
+        weight=np.ones(len(th.pos)) if weight is None else np.asarray(weight, float),
     )
 
 

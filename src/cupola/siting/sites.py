@@ -107,9 +107,12 @@ def read_exclusions(path: Path, world: World) -> BaseGeometry:
         rings = geom.get("coordinates")
         if not isinstance(rings, list) or not rings:
             raise input_error(source, f"features.{i}.geometry.coordinates", "empty polygon")
-        outline = np.array(ring(source, f"features.{i}.geometry.coordinates.0", rings[0]))
-        x, y = world.frame.to_local(outline[:, 0], outline[:, 1])
-        poly = shapely.Polygon(np.column_stack([x, y]))
+        parts = []
+        for r, coords in enumerate(rings):
+            outline = np.array(ring(source, f"features.{i}.geometry.coordinates.{r}", coords))
+            x, y = world.frame.to_local(outline[:, 0], outline[:, 1])
+            parts.append(np.column_stack([x, y]))
+        poly = shapely.Polygon(parts[0], parts[1:])  # the outer ring, then its holes
         if not poly.is_valid or poly.area == 0.0:
             raise input_error(source, f"features.{i}.geometry", "not a valid polygon with an area")
         polys.append(poly)
