@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from cupola.scenario.schema import Raid, Sustainment
+if TYPE_CHECKING:  # the scenario package imports this module to check schedules
+    from cupola.scenario.schema import Raid, Sustainment
 
 #: Most raids in one campaign.
 MAX_RAIDS = 10_000
