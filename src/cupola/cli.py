@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -206,6 +208,26 @@ class _LazyProgress:
     def close(self) -> None:
         if self.progress is not None:
             self.progress.stop()
+
+
+@contextmanager
+def _counting(
+    label: str, unit: str = "", total: int | None = None
+) -> Iterator[Callable[[int, int], None]]:
+    """A transient progress bar with an ETA; yields ``show(done, total)`` to advance it."""
+    columns = [
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}" + (f" {unit}" if unit else "")),
+        TimeRemainingColumn(),
+    ]
+    with Progress(*columns, console=err_console, transient=True) as bar:
+        task = bar.add_task(label, total=total)
+
+        def show(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield show
 
 
 _SHOWN = (
@@ -413,18 +435,7 @@ def sweep(
             raise CupolaError(f"--workers: must be at least 1, got {workers}")
         spec = Sweep(scenario, runs, tuple(parse_vary(v) for v in vary or []))
         spec.point_texts()  # every grid point checked before the progress bar shows
-        columns = [
-            TextColumn("{task.description}"),
-            BarColumn(),
-            TextColumn("{task.completed}/{task.total}"),
-            TimeRemainingColumn(),
-        ]
-        with Progress(*columns, console=err_console, transient=True) as bar:
-            task = bar.add_task("runs", total=None)
-
-            def show(done: int, total: int) -> None:
-                bar.update(task, completed=done, total=total)
-
+        with _counting("runs") as show:
             start = time.perf_counter()
             ran = run_sweep(spec, out, workers, show, engine, scheduler)
             seconds = time.perf_counter() - start
@@ -479,19 +490,8 @@ def sustain(
         require_sustainment(sc, scenario)
         folder = out if out is not None else Path("runs") / f"{sc.name}-sustain-seed{seed}"
         check_output(folder, overwrite, SUSTAIN_FILES, "sustainment")
-        columns = [
-            TextColumn("{task.description}"),
-            BarColumn(),
-            TextColumn("{task.completed}/{task.total} raids"),
-            TimeRemainingColumn(),
-        ]
         try:
-            with Progress(*columns, console=err_console, transient=True) as bar:
-                task = bar.add_task(sc.name, total=None)
-
-                def show(done: int, total: int) -> None:
-                    bar.update(task, completed=done, total=total)
-
+            with _counting(sc.name, "raids") as show:
                 result = run_campaign(sc, seed, scenario, show)
         except KeyboardInterrupt:
             err_console.print("interrupted; nothing was written", markup=False)
@@ -634,19 +634,8 @@ def plan(
             proximity=proximity,
         )
         p = make_plan(sc, scenario, options)
-        columns = [
-            TextColumn("{task.description}"),
-            BarColumn(),
-            TextColumn("{task.completed}/{task.total} runs"),
-            TimeRemainingColumn(),
-        ]
         try:
-            with Progress(*columns, console=err_console, transient=True) as bar:
-                task = bar.add_task("Monte Carlo check", total=2 * runs)
-
-                def show(done: int, total: int) -> None:
-                    bar.update(task, completed=done, total=total)
-
+            with _counting("Monte Carlo check", "runs", 2 * runs) as show:
                 summary = write_plan(p, folder, runs, workers, overwrite, show)
         except KeyboardInterrupt:
             err_console.print("interrupted; nothing was written", markup=False)

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from cupola.core.table import stack_columns
 from cupola.errors import ScenarioError
 from cupola.logistics import Stocks, SupplyParams, resupply
 from cupola.logistics.schedule import raid_times, scaled_raid
@@ -257,7 +258,7 @@ def sustain(
         days=sus.days,
         battery_names=list(base.units.battery_names),
         raids=raids,
-        batteries=_stack(bat_rows),
+        batteries=stack_columns(bat_rows),
         stock=trace.columns(base.units.battery_names),
         stockouts=stockouts,
         depot_short_h=short,
@@ -334,9 +335,3 @@ def _columns(rows: list[dict[str, Any]]) -> Columns:
     if not rows:
         return {}
     return {key: np.asarray([r[key] for r in rows]) for key in rows[0]}
-
-
-def _stack(parts: list[Columns]) -> Columns:
-    if not parts:
-        return {}
-    return {key: np.concatenate([p[key] for p in parts]) for key in parts[0]}

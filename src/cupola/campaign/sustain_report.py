@@ -15,9 +15,7 @@ from numpy.typing import NDArray
 
 from cupola.campaign.report import COLOURS
 from cupola.campaign.sustain import SustainResult, clock
-from cupola.report.frame import ticks
-
-W, H, PAD_L, PAD_R, PAD_T, PAD_B = 680, 300, 60, 20, 20, 45
+from cupola.report.frame import ChartAxes
 
 #: (key of the totals, label) shown at the top.
 FIGURES = (
@@ -97,47 +95,16 @@ def render_sustainment(r: SustainResult) -> str:
     return "\n".join(page) + "\n"
 
 
-class _Axes:
-    """Data to pixels, and the axes' SVG."""
-
-    def __init__(self, x0: float, x1: float, y0: float, y1: float) -> None:
-        self.x0, self.x1 = x0, x1 if x1 > x0 else x0 + 1.0
-        self.y0, self.y1 = y0, y1 if y1 > y0 else y0 + 1.0
-
-    def u(self, x: float) -> float:
-        return PAD_L + (x - self.x0) / (self.x1 - self.x0) * (W - PAD_L - PAD_R)
-
-    def v(self, y: float) -> float:
-        return H - PAD_B - (y - self.y0) / (self.y1 - self.y0) * (H - PAD_T - PAD_B)
-
-    def frame(self, xlabel: str) -> list[str]:
-        svg = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{H}" role="img">']
-        for t in ticks(self.y0, self.y1, 5):
-            y = self.v(t)
-            svg.append(
-                f'<line x1="{PAD_L}" x2="{W - PAD_R}" y1="{y:.1f}" y2="{y:.1f}" stroke="#ddd"/>'
-            )
-            svg.append(f'<text x="{PAD_L - 6}" y="{y + 4:.1f}" text-anchor="end">{t:g}</text>')
-        for t in ticks(self.x0, self.x1, 8):
-            svg.append(
-                f'<text x="{self.u(t):.1f}" y="{H - PAD_B + 16}" text-anchor="middle">{t:g}</text>'
-            )
-        svg.append(
-            f'<text x="{(PAD_L + W - PAD_R) / 2}" y="{H - 8}" text-anchor="middle">'
-            f"{escape(xlabel)}</text>"
-        )
-        return svg
-
-
 def _stock_chart(r: SustainResult) -> str:
     s = r.stock
     holders = [*r.battery_names, "depot"]
-    axes = _Axes(0.0, r.days, 0.0, float(np.max(s["rounds"], initial=1)))
+    axes = ChartAxes(0.0, r.days, 0.0, float(np.max(s["rounds"], initial=1)))
     svg = axes.frame("days from campaign start")
     for t in r.raids["time_h"]:
         x = axes.u(float(t) / 24)
         svg.append(
-            f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{H - PAD_B}" y2="{H - PAD_B - 8}" stroke="#999"/>'
+            f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{axes.v(0):.1f}" y2="{axes.v(0) - 8:.1f}" '
+            'stroke="#999"/>'
         )
     legend = []
     for k, name in enumerate(holders):
@@ -168,9 +135,10 @@ def _steps(t: NDArray[Any], y: NDArray[Any]) -> list[tuple[float, float]]:
 def _leak_chart(r: SustainResult) -> str:
     raids = r.raids
     top = float(np.max(raids["threatening"], initial=1))
-    axes = _Axes(0.0, r.days, 0.0, top)
+    axes = ChartAxes(0.0, r.days, 0.0, top)
     svg = axes.frame("days from campaign start")
-    width = max(2.0, min(12.0, (W - PAD_L - PAD_R) / max(len(raids["raid"]), 1) * 0.4))
+    span = axes.u(axes.x1) - axes.u(axes.x0)
+    width = max(2.0, min(12.0, span / max(len(raids["raid"]), 1) * 0.4))
     for t, threatening, leaked in zip(
         raids["time_h"], raids["threatening"], raids["leaked"], strict=True
     ):
@@ -179,7 +147,7 @@ def _leak_chart(r: SustainResult) -> str:
             y = axes.v(float(value))
             svg.append(
                 f'<rect x="{x - width / 2:.1f}" y="{y:.1f}" width="{width:.1f}" '
-                f'height="{H - PAD_B - y:.1f}" fill="{colour}"/>'
+                f'height="{axes.v(0) - y:.1f}" fill="{colour}"/>'
             )
     svg.append("</svg>")
     return (

@@ -87,3 +87,11 @@ def first_come(
     out = np.empty_like(w)
     out[order] = np.clip(available[g] - before, 0, w)
     return out
+
+
+def stack_columns(parts: list[dict[str, NDArray[Any]]]) -> dict[str, NDArray[Any]]:
+    """Column tables (dicts of equal-length arrays, the same keys) stacked row-wise; ``{}``
+    for none."""
+    if not parts:
+        return {}
+    return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from html import escape
 
 import numpy as np
 from numpy.typing import NDArray
@@ -167,3 +168,59 @@ def ticks(lo: float, hi: float, target: int) -> FloatArray:
     first = math.ceil(lo / step - 1e-9)
     last = math.floor(hi / step + 1e-9)
     return np.arange(first, last + 1, dtype=np.float64) * step
+
+
+class ChartAxes:
+    """A chart's axes: data to SVG pixels in a ``width × height`` chart with padding for the
+    tick labels, and the SVG of its grid, ticks and x label (an empty range is widened to
+    one unit)."""
+
+    def __init__(
+        self,
+        x0: float,
+        x1: float,
+        y0: float,
+        y1: float,
+        size: tuple[float, float] = (680.0, 300.0),
+        pad: tuple[float, float, float, float] = (60.0, 20.0, 20.0, 45.0),
+    ) -> None:
+        self.x0, self.x1 = x0, x1 if x1 > x0 else x0 + 1.0
+        self.y0, self.y1 = y0, y1 if y1 > y0 else y0 + 1.0
+        self.width, self.height = size
+        self.left, self.right, self.top, self.bottom = pad
+
+    def u(self, x: float) -> float:
+        """Pixel column of ``x``."""
+        span = self.width - self.left - self.right
+        return self.left + (x - self.x0) / (self.x1 - self.x0) * span
+
+    def v(self, y: float) -> float:
+        """Pixel row of ``y``."""
+        span = self.height - self.top - self.bottom
+        return self.height - self.bottom - (y - self.y0) / (self.y1 - self.y0) * span
+
+    def frame(self, xlabel: str, xticks: FloatArray | None = None, yformat: str = "g") -> list[str]:
+        """The opening ``<svg>`` tag, the y grid with its labels (``yformat``), the x tick
+        labels (``xticks``, default 1-2-5 ticks) and the x label, as SVG pieces."""
+        w, h = self.width, self.height
+        svg = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{w:g}" height="{h:g}" role="img">']
+        for t in ticks(self.y0, self.y1, 5):
+            y = self.v(t)
+            svg.append(
+                f'<line x1="{self.left:g}" x2="{w - self.right:g}" y1="{y:.1f}" y2="{y:.1f}" '
+                'stroke="#ddd"/>'
+            )
+            svg.append(
+                f'<text x="{self.left - 6:g}" y="{y + 4:.1f}" text-anchor="end">'
+                f"{t:{yformat}}</text>"
+            )
+        for t in ticks(self.x0, self.x1, 8) if xticks is None else xticks:
+            svg.append(
+                f'<text x="{self.u(t):.1f}" y="{h - self.bottom + 16:g}" '
+                f'text-anchor="middle">{t:g}</text>'
+            )
+        svg.append(
+            f'<text x="{(self.left + w - self.right) / 2:g}" y="{h - 8:g}" '
+            f'text-anchor="middle">{escape(xlabel)}</text>'
+        )
+        return svg

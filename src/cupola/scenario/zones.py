@@ -45,14 +45,10 @@ def _error(source: str, field: str, reason: str) -> ScenarioError:
     return ScenarioError(one_line(source), one_line(field), one_line(reason))
 
 
-def load_zones(path: Path) -> list[AlertZone]:
-    """Alert zones from a GeoJSON file (module docstring).
-
-    Raises
-    ------
-    ScenarioError
-        Missing or unreadable file, not JSON, or a feature that breaks a rule.
-    """
+def read_features(path: Path, most: int, what: str = "features") -> list[Any]:
+    """The non-empty ``features`` list of a GeoJSON ``FeatureCollection`` file, at most
+    ``most`` of them (``what`` names them in the message); :class:`ScenarioError` naming the
+    file when it is missing, unreadable or not one."""
     source = str(path)
     try:
         if not path.is_file():
@@ -71,8 +67,21 @@ def load_zones(path: Path) -> list[AlertZone]:
     features = data.get("features")
     if not isinstance(features, list) or not features:
         raise _error(source, "features", "expected a non-empty list of features")
-    if len(features) > MAX_ZONES:
-        raise _error(source, "features", f"{len(features)} zones (at most {MAX_ZONES})")
+    if len(features) > most:
+        raise _error(source, "features", f"{len(features)} {what} (at most {most})")
+    return features
+
+
+def load_zones(path: Path) -> list[AlertZone]:
+    """Alert zones from a GeoJSON file (module docstring).
+
+    Raises
+    ------
+    ScenarioError
+        Missing or unreadable file, not JSON, or a feature that breaks a rule.
+    """
+    source = str(path)
+    features = read_features(path, MAX_ZONES, "zones")
     zones: list[AlertZone] = []
     seen: dict[int, int] = {}
     for i, feature in enumerate(features):

@@ -31,7 +31,7 @@ from numpy.typing import NDArray
 from cupola import engage, sensors, threats
 from cupola.assess import AreaIndex
 from cupola.core.rng import streams
-from cupola.core.table import concat, first_come, rows_of
+from cupola.core.table import concat, first_come, rows_of, stack_columns
 from cupola.engage.base import InterceptorTable, empty_interceptors
 from cupola.fire import UnitState
 from cupola.sensors.base import PlotTable
@@ -239,9 +239,9 @@ class Engine:
             interceptor_threat=self.icpt_threat,
             events=self.log.table(),
             plots=concat(*self.plot_chunks) if self.plot_chunks else sensors.empty_plots(),
-            tracks=_stack(self.track_rows),
+            tracks=stack_columns(self.track_rows),
             assessments=self.bmc.assessment_table(),
-            truth=_stack(self.truth_rows),
+            truth=stack_columns(self.truth_rows),
             units=self.units,
             hits=self.hits,
             impact_warned=self.impact_warned,
@@ -548,12 +548,6 @@ class Engine:
                 "z_m": p[:, 2],
             }
         )
-
-
-def _stack(rows: list[dict[str, NDArray[Any]]]) -> dict[str, NDArray[Any]]:
-    if not rows:
-        return {}
-    return {k: np.concatenate([r[k] for r in rows]) for k in rows[0]}
 
 
 def simulate(

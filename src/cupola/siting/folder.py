@@ -105,6 +105,10 @@ def _lonlat(p: Plan, xy: np.ndarray) -> np.ndarray:
     return np.round(np.column_stack([lon, lat]), 6)
 
 
+def _site_list(sc: Scenario) -> list[dict[str, Any]]:
+    return [{"name": b.name, "lat": b.position.lat, "lon": b.position.lon} for b in sc.batteries]
+
+
 def _summary(p: Plan, rows: list[dict[str, Any]], mc: dict[str, Any] | None) -> dict[str, Any]:
     o = p.options
     lay = p.layout
@@ -126,10 +130,7 @@ def _summary(p: Plan, rows: list[dict[str, Any]], mc: dict[str, Any] | None) -> 
         "sampled_threats_bound_for_assets": int((p.sample.value > 0).sum()),
         "threatened_value_per_raid": p.threatened_value,
         "planned": {
-            "sites": [
-                {"name": b.name, "lat": b.position.lat, "lon": b.position.lon}
-                for b in p.planned.batteries
-            ],
+            "sites": _site_list(p.planned),
             "defended_value_per_raid": p.planned_value,
             "objective": lay.objective,
             "bound": lay.bound,
@@ -137,10 +138,7 @@ def _summary(p: Plan, rows: list[dict[str, Any]], mc: dict[str, Any] | None) -> 
             "optimal": lay.optimal,
         },
         "naive": {
-            "sites": [
-                {"name": b.name, "lat": b.position.lat, "lon": b.position.lon}
-                for b in p.naive.batteries
-            ],
+            "sites": _site_list(p.naive),
             "defended_value_per_raid": p.naive_value,
         },
         "curve": p.curve,

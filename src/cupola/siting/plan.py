@@ -248,23 +248,20 @@ def asset_coverage(p: Plan, sites: NDArray[np.int64] | None = None) -> list[dict
     covering them (mean and least) and of engagements the layout has at them (mean), for the
     planned layout (or ``sites`` of the candidates).
     """
-    s = p.sample
     cov = p.cover[p.layout.sites if sites is None else sites]
     count = (cov > 0).sum(axis=0)
     tries = cov.sum(axis=0, dtype=np.int64)
     rows: list[dict[str, object]] = []
     world = p.world
     for a, name in enumerate(world.assets.names):
-        parts = _segments(p, a)
-        for part, geom in parts:
-            hit = s.hits[:, a] if geom is None else _near(p, a, geom)
+        for part, geom, hit in _parts(p, a):
             n = int(hit.sum())
             rows.append(
                 {
                     "asset": name,
                     "kind": world.assets.kinds[a],
                     "segment": part,
-                    "geometry": world.assets.footprints[a] if geom is None else geom,
+                    "geometry": geom,
                     "threats": n,
                     "covered_share": float((count[hit] > 0).mean()) if n else None,
                     "batteries_mean": float(count[hit].mean()) if n else None,
@@ -275,25 +272,24 @@ def asset_coverage(p: Plan, sites: NDArray[np.int64] | None = None) -> list[dict
     return rows
 
 
-def _segments(p: Plan, a: int) -> list[tuple[int | None, object | None]]:
-    """The whole asset, or for a route its segments of about :data:`SEGMENT_M`."""
-    if p.world.assets.kinds[a] != "route":
-        return [(None, None)]
-    spec = next(x for x in p.scenario.assets if x.name == p.world.assets.names[a])
+def _parts(p: Plan, a: int) -> list[tuple[int | None, Any, NDArray[np.bool_]]]:
+    """``(segment, geometry, threats)`` of asset ``a``: the whole asset with the sampled
+    threats that damage it, or for a route each segment of about :data:`SEGMENT_M` with those
+    whose impact falls within reach of that segment."""
+    s = p.sample
+    world = p.world
+    if world.assets.kinds[a] != "route":
+        return [(None, world.assets.footprints[a], s.hits[:, a])]
+    spec = next(x for x in p.scenario.assets if x.name == world.assets.names[a])
     assert isinstance(spec, RouteAsset)
-    x, y = p.world.frame.to_local([q.lon for q in spec.line], [q.lat for q in spec.line])
+    x, y = world.frame.to_local([q.lon for q in spec.line], [q.lat for q in spec.line])
     line = shapely.LineString(np.column_stack([x, y]))
     n = max(1, int(np.ceil(line.length / SEGMENT_M)))
     cuts = np.linspace(0.0, line.length, n + 1)
-    return [(i, shapely.ops.substring(line, cuts[i], cuts[i + 1])) for i in range(n)]
-
-
-def _near(p: Plan, a: int, segment: object) -> NDArray[np.bool_]:
-    """Sampled threats whose impact damages route ``a`` within ``segment``."""
-    spec = next(x for x in p.scenario.assets if x.name == p.world.assets.names[a])
-    assert isinstance(spec, RouteAsset)
-    s = p.sample
-    radius = p.world.threat_types.lethal_radius_m[s.type_idx]
     pts = shapely.points(s.impact[:, :2])
-    near = shapely.dwithin(segment, pts, radius + spec.width_m / 2)
-    return np.asarray(s.hits[:, a] & near, bool)
+    reach = world.threat_types.lethal_radius_m[s.type_idx] + spec.width_m / 2
+    out: list[tuple[int | None, Any, NDArray[np.bool_]]] = []
+    for i in range(n):  # a route's segments, each vectorised over the sample
+        segment = shapely.ops.substring(line, cuts[i], cuts[i + 1])
+        out.append((i, segment, np.asarray(s.hits[:, a] & shapely.dwithin(segment, pts, reach))))
+    return out

@@ -15,12 +15,13 @@ import numpy as np
 import shapely
 
 from cupola.campaign.report import COLOURS
-from cupola.report.frame import ticks
+from cupola.report.frame import ChartAxes, fit_frame, ticks
 from cupola.siting.check import FIGURES
 from cupola.siting.plan import Plan
 
 MAP_W = 640
-CHART_W, CHART_H, PAD_L, PAD_R, PAD_T, PAD_B = 640, 280, 70, 20, 20, 45
+CHART_W, CHART_H = 640.0, 280.0
+CHART_PAD = (70.0, 20.0, 20.0, 45.0)
 
 
 def coverage_colour(batteries: float | None) -> str:
@@ -102,13 +103,25 @@ def _map(p: Plan, rows: list[dict[str, Any]]) -> str:
     geoms = [r["geometry"] for r in rows]
     pts = np.vstack([p.candidates.pos[:, :2], _sites(p.naive, p)])
     x0, y0, x1, y1 = shapely.union_all([*geoms, shapely.multipoints(pts)]).bounds
-    pad = 0.05 * max(x1 - x0, y1 - y0, 1.0)
-    x0, y0, x1, y1 = x0 - pad, y0 - pad, x1 + pad, y1 + pad
-    scale = MAP_W / max(x1 - x0, 1.0)
-    height = int((y1 - y0) * scale) + 1
+    frame = fit_frame(
+        np.array([x0, x1]),
+        np.array([y0, y1]),
+        width=MAP_W,
+        min_height=200.0,
+        max_height=900.0,
+        left=0.0,
+        top=0.0,
+        margin=0.05,
+    )
+    height = int(frame.height) + 1
+
+    def px(x: float, y: float) -> tuple[float, float]:
+        u, v = frame.to_px(np.array([x]), np.array([y]))
+        return float(u[0]), float(v[0])
 
     def xy(x: float, y: float) -> str:
-        return f"{(x - x0) * scale:.1f},{(y1 - y) * scale:.1f}"
+        u, v = px(x, y)
+        return f"{u:.1f},{v:.1f}"
 
     svg = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{MAP_W}" height="{height}" role="img">']
     svg.append(f'<rect width="{MAP_W}" height="{height}" fill="#f7f7f2"/>')
@@ -128,21 +141,21 @@ def _map(p: Plan, rows: list[dict[str, Any]]) -> str:
                 f"<title>{label}</title></polygon>"
             )
     for x, y, _ in p.candidates.pos:
-        svg.append(
-            f'<circle cx="{(x - x0) * scale:.1f}" cy="{(y1 - y) * scale:.1f}" r="1.2" fill="#888"/>'
-        )
+        u, v = px(x, y)
+        svg.append(f'<circle cx="{u:.1f}" cy="{v:.1f}" r="1.2" fill="#888"/>')
     for x, y in _sites(p.naive, p):
+        u, v = px(x, y)
         svg.append(
-            f'<circle cx="{(x - x0) * scale:.1f}" cy="{(y1 - y) * scale:.1f}" r="6" fill="none" '
-            'stroke="#222" stroke-width="1.5"/>'
+            f'<circle cx="{u:.1f}" cy="{v:.1f}" r="6" fill="none" stroke="#222" '
+            'stroke-width="1.5"/>'
         )
     for i, (x, y) in enumerate(_sites(p.planned, p)):
-        u, v = (x - x0) * scale, (y1 - y) * scale
+        u, v = px(x, y)
         svg.append(f'<rect x="{u - 5:.1f}" y="{v - 5:.1f}" width="10" height="10" fill="#1f77b4"/>')
         svg.append(f'<text x="{u + 8:.1f}" y="{v + 4:.1f}">{i + 1}</text>')
-    bar_m = ticks(0, (x1 - x0) / 4, 2)[-1] or 1000.0
+    bar_m = ticks(0, frame.width / frame.scale / 4, 2)[-1] or 1000.0
     svg.append(
-        f'<line x1="10" x2="{10 + bar_m * scale:.1f}" y1="{height - 10}" y2="{height - 10}" '
+        f'<line x1="10" x2="{10 + bar_m * frame.scale:.1f}" y1="{height - 10}" y2="{height - 10}" '
         'stroke="#222" stroke-width="2"/>'
         f'<text x="10" y="{height - 14}">{bar_m / 1000:g} km</text>'
     )
@@ -180,40 +193,23 @@ def _coverage_table(rows: list[dict[str, Any]]) -> str:
 def _curve(p: Plan) -> str:
     ks = [c["batteries"] for c in p.curve]
     vs = [c["defended_value"] for c in p.curve]
-    top = max(p.threatened_value, *vs)
-    x0, x1 = 0.0, float(max(ks))
-
-    def u(x: float) -> float:
-        return PAD_L + (x - x0) / (x1 - x0 or 1.0) * (CHART_W - PAD_L - PAD_R)
-
-    def v(y: float) -> float:
-        return CHART_H - PAD_B - y / (top or 1.0) * (CHART_H - PAD_T - PAD_B)
-
-    svg = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{CHART_W}" height="{CHART_H}" role="img">'
-    ]
-    for t in ticks(0, top, 5):
-        svg.append(
-            f'<line x1="{PAD_L}" x2="{CHART_W - PAD_R}" y1="{v(t):.1f}" y2="{v(t):.1f}" '
-            'stroke="#ddd"/>'
-        )
-        svg.append(f'<text x="{PAD_L - 6}" y="{v(t) + 4:.1f}" text-anchor="end">{t:,.0f}</text>')
-    for k in range(int(x1) + 1):
-        svg.append(
-            f'<text x="{u(k):.1f}" y="{CHART_H - PAD_B + 16}" text-anchor="middle">{k}</text>'
-        )
-    svg.append(
-        f'<line x1="{PAD_L}" x2="{CHART_W - PAD_R}" y1="{v(p.threatened_value):.1f}" '
-        f'y2="{v(p.threatened_value):.1f}" stroke="#999" stroke-dasharray="4,3"/>'
+    axes = ChartAxes(
+        0.0, float(max(ks)), 0.0, max(p.threatened_value, *vs), (CHART_W, CHART_H), CHART_PAD
     )
-    line = " ".join(f"{u(k):.1f},{v(val):.1f}" for k, val in zip([0, *ks], [0.0, *vs], strict=True))
+    svg = axes.frame("batteries", xticks=np.arange(max(ks) + 1), yformat=",.0f")
+    dash = axes.v(p.threatened_value)
+    svg.append(
+        f'<line x1="{axes.u(0):.1f}" x2="{axes.u(axes.x1):.1f}" y1="{dash:.1f}" '
+        f'y2="{dash:.1f}" stroke="#999" stroke-dasharray="4,3"/>'
+    )
+    pts = zip([0, *ks], [0.0, *vs], strict=True)
+    line = " ".join(f"{axes.u(k):.1f},{axes.v(val):.1f}" for k, val in pts)
     svg.append(f'<polyline points="{line}" fill="none" stroke="{COLOURS[0]}" stroke-width="2"/>')
     for k, val in zip(ks, vs, strict=True):
-        svg.append(f'<circle cx="{u(k):.1f}" cy="{v(val):.1f}" r="3" fill="{COLOURS[0]}"/>')
-    svg.append(
-        f'<text x="{(PAD_L + CHART_W - PAD_R) / 2}" y="{CHART_H - 8}" text-anchor="middle">'
-        "batteries</text></svg>"
-    )
+        svg.append(
+            f'<circle cx="{axes.u(k):.1f}" cy="{axes.v(val):.1f}" r="3" fill="{COLOURS[0]}"/>'
+        )
+    svg.append("</svg>")
     return "".join(svg) + "<p>Dashed: the value the sampled raid threatens.</p>"
 
 

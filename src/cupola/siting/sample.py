@@ -14,8 +14,8 @@ sample at which a radar sees it (in range, above the 4/3-earth horizon, single-l
 probability at least one half) plus the time to confirm its track (``tracker.confirm_hits``
 scans of the slowest radar, the first being the detection), half a decision period (the wait
 for the next decision, on average) and the battery's reaction time. Against the full
-simulation this is the median delay from first detection to first launch (4.6 s against
-4.5 s on the border town, 5.2 s against 5.5 s on the city).
+simulation, whose median delay from first detection to first launch is 4.6 s on the border
+town and 5.2 s on the city, this gives 4.5 s on both.
 """
 
 from __future__ import annotations

@@ -11,7 +11,6 @@ spacing that gives about :data:`GRID_SITES` sites). Every problem is one
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +22,7 @@ from numpy.typing import NDArray
 from shapely.geometry.base import BaseGeometry
 
 from cupola.core.files import input_error
-from cupola.scenario.zones import position, ring
+from cupola.scenario.zones import position, read_features, ring
 from cupola.sim.world import World
 
 #: Sites of the default grid, about.
@@ -47,46 +46,33 @@ class Candidates:
     names: list[str]
 
 
-def _features(path: Path) -> list[Any]:
+def _features(path: Path, kind: str) -> list[dict[str, Any]]:
+    """The features of the file (:func:`cupola.scenario.zones.read_features`), each with a
+    ``kind`` geometry (``Point``, ``Polygon``)."""
     source = str(path)
-    if not path.is_file():
-        raise input_error(source, "", "no such file" if not path.exists() else "not a file")
-    try:
-        data = json.loads(path.read_text(encoding="utf-8-sig"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise input_error(source, "", f"cannot read: {exc}") from None
-    except json.JSONDecodeError as exc:
-        raise input_error(source, "", f"not valid JSON (line {exc.lineno}: {exc.msg})") from None
-    except (ValueError, RecursionError) as exc:
-        raise input_error(source, "", f"not usable JSON ({exc})") from None
-    if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
-        raise input_error(source, "type", "expected a GeoJSON FeatureCollection")
-    features = data.get("features")
-    if not isinstance(features, list) or not features:
-        raise input_error(source, "features", "expected a non-empty list of features")
-    if len(features) > MAX_SITES:
-        raise input_error(source, "features", f"{len(features)} features (at most {MAX_SITES})")
-    for i, f in enumerate(features):
+    out = []
+    for i, f in enumerate(read_features(path, MAX_SITES)):
         if not isinstance(f, dict) or f.get("type") != "Feature":
             raise input_error(source, f"features.{i}", "expected a GeoJSON Feature")
-        if not isinstance(f.get("geometry"), dict):
+        geom = f.get("geometry")
+        if not isinstance(geom, dict):
             raise input_error(source, f"features.{i}.geometry", "missing")
-    return features
+        if geom.get("type") != kind:
+            raise input_error(
+                source, f"features.{i}.geometry", f"expected a {kind}, found {geom.get('type')}"
+            )
+        out.append(f)
+    return out
 
 
 def read_candidates(path: Path, world: World) -> Candidates:
     """Candidate sites from a GeoJSON file of points (module docstring)."""
     source = str(path)
     lonlat, names = [], []
-    for i, f in enumerate(_features(path)):
-        geom = f["geometry"]
-        if geom.get("type") != "Point":
-            raise input_error(
-                source, f"features.{i}.geometry", f"expected a Point, found {geom.get('type')}"
-            )
-        coords = geom.get("coordinates")
+    for i, f in enumerate(_features(path, "Point")):
+        coords = f["geometry"].get("coordinates")
         lonlat.append(position(source, f"features.{i}.geometry.coordinates", coords))
-        props = f.get("properties") if isinstance(f.get("properties"), dict) else {}
+        props = f.get("properties")
         name = props.get("name") if isinstance(props, dict) else None
         names.append(str(name)[:120] if isinstance(name, str) and name.strip() else f"site {i}")
     lon, lat = np.array(lonlat).T
@@ -98,13 +84,8 @@ def read_exclusions(path: Path, world: World) -> BaseGeometry:
     """The union of a GeoJSON file's polygons, in the local frame (module docstring)."""
     source = str(path)
     polys = []
-    for i, f in enumerate(_features(path)):
-        geom = f["geometry"]
-        if geom.get("type") != "Polygon":
-            raise input_error(
-                source, f"features.{i}.geometry", f"expected a Polygon, found {geom.get('type')}"
-            )
-        rings = geom.get("coordinates")
+    for i, f in enumerate(_features(path, "Polygon")):
+        rings = f["geometry"].get("coordinates")
         if not isinstance(rings, list) or not rings:
             raise input_error(source, f"features.{i}.geometry.coordinates", "empty polygon")
         parts = []
