@@ -210,6 +210,12 @@ class _LazyProgress:
             self.progress.stop()
 
 
+def _say_folder(folder: Path) -> None:
+    """Where a command wrote its folder and its report."""
+    for line in (f"Folder: {folder}", f"Report: {folder / 'report.html'}"):
+        out_console.print(line, highlight=False, soft_wrap=True, markup=False)
+
+
 @contextmanager
 def _counting(
     label: str, unit: str = "", total: int | None = None
@@ -548,10 +554,7 @@ def sustain(
             highlight=False,
             markup=False,
         )
-    out_console.print(f"Folder: {folder}", highlight=False, soft_wrap=True, markup=False)
-    out_console.print(
-        f"Report: {folder / 'report.html'}", highlight=False, soft_wrap=True, markup=False
-    )
+    _say_folder(folder)
 
 
 @app.command()
@@ -669,10 +672,7 @@ def plan(
         soft_wrap=True,
         markup=False,
     )
-    out_console.print(f"Folder: {folder}", highlight=False, soft_wrap=True, markup=False)
-    out_console.print(
-        f"Report: {folder / 'report.html'}", highlight=False, soft_wrap=True, markup=False
-    )
+    _say_folder(folder)
 
 
 @app.command()
