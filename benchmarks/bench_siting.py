@@ -4,7 +4,8 @@
 The border town with 18 more defended points (substations, schools, clinics: fictional,
 around the town and the water works) so that it has 20 assets, its raid aimed at them as
 well; a grid of about 200 candidate sites; 1,000 sampled trajectories; K = 1 to 4 batteries
-(the whole curve). Prints the time of each phase (sample, coverage, optimisation) and the
+(the whole curve). Prints the time of each phase (sample, coverage, MEXCLP, swaps on the
+engagement-sequence model) and the
 layout's value against the naive one. No Monte Carlo check (that is the campaign engine's
 throughput, ``bench_campaign.py``).
 
@@ -64,7 +65,8 @@ def main() -> None:
     for phase, seconds in p.seconds.items():
         print(f"  {phase:<10} {seconds:6.2f} s")
     print(
-        f"  K = {K}: {p.layout.method}, {'optimal' if p.layout.optimal else 'not proved'}; "
+        f"  K = {K}: MEXCLP start {p.mexclp.method}"
+        f"{' (optimal)' if p.mexclp.optimal else ' (not proved)'}, then {p.layout.method}; "
         f"defended {p.planned_value:,.0f} of {p.threatened_value:,.0f} per raid "
         f"(naive layout {p.naive_value:,.0f})"
     )

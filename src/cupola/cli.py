@@ -667,7 +667,8 @@ def plan(
         f"threatened value per raid {summary['threatened_value_per_raid']:,.0f}; "
         f"{_plural(summary['candidate_sites'], 'candidate site')}, "
         f"{_plural(summary['sampled_threats'], 'sampled threat')}; "
-        f"{lay['method']}{' (optimal)' if lay['optimal'] else ''}",
+        f"MEXCLP start {lay['mexclp']['method']}"
+        f"{' (optimal)' if lay['mexclp']['optimal'] else ''}, then {lay['method']}",
         highlight=False,
         soft_wrap=True,
         markup=False,

@@ -19,6 +19,7 @@ from cupola.sim.world import compile_world
 from cupola.siting.agreement import agreement
 from cupola.siting.coverage import coverage
 from cupola.siting.plan import PlanOptions, plan
+from cupola.siting.refine import SequenceModel
 from cupola.siting.sample import ThreatSample
 
 
@@ -83,7 +84,12 @@ def border_plan() -> object:
 
 def test_a_plan_is_at_least_as_good_as_the_naive_layout_in_its_model(border_plan) -> None:
     p = border_plan
-    assert p.layout.optimal
+    assert p.mexclp.optimal
+    # The default grid has a site in each asset, where the naive layout puts its batteries.
+    assert p.candidates.names[-2:] == ["at Town", "at Water works"]
+    # The swaps on the engagement-sequence model start from the MEXCLP's layout.
+    model = SequenceModel(p.world.interceptors, 0, p.sample, p.kill, 4.5, 300.0)
+    assert p.planned_value >= model.values(p.candidates.pos, p.mexclp.sites[None])[0] - 1e-9
     assert p.planned_value >= p.naive_value - 1e-9
     assert p.planned_value <= p.threatened_value + 1e-9
     values = [c["defended_value"] for c in p.curve]

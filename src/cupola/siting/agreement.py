@@ -25,6 +25,7 @@ from cupola.sim.world import compile_world
 from cupola.siting.coverage import coverage
 from cupola.siting.layout import with_batteries
 from cupola.siting.sample import fly_sample
+from cupola.siting.timeline import reengage_s
 
 #: Ready rounds a launcher gets for the comparison.
 ROUNDS = 1000
@@ -81,7 +82,6 @@ def agreement(sc: Scenario, site: NDArray[np.float64], seed: int) -> Agreement:
     threats, _, _ = build_threats(world, streams(seed)["raid"])
     sample = fly_sample(world, threats, battery.reaction_time_s)
     itype = int(world.units.itype[0])
-    reengage = 0.5 * sc.doctrine.decision_period_s + battery.reaction_time_s
     model = (
         coverage(
             world.interceptors,
@@ -89,7 +89,7 @@ def agreement(sc: Scenario, site: NDArray[np.float64], seed: int) -> Agreement:
             world.units.battery_pos[:1],
             sample,
             sc.doctrine.min_intercept_altitude_m,
-            reengage,
+            reengage_s(one),
         )[0]
         > 0
     )

@@ -14,8 +14,8 @@ of :mod:`cupola.fire.envelope`, with the launch time at :math:`t_e`:
 with :math:`T_f` the interceptor's flight time to a distance
 (:func:`cupola.engage.profile.time_to_distance`) and :math:`h_{min}` the doctrine's lowest
 intercept altitude. After a miss the battle manager engages again: the next launch is no
-earlier than the intercept plus ``reengage_s`` (half a decision period and the reaction
-time), and the next intercept the earliest point that launch can meet. The number of such
+earlier than the intercept plus ``reengage_s`` (:func:`.timeline.reengage_s`), and the next
+intercept the earliest point that launch can meet (:func:`.timeline.sequence`). The number of such
 engagements before impact, :math:`m_{sj}` (0 to :data:`MAX_ENGAGEMENTS`), is what a site gives
 a trajectory: a site that meets a threat early, with time for a second and a third try, is
 worth more than one that just reaches it. Each engagement destroys the threat with probability
@@ -31,13 +31,11 @@ import numpy as np
 from numpy.typing import NDArray
 
 from cupola.engage.base import InterceptorTypes
-from cupola.engage.profile import time_to_distance
 from cupola.siting.sample import ThreatSample
+from cupola.siting.timeline import MAX_ENGAGEMENTS, deadlines, sequence
 
 #: Sites evaluated at once (bounds memory: sites x threats x path points).
 SITE_CHUNK = 8
-#: Most engagements of one battery at one threat counted.
-MAX_ENGAGEMENTS = 3
 
 
 def coverage(
@@ -67,30 +65,11 @@ def coverage(
     max_engagements : int
         Engagements counted at most.
     """
-    path, t = sample.path, sample.path_time
-    z = path[None, :, :, 2]
-    height_ok = (z >= max(min_altitude_m, 0.0)) & (z > 0.0) & (z <= itypes.ceiling_m[itype])
-    before = t < sample.impact_time[:, None]
-    out = np.zeros((len(sites), len(t)), np.uint8)
+    out = np.zeros((len(sites), len(sample.path)), np.uint8)
     for a in range(0, len(sites), SITE_CHUNK):
-        s = sites[a : a + SITE_CHUNK]
-        d = np.linalg.norm(path[None, :, :, :] - s[:, None, None, :], axis=-1)  # S, N, P
-        fly = time_to_distance(itypes, np.full(d.shape, itype), d)
-        can = (
-            (d >= itypes.min_range_m[itype]) & (d <= itypes.max_range_m[itype]) & height_ok & before
-        )
-        arrive = t[None] - fly  # latest launch that meets each path point
-        launch = np.broadcast_to(sample.engage_from[None, :], d.shape[:2])
-        count = np.zeros(d.shape[:2], np.uint8)
-        for _ in range(max_engagements):
-            ok = can & (launch[:, :, None] <= arrive)
-            hit = ok.any(axis=2)
-            if not hit.any():
-                break
-            count += hit
-            first = np.take_along_axis(t[None].repeat(len(s), 0), ok.argmax(axis=2)[..., None], 2)
-            launch = np.where(hit, first[..., 0] + reengage_s, np.inf)
-        out[a : a + SITE_CHUNK] = count
+        dl = deadlines(itypes, itype, sites[a : a + SITE_CHUNK], sample, min_altitude_m)
+        _, engaged = sequence(dl, sample, reengage_s, max_engagements)
+        out[a : a + SITE_CHUNK] = engaged.sum(axis=2)
     return out
 
 

@@ -133,9 +133,15 @@ def _summary(p: Plan, rows: list[dict[str, Any]], mc: dict[str, Any] | None) -> 
             "sites": _site_list(p.planned),
             "defended_value_per_raid": p.planned_value,
             "objective": lay.objective,
-            "bound": lay.bound,
             "method": lay.method,
-            "optimal": lay.optimal,
+            "mexclp": {
+                "sites": [p.candidates.names[int(i)] for i in p.mexclp.sites],
+                "value": p.mexclp.value,
+                "objective": p.mexclp.objective,
+                "bound": p.mexclp.bound,
+                "method": p.mexclp.method,
+                "optimal": p.mexclp.optimal,
+            },
         },
         "naive": {
             "sites": _site_list(p.naive),

@@ -61,10 +61,16 @@ def naive_sites(world: World, k: int) -> tuple[NDArray[np.float64], list[str]]:
     sites, names = [], []
     for n in range(k):
         i = order[n % len(order)]
-        geom = a.footprints[i]
-        c = geom.centroid if geom.contains(geom.centroid) else geom.representative_point()
-        sites.append([c.x, c.y, 0.0])
+        sites.append(asset_site(world, i))
         names.append(
             f"{a.names[i]} battery" + (f" {n // len(order) + 1}" if n >= len(order) else "")
         )
     return np.array(sites, float), names
+
+
+def asset_site(world: World, i: int) -> list[float]:
+    """A site inside defended asset ``i`` (ENU, m): its centroid when inside, else a point of
+    it."""
+    geom = world.assets.footprints[i]
+    c = geom.centroid if geom.contains(geom.centroid) else geom.representative_point()
+    return [float(c.x), float(c.y), 0.0]

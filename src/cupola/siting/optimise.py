@@ -30,6 +30,7 @@ swaps (one site out, one in, best improvement first, until none improves).
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -39,6 +40,7 @@ from scipy.sparse import csr_array, hstack, vstack
 
 Counts = NDArray[np.uint8]
 FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
 
 #: Largest MILP (trajectory columns times levels) tried before greedy and local search.
 MAX_MILP_TERMS = 200_000
@@ -218,3 +220,42 @@ def _greedy_swap(
         n += af[s] - af[chosen[i]]
         chosen[i] = s
         current = best_value
+
+
+def improve(
+    start: list[int], pool: NDArray[np.int64], evaluate: Callable[[IntArray], FloatArray]
+) -> tuple[NDArray[np.int64], float]:
+    """Best-improvement swaps (one site of the layout for one of ``pool``) from ``start`` until
+    none improves, on any objective: ``evaluate`` scores a batch of layouts (B, K) at once.
+
+    Returns the layout and its score.
+    """
+    chosen = [int(s) for s in start]
+    current = float(evaluate(np.array([chosen], np.int64))[0])
+    while True:
+        trials = [
+            [*chosen[:i], int(s), *chosen[i + 1 :]]
+            for i in range(len(chosen))
+            for s in pool
+            if int(s) not in chosen
+        ]
+        if not trials:
+            break
+        scores = evaluate(np.array(trials, np.int64))
+        best = int(np.argmax(scores))
+        if scores[best] <= current + 1e-12 * max(1.0, abs(current)):
+            break
+        chosen, current = trials[best], float(scores[best])
+    return np.array(chosen, np.int64), current
+
+
+def grow(
+    start: list[int], pool: NDArray[np.int64], k: int, evaluate: Callable[[IntArray], FloatArray]
+) -> list[int]:
+    """``start`` extended to ``k`` sites, each time by the site of ``pool`` that scores best."""
+    chosen = [int(s) for s in start]
+    while len(chosen) < k:
+        free = [int(s) for s in pool if int(s) not in chosen]
+        scores = evaluate(np.array([[*chosen, s] for s in free], np.int64))
+        chosen.append(free[int(np.argmax(scores))])
+    return chosen

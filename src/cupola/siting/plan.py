@@ -25,9 +25,11 @@ from cupola.scenario.schema import RouteAsset, Scenario
 from cupola.sim.world import World, compile_world
 from cupola.siting.coverage import coverage, kill_probability
 from cupola.siting.layout import naive_sites, with_batteries
-from cupola.siting.optimise import Layout, choose, defended
-from cupola.siting.sample import ThreatSample, sample_threats
+from cupola.siting.optimise import Layout, choose
+from cupola.siting.refine import SequenceModel
+from cupola.siting.sample import ThreatSample, sample_threats, subset
 from cupola.siting.sites import Candidates, exclude, grid, read_candidates, read_exclusions
+from cupola.siting.timeline import reengage_s
 
 #: Length of the route segments of the coverage map, m.
 SEGMENT_M = 1000.0
@@ -82,22 +84,18 @@ class Plan:
     cover: NDArray[np.uint8]
     kill: NDArray[np.float64]
     layout: Layout
+    mexclp: Layout
     curve: list[dict[str, Any]]
     planned: Scenario
     naive: Scenario
     naive_cover: NDArray[np.uint8]
+    naive_value: float
     threatened_value: float
     seconds: dict[str, float] = field(default_factory=dict)
 
     @property
     def planned_value(self) -> float:
         return self.layout.value
-
-    @property
-    def naive_value(self) -> float:
-        k = len(self.naive_cover)
-        idx = np.arange(k)
-        return defended(self.naive_cover, self.sample.worth, self.kill, idx)
 
 
 def plan(sc: Scenario, source: str, options: PlanOptions) -> Plan:
@@ -146,7 +144,7 @@ def plan(sc: Scenario, source: str, options: PlanOptions) -> Plan:
     seconds["sample"] = time.perf_counter() - clock
     clock = time.perf_counter()
     alt = sc.doctrine.min_intercept_altitude_m
-    reengage = 0.5 * sc.doctrine.decision_period_s + sc.batteries[0].reaction_time_s
+    reengage = reengage_s(sc)
     cover = coverage(world.interceptors, itype, c.pos, sample, alt, reengage)
     kill = kill_probability(
         world.interceptors, itype, sample.type_idx, sc.doctrine.shots_per_engagement
@@ -168,29 +166,40 @@ def plan(sc: Scenario, source: str, options: PlanOptions) -> Plan:
             "bound for defended assets (move the candidates, or check the interceptor's reach)",
         )
     clock = time.perf_counter()
-    curve = []
-    layout = None
     cost = proximity_cost(c, sample, options.proximity)
-    for n in range(1, k + 1):
-        lay = choose(cover, sample.worth, kill, n, options.method, options.time_limit_s, cost)
-        curve.append(
-            {
-                "batteries": n,
-                "defended_value": lay.value,
-                "objective": lay.objective,
-                "bound": lay.bound,
-                "method": lay.method,
-                "optimal": lay.optimal,
-            }
-        )
-        layout = lay
-    assert layout is not None
-    seconds["optimise"] = time.perf_counter() - clock
+    starts = [
+        choose(cover, sample.worth, kill, n, options.method, options.time_limit_s, cost)
+        for n in range(1, k + 1)
+    ]
+    seconds["mexclp"] = time.perf_counter() - clock
+    clock = time.perf_counter()
+    worth = sample.worth > 0  # the only threats a layout's value depends on
+    model = SequenceModel(
+        world.interceptors, itype, subset(sample, worth), kill[worth], reengage, alt
+    )
+    refined = model.refine(c.pos, cost, [s.sites for s in starts])
+    curve = [
+        {
+            "batteries": n + 1,
+            "defended_value": value,
+            "objective": objective,
+            "mexclp_value": lay.value,
+            "mexclp_bound": lay.bound,
+            "mexclp_method": lay.method,
+            "mexclp_optimal": lay.optimal,
+        }
+        for n, (lay, (_, value, objective)) in enumerate(zip(starts, refined, strict=True))
+    ]
+    mexclp = starts[-1]
+    sites, value, objective = refined[-1]
+    layout = Layout(sites, value, objective, None, "sequence swaps", time.perf_counter() - clock)
+    seconds["refine"] = layout.seconds
     names = [f"Battery {i + 1} ({c.names[s][:80]})" for i, s in enumerate(layout.sites)]
     planned = with_batteries(sc, world, c.pos[layout.sites], names)
     n_pos, n_names = naive_sites(world, k)
     naive = with_batteries(sc, world, n_pos, n_names)
     naive_cover = coverage(world.interceptors, itype, n_pos, sample, alt, reengage)
+    naive_value = float(model.values(n_pos, np.arange(k)[None, :])[0])
     return Plan(
         scenario=sc,
         world=world,
@@ -200,10 +209,12 @@ def plan(sc: Scenario, source: str, options: PlanOptions) -> Plan:
         cover=cover,
         kill=kill,
         layout=layout,
+        mexclp=mexclp,
         curve=curve,
         planned=planned.model_copy(update={"name": f"{sc.name}-planned"}),
         naive=naive.model_copy(update={"name": f"{sc.name}-naive"}),
         naive_cover=naive_cover,
+        naive_value=naive_value,
         threatened_value=float(sample.worth.sum()),
         seconds=seconds,
     )
@@ -216,9 +227,10 @@ def proximity_cost(c: Candidates, sample: ThreatSample, weight: float) -> NDArra
     value-weighted mean distance from site :math:`s` to the sampled impact points,
     :math:`W` the sampled value and :math:`\lambda` = ``weight``. Among layouts that defend
     (nearly) the same value, the optimiser then prefers sites near the defended assets: there
-    the threats come at the battery head-on and late in their flight, on mature tracks, which
-    the coverage model does not see and the full simulation rewards (a battery between the
-    launch areas and the town, with the same coverage, leaked more in the border town).
+    the threats come at the battery late in their flight, on mature tracks, which the models
+    do not see. In the border town, a second battery 4.7 km towards the launch areas, which
+    the engagement-sequence model rates 0.2 % above two batteries in the town, leaked
+    1.38 threats a raid against 1.00 over 40 seeds.
     """
     w = sample.worth
     total = float(w.sum())

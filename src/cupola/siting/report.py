@@ -38,15 +38,11 @@ def coverage_colour(batteries: float | None) -> str:
 def render_plan(p: Plan, rows: list[dict[str, Any]], mc: dict[str, Any] | None) -> str:
     """The report page of plan ``p`` with its coverage ``rows`` and Monte Carlo ``mc``."""
     k = p.options.batteries
-    lay = p.layout
+    m = p.mexclp
     gap = (
         "proved optimal"
-        if lay.optimal
-        else (
-            f"bound {lay.bound:,.0f} on the value less the proximity cost"
-            if lay.bound is not None
-            else "no bound"
-        )
+        if m.optimal
+        else (f"bound {m.bound:,.0f}" if m.bound is not None else "no bound")
     )
     facts = [
         ("batteries", str(k)),
@@ -58,15 +54,19 @@ def render_plan(p: Plan, rows: list[dict[str, Any]], mc: dict[str, Any] | None) 
         ("threatened value per raid", f"{p.threatened_value:,.0f}"),
         (
             "planned layout, expected value defended",
-            f"{p.planned_value:,.0f} ({lay.method}, {gap})",
+            f"{p.planned_value:,.0f} (engagement sequence, after swaps)",
+        ),
+        (
+            "MEXCLP start, engagements added up",
+            f"{m.value:,.0f} ({m.method}, {gap})",
         ),
         ("naive layout, expected value defended", f"{p.naive_value:,.0f}"),
     ]
     caveat = (
-        "<p>The model's expected value defended assumes every battery can engage every "
-        "threat it reaches: it does not see saturation (more threats than rounds or launch "
-        "rate) or how well an intercept's geometry suits the interceptor. The Monte Carlo "
-        "check below, with the full simulation, does.</p>"
+        "<p>The model's expected value defended sees the battle manager's engagement "
+        "sequence and the interceptor's turn, not saturation (more threats than rounds or "
+        "launch rate), the tracker's errors or the threat evaluation. The Monte Carlo check "
+        "below, with the full simulation, does.</p>"
     )
     table = "".join(
         f"<tr><th style='text-align:left'>{escape(a)}</th><td>{escape(b)}</td></tr>"

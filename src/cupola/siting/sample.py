@@ -20,7 +20,7 @@ town and 5.2 s on the city, this gives 4.5 s on both.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 
 import numpy as np
 from numpy.typing import NDArray
@@ -171,3 +171,8 @@ def _interpolate(track: FloatArray, at: FloatArray) -> FloatArray:
     f = (u - i0)[..., None]
     rows = np.arange(n)[:, None]
     return np.asarray(track[rows, i0] * (1.0 - f) + track[rows, i1] * f, np.float64)
+
+
+def subset(sample: ThreatSample, rows: NDArray[np.bool_] | NDArray[np.int64]) -> ThreatSample:
+    """The sampled threats ``rows`` (a mask or indices) of ``sample``."""
+    return ThreatSample(**{f.name: getattr(sample, f.name)[rows] for f in fields(sample)})

@@ -5,7 +5,8 @@ latitude; an optional ``properties.name``). An exclusion file is a ``FeatureColl
 ``Polygon`` features (say water, built-up land, another army's ground); a candidate inside or
 on one is dropped. Without a candidates file, the sites are the centres of a square grid over
 the defended assets' bounding box grown by ``margin_m``, ``spacing_m`` apart (by default the
-spacing that gives about :data:`GRID_SITES` sites). Every problem is one
+spacing that gives about :data:`GRID_SITES` sites), and one site inside each defended asset (where
+the naive layout puts its batteries, :func:`.layout.asset_site`). Every problem is one
 :class:`cupola.errors.InputError` naming the file, the feature and the reason.
 """
 
@@ -24,6 +25,7 @@ from shapely.geometry.base import BaseGeometry
 from cupola.core.files import input_error
 from cupola.scenario.zones import position, read_features, ring
 from cupola.sim.world import World
+from cupola.siting.layout import asset_site
 
 #: Sites of the default grid, about.
 GRID_SITES = 200
@@ -101,7 +103,8 @@ def read_exclusions(path: Path, world: World) -> BaseGeometry:
 
 
 def grid(world: World, margin_m: float, spacing_m: float | None = None) -> Candidates:
-    """Sites on a square grid over the assets' bounding box grown by ``margin_m``."""
+    """Sites on a square grid over the assets' bounding box grown by ``margin_m``, and one in each
+    defended asset."""
     x0, y0, x1, y1 = shapely.union_all(world.assets.footprints).bounds
     x0, y0, x1, y1 = x0 - margin_m, y0 - margin_m, x1 + margin_m, y1 + margin_m
     if spacing_m is None:
@@ -116,7 +119,9 @@ def grid(world: World, margin_m: float, spacing_m: float | None = None) -> Candi
     ys = y0 + (np.arange(ny) + 0.5) * (y1 - y0) / ny
     gx, gy = np.meshgrid(xs, ys)
     pos = np.column_stack([gx.ravel(), gy.ravel(), np.zeros(gx.size)])
-    return Candidates(pos, [f"grid {i}" for i in range(len(pos))])
+    names = [f"grid {i}" for i in range(len(pos))]
+    at = [asset_site(world, i) for i in range(len(world.assets.names))]
+    return Candidates(np.vstack([pos, at]), names + [f"at {n}" for n in world.assets.names])
 
 
 def exclude(c: Candidates, area: BaseGeometry | None) -> Candidates:

@@ -1,0 +1,172 @@
+"""The engagement-sequence model: the sequence against hand-made deadlines, the demanded
+acceleration in closed form, a second battery beside the first adds nothing, an overloaded
+turn costs its kill probability; and the local search against brute force."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cupola.scenario import load
+from cupola.sim.world import compile_world
+from cupola.siting.optimise import grow, improve
+from cupola.siting.refine import SequenceModel
+from cupola.siting.sample import ThreatSample
+from cupola.siting.timeline import (
+    OVERLOAD_REACH,
+    TURN_MARGIN,
+    deadlines,
+    demanded_acceleration,
+    reengage_s,
+    sequence,
+    survival,
+)
+
+
+def level_path(y: float, z: float = 1000.0, speed: float = 1000.0) -> ThreatSample:
+    """A threat flying level along x, from -20 km to +20 km, ``y`` m to the side."""
+    t = np.linspace(0.0, 40_000.0 / speed, 401)
+    path = np.column_stack([-20_000 + speed * t, np.full_like(t, y), np.full_like(t, z)])
+    return ThreatSample(
+        path=path[None],
+        path_time=t[None],
+        engage_from=np.array([0.0]),
+        impact_time=np.array([t[-1]]),
+        impact=path[-1:],
+        value=np.array([1.0]),
+        hits=np.ones((1, 1), bool),
+        type_idx=np.zeros(1, np.int64),
+        weight=np.ones(1),
+    )
+
+
+def test_the_sequence_meets_the_earliest_point_then_waits_the_reengagement_time() -> None:
+    t = np.arange(10.0)
+    sample = ThreatSample(
+        path=np.zeros((1, 10, 3)),
+        path_time=t[None],
+        engage_from=np.array([2.0]),
+        impact_time=np.array([10.0]),
+        impact=np.zeros((1, 3)),
+        value=np.ones(1),
+        hits=np.ones((1, 1), bool),
+        type_idx=np.zeros(1, np.int64),
+        weight=np.ones(1),
+    )
+    dl = (t - 1.5)[None, None, :]  # every point needs a launch 1.5 s before it
+    point, engaged = sequence(dl, sample, reengage=3.0)
+    # Launch at 2 meets the point at 4 (deadline 2.5 >= 2); next launch from 7 meets 9.
+    assert point[0, 0].tolist()[:2] == [4, 9]
+    assert engaged[0, 0].tolist() == [True, True, False]
+    dl[0, 0, :5] = -np.inf  # out of the envelope before t = 5
+    point, engaged = sequence(dl, sample, reengage=3.0)
+    assert point[0, 0, 0] == 5
+    assert engaged[0, 0].tolist() == [True, False, False]
+
+
+def test_demanded_acceleration_in_closed_form() -> None:
+    it = compile_world(load("border-town")).interceptors
+    from cupola.engage.profile import speed, time_to_distance
+
+    site = np.zeros(3)
+    at = np.array([3000.0, 0.0, 0.0])
+    head_on = demanded_acceleration(it, 0, site, at, np.array([-300.0, 0.0, 0.0]))
+    assert head_on == 0.0
+    across = demanded_acceleration(it, 0, site, at, np.array([0.0, 300.0, 0.0]))
+    v_m = speed(it, 0, time_to_distance(it, 0, 3000.0))
+    assert np.isclose(across, it.navigation_constant[0] * v_m * 300.0 / 3000.0)
+
+
+def model_for(sample: ThreatSample, kill: float = 0.8) -> SequenceModel:
+    it = compile_world(load("border-town")).interceptors
+    return SequenceModel(it, 0, sample, np.full(len(sample.value), kill), 4.5, 300.0)
+
+
+def test_a_second_battery_beside_the_first_adds_nothing() -> None:
+    """Engagements are one at a time: the battle manager does not fire from both."""
+    m = model_for(level_path(5000.0))
+    sites = np.array([[0.0, 0.0, 0.0], [0.0, 0.0, 0.0], [0.0, -9000.0, 0.0]])
+    one = m.values(sites, np.array([[0]]))
+    two = m.values(sites, np.array([[0, 1]]))
+    assert np.isclose(one[0], two[0])
+    assert 0.0 < one[0] < 1.0
+    # A farther site that meets the threat earlier adds engagements before the first one's.
+    assert m.values(sites, np.array([[0, 2]]))[0] >= one[0] - 1e-12
+
+
+def test_a_turn_beyond_the_margin_keeps_a_share_of_the_kill_probability() -> None:
+    """A threat at 300 m/s, first engageable 1 km before it crosses 1.5 km from the site: the
+    interceptor is asked for a sharp turn. Crossing 8 km away it is not. The survival is the
+    product over the engagements, each with the full kill probability or the overloaded
+    share, as the demanded acceleration says."""
+    it = compile_world(load("border-town")).interceptors
+    sites = np.zeros((1, 3))
+    v = np.array([300.0, 0.0, 0.0])
+    overloaded = []
+    for side in (1500.0, 8000.0):
+        sample = level_path(side, speed=300.0)
+        sample = ThreatSample(**{**sample.__dict__, "engage_from": np.array([19_000 / 300.0])})
+        dl = deadlines(it, 0, sites, sample, 300.0)
+        point, engaged = sequence(dl, sample, 4.5)
+        assert engaged[0, 0, 0]
+        accel = demanded_acceleration(it, 0, sites[0], sample.path[0, point[0, 0]], v)
+        limit = TURN_MARGIN * it.max_lateral_accel_mps2[0]
+        reach = np.where(accel <= limit, 1.0, OVERLOAD_REACH)
+        expect = np.prod(np.where(engaged[0, 0], 1.0 - 0.8 * reach, 1.0))
+        got = survival(it, 0, sites, dl, np.array([[0]]), sample, np.array([0.8]), 4.5)
+        assert np.isclose(got[0, 0], expect)
+        overloaded.append(bool(reach[0] < 1.0))
+    assert overloaded == [True, False]
+
+
+def test_reengagement_time_is_kill_assessment_half_a_cycle_and_reaction() -> None:
+    sc = load("border-town")
+    d = sc.doctrine
+    assert reengage_s(sc) == d.kill_assessment_s + 0.5 * d.decision_period_s + 2.0
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.integers(4, 7).flatmap(
+        lambda s: st.tuples(
+            st.just(s),
+            st.integers(1, 3),
+            st.lists(st.floats(0.0, 10.0), min_size=s, max_size=s),
+            st.lists(st.floats(0.0, 3.0), min_size=s * s, max_size=s * s),
+        )
+    )
+)
+def test_grow_and_swaps_find_the_best_layout_of_a_modular_objective(case) -> None:
+    """On a modular objective (a value per site) swaps from any start reach the optimum; on a
+    pairwise one they reach a layout no single swap improves."""
+    s, k, values, pair = case
+    v = np.array(values)
+    q = np.array(pair).reshape(s, s)
+
+    def modular(layouts: np.ndarray) -> np.ndarray:
+        return v[layouts].sum(axis=1)
+
+    def pairwise(layouts: np.ndarray) -> np.ndarray:
+        return np.array(
+            [
+                v[lay].sum() - sum(q[a, b] for a, b in itertools.combinations(lay, 2))
+                for lay in layouts
+            ]
+        )
+
+    pool = np.arange(s)
+    best = max(v[list(c)].sum() for c in itertools.combinations(range(s), k))
+    sites, score = improve(list(range(k)), pool, modular)
+    assert np.isclose(score, best)
+    assert len(set(sites.tolist())) == k
+    start = grow([], pool, k, pairwise)
+    sites, score = improve(start, pool, pairwise)
+    assert len(set(sites.tolist())) == k
+    for i in range(k):
+        for t in set(range(s)) - set(sites.tolist()):
+            trial = sites.copy()
+            trial[i] = t
+            assert pairwise(trial[None])[0] <= score + 1e-9
