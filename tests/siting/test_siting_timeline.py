@@ -16,8 +16,6 @@ from cupola.siting.optimise import grow, improve
 from cupola.siting.refine import SequenceModel
 from cupola.siting.sample import ThreatSample
 from cupola.siting.timeline import (
-    OVERLOAD_REACH,
-    TURN_MARGIN,
     deadlines,
     demanded_acceleration,
     reengage_s,
@@ -97,15 +95,14 @@ def test_a_second_battery_beside_the_first_adds_nothing() -> None:
     assert m.values(sites, np.array([[0, 2]]))[0] >= one[0] - 1e-12
 
 
-def test_a_turn_beyond_the_margin_keeps_a_share_of_the_kill_probability() -> None:
+def test_a_sharp_turn_costs_kill_probability() -> None:
     """A threat at 300 m/s, first engageable 1 km before it crosses 1.5 km from the site: the
-    interceptor is asked for a sharp turn. Crossing 8 km away it is not. The survival is the
-    product over the engagements, each with the full kill probability or the overloaded
-    share, as the demanded acceleration says."""
+    interceptor is asked for more than its limit. Crossing 8 km away it is not. The survival is
+    the product over the engagements of 1 - rho P_k, rho = min(1, (a_max / a)^2)."""
     it = compile_world(load("border-town")).interceptors
     sites = np.zeros((1, 3))
     v = np.array([300.0, 0.0, 0.0])
-    overloaded = []
+    first_reach = []
     for side in (1500.0, 8000.0):
         sample = level_path(side, speed=300.0)
         sample = ThreatSample(**{**sample.__dict__, "engage_from": np.array([19_000 / 300.0])})
@@ -113,13 +110,13 @@ def test_a_turn_beyond_the_margin_keeps_a_share_of_the_kill_probability() -> Non
         point, engaged = sequence(dl, sample, 4.5)
         assert engaged[0, 0, 0]
         accel = demanded_acceleration(it, 0, sites[0], sample.path[0, point[0, 0]], v)
-        limit = TURN_MARGIN * it.max_lateral_accel_mps2[0]
-        reach = np.where(accel <= limit, 1.0, OVERLOAD_REACH)
+        reach = np.minimum(1.0, (it.max_lateral_accel_mps2[0] / accel) ** 2)
         expect = np.prod(np.where(engaged[0, 0], 1.0 - 0.8 * reach, 1.0))
         got = survival(it, 0, sites, dl, np.array([[0]]), sample, np.array([0.8]), 4.5)
         assert np.isclose(got[0, 0], expect)
-        overloaded.append(bool(reach[0] < 1.0))
-    assert overloaded == [True, False]
+        first_reach.append(float(reach[0]))
+    assert first_reach[0] < 0.9
+    assert first_reach[1] == 1.0
 
 
 def test_reengagement_time_is_kill_assessment_half_a_cycle_and_reaction() -> None:
