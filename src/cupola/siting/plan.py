@@ -29,7 +29,7 @@ from cupola.siting.optimise import Layout, choose
 from cupola.siting.refine import SequenceModel
 from cupola.siting.sample import ThreatSample, sample_threats, subset
 from cupola.siting.sites import Candidates, exclude, grid, read_candidates, read_exclusions
-from cupola.siting.timeline import reengage_s
+from cupola.siting.timeline import deadlines, reengage_s, sequence
 
 #: Length of the route segments of the coverage map, m.
 SEGMENT_M = 1000.0
@@ -257,12 +257,21 @@ def _check_reach(world: World, c: Candidates, reach: float) -> None:
 def asset_coverage(p: Plan, sites: NDArray[np.int64] | None = None) -> list[dict[str, object]]:
     """Per defended asset (and per route segment of about :data:`SEGMENT_M`): the sampled
     threats that would damage it, the share of them covered, the number of batteries
-    covering them (mean and least) and of engagements the layout has at them (mean), for the
-    planned layout (or ``sites`` of the candidates).
+    covering them (mean and least) and of engagements the layout has at them in the battle
+    manager's sequence (mean; :func:`.timeline.sequence`), for the planned layout (or ``sites``
+    of the candidates).
     """
-    cov = p.cover[p.layout.sites if sites is None else sites]
-    count = (cov > 0).sum(axis=0)
-    tries = cov.sum(axis=0, dtype=np.int64)
+    chosen = p.layout.sites if sites is None else sites
+    count = (p.cover[chosen] > 0).sum(axis=0)
+    dl = deadlines(
+        p.world.interceptors,
+        int(p.world.units.itype[0]),
+        p.candidates.pos[chosen],
+        p.sample,
+        p.scenario.doctrine.min_intercept_altitude_m,
+    )
+    _, engaged = sequence(dl.max(axis=0)[None], p.sample, reengage_s(p.scenario))
+    tries = engaged[0].sum(axis=1)
     rows: list[dict[str, object]] = []
     world = p.world
     for a, name in enumerate(world.assets.names):
