@@ -14,13 +14,14 @@ from cupola.scenario import load
 from cupola.sim.world import compile_world
 from cupola.siting.optimise import grow, improve
 from cupola.siting.refine import SequenceModel
-from cupola.siting.sample import ThreatSample
+from cupola.siting.sample import ThreatSample, sample_threats, subset
 from cupola.siting.timeline import (
     deadlines,
     demanded_acceleration,
     reengage_s,
     sequence,
     survival,
+    threat_velocity,
 )
 
 
@@ -84,15 +85,73 @@ def model_for(sample: ThreatSample, kill: float = 0.8) -> SequenceModel:
 
 
 def test_a_second_battery_beside_the_first_adds_nothing() -> None:
-    """Engagements are one at a time: the battle manager does not fire from both."""
+    """Engagements are one at a time: the battle manager does not fire from both. A battery
+    near the start of the path meets the threat first and leaves the first one time for a
+    second try."""
     m = model_for(level_path(5000.0))
-    sites = np.array([[0.0, 0.0, 0.0], [0.0, 0.0, 0.0], [0.0, -9000.0, 0.0]])
-    one = m.values(sites, np.array([[0]]))
-    two = m.values(sites, np.array([[0, 1]]))
-    assert np.isclose(one[0], two[0])
-    assert 0.0 < one[0] < 1.0
-    # A farther site that meets the threat earlier adds engagements before the first one's.
-    assert m.values(sites, np.array([[0, 2]]))[0] >= one[0] - 1e-12
+    sites = np.array([[0.0, 0.0, 0.0], [0.0, 0.0, 0.0], [-10_000.0, 5000.0, 0.0]])
+    (one,) = m.values(sites, np.array([[0]]))
+    two, spread = m.values(sites, np.array([[0, 1], [0, 2]]))
+    assert np.isclose(one, two)
+    assert np.isclose(one, 0.8)  # one engagement of this fast threat, P_k = 0.8
+    # Two engagements; the second, late and close, asks for a sharp turn (rho < 1).
+    assert one + 0.02 < spread < 1.0 - 0.2 * 0.2
+
+
+def survival_by_loop(it, sites, dl, layouts, sample, kill, reengage) -> np.ndarray:
+    """The same, one layout and one threat at a time, from the definitions."""
+    out = np.ones((len(layouts), len(sample.value)))
+    velocity = threat_velocity(sample)
+    for b, lay in enumerate(layouts):
+        for j in range(len(sample.value)):
+            launch = sample.engage_from[j]
+            for _ in range(3):
+                ok = [k for k in range(dl.shape[2]) if max(dl[s, j, k] for s in lay) >= launch]
+                if not ok:
+                    break
+                k = ok[0]
+                s = max(((dl[s, j, k], s) for s in lay), key=lambda x: x[0])[1]
+                a = demanded_acceleration(it, 0, sites[s], sample.path[j, k], velocity[j, k])
+                rho = min(1.0, (it.max_lateral_accel_mps2[0] / max(float(a), 1e-9)) ** 2)
+                out[b, j] *= 1.0 - rho * kill[j]
+                launch = sample.path_time[j, k] + reengage
+    return out
+
+
+def test_survival_matches_a_loop_over_layouts_and_threats() -> None:
+    """Several layouts of two sites and several threats at once, against the plain loop."""
+    sc = load("border-town")
+    w = compile_world(sc)
+    sample = sample_threats(w, 40, np.random.default_rng(3), 2.0)
+    sites = np.array([[0.0, 0.0, 0.0], [0.0, -2000.0, 0.0], [1500.0, 3000.0, 0.0]])
+    dl = deadlines(w.interceptors, 0, sites, sample, 300.0)
+    layouts = np.array([[0, 1], [1, 2], [2, 0], [1, 1]])
+    kill = np.full(len(sample.value), 0.85)
+    got = survival(w.interceptors, 0, sites, dl, layouts, sample, kill, 4.5)
+    want = survival_by_loop(w.interceptors, sites, dl, layouts, sample, kill, 4.5)
+    assert np.allclose(got, want)
+    assert (got < 1.0).any()
+
+
+def test_refine_finds_the_best_pair_of_a_small_grid() -> None:
+    """Six candidates, every one in the pool: the refined pair is the best of all 15 pairs on
+    the engagement-sequence model."""
+    sc = load("border-town")
+    w = compile_world(sc)
+    sample = sample_threats(w, 60, np.random.default_rng(5), 2.0)
+    sample = subset(sample, sample.worth > 0)
+    m = SequenceModel(w.interceptors, 0, sample, np.full(len(sample.value), 0.85), 4.5, 300.0)
+    xs = np.array([-6000.0, -2000.0, 0.0, 2000.0, 6000.0, 0.0])
+    ys = np.array([0.0, 0.0, -3000.0, 0.0, 0.0, 4000.0])
+    sites = np.column_stack([xs, ys, np.zeros(6)])
+    pairs = np.array(list(itertools.combinations(range(6), 2)))
+    best = m.values(sites, pairs).max()
+    (_, _, _), (chosen, value, objective) = m.refine(
+        sites, np.zeros(6), [np.array([0]), np.array([0, 5])]
+    )
+    assert np.isclose(value, best)
+    assert np.isclose(objective, value)
+    assert np.isclose(m.values(sites, chosen[None])[0], value)
 
 
 def test_a_sharp_turn_costs_kill_probability() -> None:
@@ -122,7 +181,8 @@ def test_a_sharp_turn_costs_kill_probability() -> None:
 def test_reengagement_time_is_kill_assessment_half_a_cycle_and_reaction() -> None:
     sc = load("border-town")
     d = sc.doctrine
-    assert reengage_s(sc) == d.kill_assessment_s + 0.5 * d.decision_period_s + 2.0
+    reaction = sc.batteries[0].reaction_time_s
+    assert reengage_s(sc) == d.kill_assessment_s + 0.5 * d.decision_period_s + reaction
 
 
 @settings(max_examples=40, deadline=None)
@@ -158,6 +218,7 @@ def test_grow_and_swaps_find_the_best_layout_of_a_modular_objective(case) -> Non
     best = max(v[list(c)].sum() for c in itertools.combinations(range(s), k))
     sites, score = improve(list(range(k)), pool, modular)
     assert np.isclose(score, best)
+    assert np.isclose(modular(np.array([grow([], pool, k, modular)]))[0], best)
     assert len(set(sites.tolist())) == k
     start = grow([], pool, k, pairwise)
     sites, score = improve(start, pool, pairwise)

@@ -57,13 +57,14 @@ class Layout:
     sites : (K,) int64
         Indices of the chosen candidates, in the order chosen (greedy) or by index (MILP).
     value : float
-        :math:`F(X)`, in the sample's value units.
+        :math:`F(X)`, in the sample's value units (for a layout refined on the
+        engagement-sequence model, :mod:`.refine`, its value on that model).
     objective : float
-        :math:`F(X)` less the chosen sites' costs (:func:`choose`).
+        ``value`` less the chosen sites' costs (:func:`choose`).
     bound : float or None
         An upper bound on the best objective (the MILP's dual bound), None without one.
     method : str
-        ``milp`` or ``greedy+swap``.
+        ``milp`` or ``greedy+swap`` (:func:`choose`), or ``sequence swaps`` (:mod:`.refine`).
     seconds : float
     """
 
@@ -212,7 +213,7 @@ def _greedy_swap(
             gain = lift @ (w * q**rest) - cost
             gain[chosen] = -np.inf
             s = int(np.argmax(gain))
-            if base + gain[s] > best_value * (1 + 1e-12) + 1e-12:
+            if base + gain[s] > best_value + 1e-12 * max(1.0, abs(best_value)):
                 best_value, best_move = base + gain[s], (i, s)
         if best_move is None:
             return np.array(chosen, np.int64)
@@ -223,8 +224,8 @@ def _greedy_swap(
 
 
 def improve(
-    start: list[int], pool: NDArray[np.int64], evaluate: Callable[[IntArray], FloatArray]
-) -> tuple[NDArray[np.int64], float]:
+    start: list[int], pool: IntArray, evaluate: Callable[[IntArray], FloatArray]
+) -> tuple[IntArray, float]:
     """Best-improvement swaps (one site of the layout for one of ``pool``) from ``start`` until
     none improves, on any objective: ``evaluate`` scores a batch of layouts (B, K) at once.
 
@@ -250,10 +251,12 @@ def improve(
 
 
 def grow(
-    start: list[int], pool: NDArray[np.int64], k: int, evaluate: Callable[[IntArray], FloatArray]
+    start: list[int], pool: IntArray, k: int, evaluate: Callable[[IntArray], FloatArray]
 ) -> list[int]:
     """``start`` extended to ``k`` sites, each time by the site of ``pool`` that scores best."""
     chosen = [int(s) for s in start]
+    if len(set(chosen) | {int(s) for s in pool}) < k:
+        raise ValueError(f"fewer than {k} sites in the start and the pool")
     while len(chosen) < k:
         free = [int(s) for s in pool if int(s) not in chosen]
         scores = evaluate(np.array([[*chosen, s] for s in free], np.int64))

@@ -1,11 +1,12 @@
 """The siting planner: sample, coverage, choice of sites, and the coverage they give.
 
 :func:`plan` draws the threat sample (:mod:`.sample`), builds the candidate sites
-(:mod:`.sites`), the coverage matrix (:mod:`.coverage`), chooses K sites (:mod:`.optimise`),
-the curve of defended value for 1 to K batteries, and the layouts as scenarios
-(:mod:`.layout`). Values are expected asset value defended per raid: the sample's sums with
-its weights (:attr:`.sample.ThreatSample.worth`). The Monte Carlo check with the full
-simulation is :mod:`.check`.
+(:mod:`.sites`), the coverage matrix (:mod:`.coverage`), a layout of 1 to K sites by the MEXCLP
+(:mod:`.optimise`) refined on the engagement-sequence model (:mod:`.refine`), the curve of
+defended value for 1 to K batteries, and the layouts as scenarios (:mod:`.layout`). Values are
+expected asset value defended per raid: the sample's sums with its weights
+(:attr:`.sample.ThreatSample.worth`). The Monte Carlo check with the full simulation is
+:mod:`.check`.
 """
 
 from __future__ import annotations
@@ -88,7 +89,6 @@ class Plan:
     curve: list[dict[str, Any]]
     planned: Scenario
     naive: Scenario
-    naive_cover: NDArray[np.uint8]
     naive_value: float
     threatened_value: float
     seconds: dict[str, float] = field(default_factory=dict)
@@ -198,7 +198,6 @@ def plan(sc: Scenario, source: str, options: PlanOptions) -> Plan:
     planned = with_batteries(sc, world, c.pos[layout.sites], names)
     n_pos, n_names = naive_sites(world, k)
     naive = with_batteries(sc, world, n_pos, n_names)
-    naive_cover = coverage(world.interceptors, itype, n_pos, sample, alt, reengage)
     naive_value = float(model.values(n_pos, np.arange(k)[None, :])[0])
     return Plan(
         scenario=sc,
@@ -213,7 +212,6 @@ def plan(sc: Scenario, source: str, options: PlanOptions) -> Plan:
         curve=curve,
         planned=planned.model_copy(update={"name": f"{sc.name}-planned"}),
         naive=naive.model_copy(update={"name": f"{sc.name}-naive"}),
-        naive_cover=naive_cover,
         naive_value=naive_value,
         threatened_value=float(sample.worth.sum()),
         seconds=seconds,

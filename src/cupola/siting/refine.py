@@ -4,16 +4,17 @@ The MEXCLP (:mod:`.optimise`) adds up the engagements of a layout's sites, which
 solved exactly, but counts two batteries side by side twice and does not see an interceptor
 asked for a turn it cannot make. The engagement-sequence model sees both, and is not linear in
 the choice of sites; so its layouts are found by local search. For each number of batteries
-:math:`n = 1..K`, two starts — the MEXCLP's layout, and the best layout for :math:`n - 1`
-grown by the site that adds most — are improved by best-improvement swaps
-(:func:`.optimise.improve`) among a pool of candidates: the :data:`POOL` sites that defend
-most alone, and the MEXCLP's sites. The better of the two is kept, by defended value less the
-sites' costs.
+:math:`n = 1..K`, two starts — the MEXCLP's layout, and the best layout for :math:`n - 1` grown
+by the site that adds most — are improved by best-improvement swaps (:func:`.optimise.improve`)
+among a pool of candidates: the :data:`POOL` sites that score best alone (value defended less
+the site's cost), and the MEXCLP's sites. The better of the two is kept, by defended value less
+the sites' costs.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 from numpy.typing import NDArray
@@ -21,7 +22,7 @@ from numpy.typing import NDArray
 from cupola.engage.base import InterceptorTypes
 from cupola.siting.optimise import grow, improve
 from cupola.siting.sample import ThreatSample
-from cupola.siting.timeline import deadlines, survival
+from cupola.siting.timeline import deadlines, survival, threat_velocity
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -59,8 +60,16 @@ class SequenceModel:
     def values(self, sites: FloatArray, layouts: IntArray) -> FloatArray:
         """(B,) expected value each layout (rows of ``layouts`` into ``sites``) defends per
         raid."""
-        dl = deadlines(self.itypes, self.itype, sites, self.sample, self.min_altitude_m)
+        dl = deadlines(self.itypes, self.itype, sites, *self._envelope)
         return self._values(sites, dl, np.asarray(layouts, np.int64))
+
+    @property
+    def _envelope(self) -> tuple[ThreatSample, float]:
+        return self.sample, self.min_altitude_m
+
+    @cached_property
+    def _velocity(self) -> FloatArray:
+        return threat_velocity(self.sample)
 
     def single(self, sites: FloatArray) -> FloatArray:
         """(S,) expected value each site defends alone, per raid."""
@@ -83,6 +92,7 @@ class SequenceModel:
                 self.sample,
                 self.kill,
                 self.reengage,
+                self._velocity,
             )
             out[a : a + CHUNK] = (1.0 - alive) @ worth
         return out
@@ -94,7 +104,12 @@ class SequenceModel:
         of as many sites found (module docstring): ``(sites, value, value less cost)``."""
         alone = self.single(sites) - cost
         pool = np.unique(np.r_[np.argsort(-alone, kind="stable")[:POOL], *starts]).astype(np.int64)
-        dl = deadlines(self.itypes, self.itype, sites[pool], self.sample, self.min_altitude_m)
+        dl = np.concatenate(
+            [
+                deadlines(self.itypes, self.itype, sites[pool[a : a + CHUNK]], *self._envelope)
+                for a in range(0, len(pool), CHUNK)
+            ]
+        )
         local = {int(s): i for i, s in enumerate(pool)}
         cost_pool = cost[pool]
 

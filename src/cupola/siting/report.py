@@ -42,7 +42,11 @@ def render_plan(p: Plan, rows: list[dict[str, Any]], mc: dict[str, Any] | None) 
     gap = (
         "proved optimal"
         if m.optimal
-        else (f"bound {m.bound:,.0f}" if m.bound is not None else "no bound")
+        else (
+            f"bound {m.bound:,.0f} on the value less the proximity cost"
+            if m.bound is not None
+            else "no bound"
+        )
     )
     facts = [
         ("batteries", str(k)),

@@ -12,10 +12,10 @@ point :math:`k` by launching from any of its sites, so it acts as one site with 
 From the earliest engagement :math:`\tau_1` (:mod:`.sample`), engagement :math:`e` meets the
 earliest point with :math:`D_{Xjk} \ge \tau_e`, at :math:`t_{jk_e}`; the next launch is no
 earlier than :math:`\tau_{e+1} = t_{jk_e} + \Delta`, with :math:`\Delta` the kill assessment,
-half a decision period and the reaction time (4.5 s on the built-in doctrine; the simulation's
-median from a burst to the next launch was 4.8 s). Sites that add up their engagements would
-count two batteries side by side twice; in the simulation the second only helps when it meets
-the threat earlier.
+half a decision period and the reaction time (4.5 s in the border town and the city, whose
+simulation's median from a burst to the next launch was 4.8 s; 5.5 s in drone-night). Sites
+that add up their engagements would count two batteries side by side twice; in the simulation
+the second only helps when it meets the threat earlier.
 
 **Turn.** An interceptor meeting a threat of velocity :math:`v_T` crossing its line of sight
 at angle :math:`\theta`, at range :math:`r`, with its speed :math:`V_M` there
@@ -144,26 +144,36 @@ def survival(
     sample: ThreatSample,
     kill: FloatArray,
     reengage: float,
+    velocity: FloatArray | None = None,
 ) -> FloatArray:
     """(B, N) probability that each sampled threat survives each layout (module docstring).
 
     Parameters
     ----------
+    itypes : InterceptorTypes
+    itype : int
+        The batteries' interceptor type.
     sites : (S, 3) float64
         Site positions, ENU, m.
     dl : (S, N, P) float64
         :func:`deadlines` of the sites.
     layouts : (B, K) int64
         Sites of each layout (rows into ``sites``).
+    sample : ThreatSample
+        N sampled threats.
     kill : (N,) float64
         Kill probability of one engagement that reaches its threat.
+    reengage : float
+        :func:`reengage_s`, s.
+    velocity : (N, P, 3) float64, optional
+        :func:`threat_velocity` of the sample (computed when not given).
     """
     layouts = np.asarray(layouts, np.int64).reshape(len(layouts), -1)
     joint = dl[layouts[:, 0]]  # B, N, P: the layout's deadlines, the latest of its sites
     for i in range(1, layouts.shape[1]):
         np.maximum(joint, dl[layouts[:, i]], out=joint)
     point, engaged = sequence(joint, sample, reengage)
-    velocity = _velocity(sample)
+    velocity = threat_velocity(sample) if velocity is None else velocity
     n = np.arange(joint.shape[1])
     limit = itypes.max_lateral_accel_mps2[itype]
     out = np.ones(joint.shape[:2])
@@ -180,7 +190,7 @@ def survival(
     return out
 
 
-def _velocity(sample: ThreatSample) -> FloatArray:
+def threat_velocity(sample: ThreatSample) -> FloatArray:
     """(N, P, 3) threat velocity at the path points, m/s (finite differences)."""
     dp = np.gradient(sample.path, axis=1) if sample.path.shape[1] > 1 else sample.path * 0.0
     dt = np.gradient(sample.path_time, axis=1) if sample.path.shape[1] > 1 else sample.path_time
