@@ -708,6 +708,45 @@ def query(
     out_console.print(table)
 
 
+@app.command()
+def serve(
+    scenario: Annotated[
+        str, typer.Argument(help="A built-in scenario name or a scenario file.")
+    ] = "border-town",
+    host: Annotated[str, typer.Option(help="Address to listen on (loopback by default).")] = (
+        "127.0.0.1"
+    ),
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    seed: Annotated[int, typer.Option(help="Seed of the run.")] = 0,
+) -> None:
+    """Run SCENARIO in real time and stream it: frames on /ws, state on /api/state, control
+    on /api/control with the printed token. The map page is not built yet (issue 8)."""
+    import secrets
+
+    import uvicorn
+
+    from cupola.live.app import create_app
+    from cupola.live.session import LiveRun
+    from cupola.scenario import load
+    from cupola.sim.world import compile_world
+
+    if seed < 0:
+        _fail(CupolaError(f"--seed: must be a non-negative integer, got {seed}"))
+    if not 0 < port < 65536:
+        _fail(CupolaError(f"--port: must be 1 to 65535, got {port}"))
+    try:
+        sc = load(scenario)
+        world = compile_world(sc, scenario)
+    except CupolaError as exc:
+        _fail(exc)
+        return
+    token = secrets.token_urlsafe(18)
+    shown = f"[{host}]" if ":" in host else host
+    out_console.print(f"page: http://{shown}:{port}/", highlight=False, markup=False)
+    out_console.print(f"token: {token}", highlight=False, markup=False)
+    uvicorn.run(create_app(LiveRun(world, seed), token), host=host, port=port, log_level="warning")
+
+
 def main() -> None:
     """Entry point of the ``cupola`` script."""
     try:

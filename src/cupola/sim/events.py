@@ -129,6 +129,14 @@ class EventLog:
         order = np.argsort(cols["time"], kind="stable")
         return {k: v[order] for k, v in cols.items()}
 
+    def chunks(self) -> int:
+        """Number of chunks added so far (a cursor for :meth:`since`)."""
+        return len(self._chunks)
+
+    def since(self, cursor: int) -> list[dict[str, NDArray[Any]]]:
+        """The chunks added after the first ``cursor`` ones, in the order they were added."""
+        return self._chunks[cursor:]
+
     def count(self, kind: str) -> int:
         """Number of events of ``kind`` so far."""
         return sum(len(c["time"]) for c in self._chunks if c["kind"][0] == kind)

@@ -1,0 +1,162 @@
+"""The live picture's server: FastAPI over HTTP and a WebSocket (``cupola serve``).
+
+- ``GET /api/state``: time, speed, paused, done.
+- ``POST /api/control``: a control message (:mod:`.base`) with ``Authorization: Bearer
+  <token>``; 401 without the token, 422 with one line naming the field for a bad message.
+- ``WS /ws``: the server pushes a frame (:mod:`.frames`) :data:`.base.FRAMES_PER_S` times a
+  second to every client. A client may send JSON texts: first ``{"token": "..."}``, then
+  control messages. Each gets a reply (``{"type": "ok", "state": ...}`` or ``{"type":
+  "error", "message": ...}``); a malformed message, a wrong token or control before the token
+  gets an error reply and never closes the socket or stops the server.
+- ``GET /``: the map page is not built yet (issue 8): 501 with a line saying so.
+
+One background task paces the run (:class:`.session.LiveRun`) and fans its frames out; a
+client too slow for them loses the oldest, never the newest.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import secrets
+from collections.abc import AsyncIterator
+from typing import Any
+
+from fastapi import FastAPI, Request, WebSocket
+from fastapi.responses import JSONResponse, PlainTextResponse
+from pydantic import ValidationError
+
+from cupola.live.base import FRAMES_PER_S, Control, Token
+from cupola.live.session import LiveRun
+
+#: Frames (and replies) waiting for one client at most.
+QUEUE = 8
+
+
+def create_app(run: LiveRun, token: str, fps: float = FRAMES_PER_S) -> FastAPI:
+    """The app serving ``run``; ``token`` unlocks control (module docstring)."""
+    clients: set[asyncio.Queue[dict[str, Any]]] = set()
+
+    async def pace() -> None:
+        loop = asyncio.get_running_loop()
+        last = loop.time()
+        while True:
+            await asyncio.sleep(1.0 / fps)
+            now = loop.time()
+            run.advance(now - last)
+            last = now
+            out = run.frame()
+            for q in list(clients):
+                _offer(q, out)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        task = asyncio.create_task(pace())
+        try:
+            yield
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    app = FastAPI(title="Cupola live", lifespan=lifespan, docs_url=None, redoc_url=None)
+
+    @app.get("/")
+    async def page() -> PlainTextResponse:
+        return PlainTextResponse(
+            "Cupola live: the map page is not built yet (issue 8). Frames stream on /ws; "
+            "the run's state is at /api/state.\n",
+            status_code=501,
+        )
+
+    @app.get("/api/state")
+    async def state() -> dict[str, Any]:
+        return run.state()
+
+    @app.post("/api/control")
+    async def control(request: Request) -> JSONResponse:
+        given = request.headers.get("authorization", "")
+        scheme, _, value = given.partition(" ")
+        if scheme.lower() != "bearer" or not secrets.compare_digest(value.strip(), token):
+            return JSONResponse({"error": "control needs 'Authorization: Bearer <token>'"}, 401)
+        try:
+            message = Control.model_validate_json(await request.body())
+        except ValidationError as exc:
+            return JSONResponse({"error": _one_line(exc)}, 422)
+        run.apply(message)
+        return JSONResponse({"state": run.state()})
+
+    @app.websocket("/ws")
+    async def stream(ws: WebSocket) -> None:
+        await ws.accept()
+        q: asyncio.Queue[dict[str, Any]] = asyncio.Queue(QUEUE)
+        clients.add(q)
+
+        async def send() -> None:
+            while True:
+                await ws.send_json(await q.get())
+
+        sender = asyncio.create_task(send())
+        authorised = False
+        try:
+            while True:
+                msg = await ws.receive()
+                if msg["type"] == "websocket.disconnect":
+                    break
+                reply, authorised = _handle(msg.get("text"), authorised, token, run)
+                _offer(q, reply)
+        finally:
+            clients.discard(q)
+            sender.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await sender
+
+    return app
+
+
+def _handle(
+    text: str | None, authorised: bool, token: str, run: LiveRun
+) -> tuple[dict[str, Any], bool]:
+    """The reply to one client message and whether the client may control the run."""
+    if text is None:
+        return _error("send JSON text, not binary"), authorised
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        return _error(f"not JSON: {exc}"), authorised
+    if isinstance(data, dict) and "token" in data:
+        try:
+            given = Token.model_validate(data).token
+        except ValidationError as exc:
+            return _error(_one_line(exc)), authorised
+        if not secrets.compare_digest(given, token):
+            return _error("wrong token"), authorised
+        return {"type": "ok", "state": run.state()}, True
+    if not authorised:
+        return _error('control needs the token first: send {"token": "..."}'), False
+    try:
+        control = Control.model_validate(data)
+    except ValidationError as exc:
+        return _error(_one_line(exc)), True
+    run.apply(control)
+    return {"type": "ok", "state": run.state()}, True
+
+
+def _offer(q: asyncio.Queue[dict[str, Any]], item: dict[str, Any]) -> None:
+    """Queue ``item``, dropping the oldest waiting one when the queue is full."""
+    if q.full():
+        with contextlib.suppress(asyncio.QueueEmpty):
+            q.get_nowait()
+    q.put_nowait(item)
+
+
+def _error(message: str) -> dict[str, Any]:
+    return {"type": "error", "message": message}
+
+
+def _one_line(exc: ValidationError) -> str:
+    """The first validation error: where and why."""
+    e = exc.errors()[0]
+    where = ".".join(str(p) for p in e["loc"]) or "message"
+    return f"{where}: {e['msg']}"[:300]

@@ -1,0 +1,51 @@
+"""The live picture's interface: the control messages and the pace of a run.
+
+Control messages (``POST /api/control``, or a JSON text on the WebSocket after the token):
+
+- ``{"action": "pause"}``, ``{"action": "play"}``;
+- ``{"action": "step"}``: one engine tick, paused or not;
+- ``{"action": "speed", "speed": S}`` with S one of :data:`SPEEDS`.
+
+Unknown fields, unknown actions and a speed that is not offered are refused (pydantic, one
+message naming the field).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, model_validator
+
+#: Speeds offered, simulated seconds per wall-clock second.
+SPEEDS = (1.0, 2.0, 5.0, 10.0)
+#: Frames a second pushed to each client.
+FRAMES_PER_S = 5.0
+#: Schema version of the frames (:mod:`.frames`).
+FRAME_VERSION = 1
+
+
+class Control(BaseModel):
+    """One control message (module docstring)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    action: Literal["pause", "play", "step", "speed"]
+    speed: float | None = None
+
+    @model_validator(mode="after")
+    def _speed_given_with_speed(self) -> Control:
+        if self.action == "speed":
+            if self.speed not in SPEEDS:
+                offered = ", ".join(f"{s:g}" for s in SPEEDS)
+                raise ValueError(f"speed must be one of {offered}, got {self.speed}")
+        elif self.speed is not None:
+            raise ValueError(f"speed is only given with the action 'speed', not {self.action!r}")
+        return self
+
+
+class Token(BaseModel):
+    """The first message on the WebSocket that unlocks control: ``{"token": "..."}``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    token: str

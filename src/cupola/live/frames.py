@@ -1,0 +1,122 @@
+"""A frame of the live picture: the engine's state at one instant, ready for JSON.
+
+A frame (``type`` ``"frame"``, ``version`` :data:`.base.FRAME_VERSION`) has:
+
+- ``time``: s since the start of the run;
+- ``tracks``: the confirmed tracks, each with ``track_id``, ``lat``, ``lon`` (degrees),
+  ``alt_m``, ``class`` (the battle manager's kind of threat, :data:`cupola.assess.classify.
+  KIND_NAMES`, or ``"unknown"`` before its first assessment), ``velocity`` (east, north, up,
+  m/s) and ``threatens`` (the defended asset its predicted impact falls on, or null);
+- ``interceptors``: those in flight, with ``id``, ``lat``, ``lon``, ``alt_m``, ``track_id``;
+- ``batteries``: ``name``, ``lat``, ``lon``, ``ready_rounds`` (on its launchers), ``stock``;
+- ``alerts``: the ids of the alert zones under alert;
+- ``events``: those logged since the previous frame (``time``, ``kind``, ``threat_id``,
+  ``track_id``, ``lat``, ``lon``, ``alt_m``, ``detail``), in time order.
+
+Every number is finite: a missing position is null. Positions go through the scenario's local
+frame (:class:`cupola.core.frames.LocalFrame`) once per frame, vectorised over each table.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from cupola.assess.classify import KIND_NAMES
+from cupola.live.base import FRAME_VERSION
+from cupola.sim.engine import Engine
+
+
+def frame(engine: Engine, cursor: int) -> tuple[dict[str, Any], int]:
+    """The frame of ``engine`` now, with the events after the first ``cursor`` chunks of its
+    log; returns the frame and the new cursor."""
+    w = engine.world
+    tr = engine.tracker.tracks
+    rows = np.flatnonzero(tr.confirmed)
+    ids = tr.track_id[rows]
+    book = engine.bmc.book
+    known = ids < len(book.kind)
+    kind = np.where(known, book.kind[np.where(known, ids, 0)], -1)
+    asset = np.where(known, book.asset[np.where(known, ids, 0)], -1)
+    names = w.assets.names
+    lat, lon, alt = _geodetic(engine, tr.state[rows, :3])
+    tracks = [
+        {
+            "track_id": int(i),
+            "lat": la,
+            "lon": lo,
+            "alt_m": al,
+            "class": KIND_NAMES[k] if 0 <= k < len(KIND_NAMES) else "unknown",
+            "velocity": [round(float(v), 1) for v in tr.state[r, 3:6]],
+            "threatens": names[a] if 0 <= a < len(names) else None,
+        }
+        for r, i, la, lo, al, k, a in zip(rows, ids, lat, lon, alt, kind, asset, strict=True)
+    ]
+    ic = engine.interceptors
+    alive = np.flatnonzero(ic.alive)
+    lat, lon, alt = _geodetic(engine, ic.pos[alive])
+    interceptors = [
+        {"id": int(i), "lat": la, "lon": lo, "alt_m": al, "track_id": int(ic.target_track[i])}
+        for i, la, lo, al in zip(alive, lat, lon, alt, strict=True)
+    ]
+    u = w.units
+    ready = np.bincount(u.battery, weights=engine.units.ready, minlength=len(u.battery_names))
+    lat, lon, _ = _geodetic(engine, u.battery_pos)
+    stock = engine.units.stock
+    batteries = [
+        {"name": n, "lat": la, "lon": lo, "ready_rounds": int(r), "stock": int(s)}
+        for n, la, lo, r, s in zip(u.battery_names, lat, lon, ready, stock, strict=True)
+    ]
+    zones = engine.bmc.alerts
+    alerts = [int(z) for z in np.asarray(w.zones.ids)[zones.zone_active]]
+    events, cursor = _events(engine, cursor)
+    out = {
+        "type": "frame",
+        "version": FRAME_VERSION,
+        "time": round(float(engine.t), 3),
+        "tracks": tracks,
+        "interceptors": interceptors,
+        "batteries": batteries,
+        "alerts": alerts,
+        "events": events,
+    }
+    return out, cursor
+
+
+def _events(engine: Engine, cursor: int) -> tuple[list[dict[str, Any]], int]:
+    chunks = engine.log.since(cursor)
+    rows: list[dict[str, Any]] = []
+    for c in chunks:  # a few chunks a tick, each vectorised
+        lat, lon, alt = _geodetic(engine, np.column_stack([c["x_m"], c["y_m"], c["z_m"]]))
+        for k in range(len(c["time"])):
+            rows.append(
+                {
+                    "time": round(float(c["time"][k]), 3),
+                    "kind": str(c["kind"][k]),
+                    "threat_id": int(c["threat_id"][k]),
+                    "track_id": int(c["track_id"][k]),
+                    "lat": lat[k],
+                    "lon": lon[k],
+                    "alt_m": alt[k],
+                    "detail": str(c["detail"][k]),
+                }
+            )
+    rows.sort(key=lambda e: e["time"])
+    return rows, cursor + len(chunks)
+
+
+def _geodetic(
+    engine: Engine, pos: NDArray[np.float64]
+) -> tuple[list[float | None], list[float | None], list[float | None]]:
+    """Latitude, longitude (degrees, 6 decimals) and altitude (m, 1 decimal) of ENU rows;
+    None where a coordinate is not finite."""
+    pos = np.asarray(pos, float).reshape(-1, 3)
+    lon, lat = engine.world.frame.to_geodetic(pos[:, 0], pos[:, 1])
+    ok = np.isfinite(pos).all(axis=1) & np.isfinite(lon) & np.isfinite(lat)
+
+    def col(v: NDArray[np.float64], digits: int) -> list[float | None]:
+        return [round(float(x), digits) if good else None for x, good in zip(v, ok, strict=True)]
+
+    return col(lat, 6), col(lon, 6), col(pos[:, 2], 1)
