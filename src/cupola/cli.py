@@ -718,14 +718,21 @@ def serve(
     ),
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
     seed: Annotated[int, typer.Option(help="Seed of the run.")] = 0,
+    run: Annotated[
+        Path | None,
+        typer.Option("--run", help="Replay this run folder (from `cupola run`) instead."),
+    ] = None,
 ) -> None:
-    """Run SCENARIO in real time and stream it: frames on /ws, state on /api/state, control
-    on /api/control with the printed token. The map page is not built yet (issue 8)."""
+    """Run SCENARIO in real time, or replay a run folder, and stream it: frames on /ws, state
+    on /api/state, control on /api/control with the printed token. The map page is not built
+    yet (issue 8)."""
     import secrets
 
     import uvicorn
 
     from cupola.live.app import create_app
+    from cupola.live.base import Run
+    from cupola.live.replay import Recording, ReplayRun
     from cupola.live.session import LiveRun
     from cupola.scenario import load
     from cupola.sim.world import compile_world
@@ -735,8 +742,11 @@ def serve(
     if not 0 < port < 65536:
         _fail(CupolaError(f"--port: must be 1 to 65535, got {port}"))
     try:
-        sc = load(scenario)
-        world = compile_world(sc, scenario)
+        live: Run = (
+            ReplayRun(Recording(run))
+            if run is not None
+            else LiveRun(compile_world(load(scenario), scenario), seed)
+        )
     except CupolaError as exc:
         _fail(exc)
         return
@@ -744,7 +754,7 @@ def serve(
     shown = f"[{host}]" if ":" in host else host
     out_console.print(f"page: http://{shown}:{port}/", highlight=False, markup=False)
     out_console.print(f"token: {token}", highlight=False, markup=False)
-    uvicorn.run(create_app(LiveRun(world, seed), token), host=host, port=port, log_level="warning")
+    uvicorn.run(create_app(live, token), host=host, port=port, log_level="warning")
 
 
 def main() -> None:

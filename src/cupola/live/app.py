@@ -10,8 +10,8 @@
   gets an error reply and never closes the socket or stops the server.
 - ``GET /``: the map page is not built yet (issue 8): 501 with a line saying so.
 
-One background task paces the run (:class:`.session.LiveRun`) and fans its frames out; a
-client too slow for them loses the oldest, never the newest.
+One background task paces the run (:class:`.base.Run`: a live run or a replay) and fans its
+frames out; a client too slow for them loses the oldest, never the newest.
 """
 
 from __future__ import annotations
@@ -27,14 +27,13 @@ from fastapi import FastAPI, Request, WebSocket
 from fastapi.responses import JSONResponse, PlainTextResponse
 from pydantic import ValidationError
 
-from cupola.live.base import FRAMES_PER_S, Control, Token
-from cupola.live.session import LiveRun
+from cupola.live.base import FRAMES_PER_S, Control, ControlError, Run, Token
 
 #: Frames (and replies) waiting for one client at most.
 QUEUE = 8
 
 
-def create_app(run: LiveRun, token: str, fps: float = FRAMES_PER_S) -> FastAPI:
+def create_app(run: Run, token: str, fps: float = FRAMES_PER_S) -> FastAPI:
     """The app serving ``run``; ``token`` unlocks control (module docstring)."""
     clients: set[asyncio.Queue[dict[str, Any]]] = set()
 
@@ -84,7 +83,10 @@ def create_app(run: LiveRun, token: str, fps: float = FRAMES_PER_S) -> FastAPI:
             message = Control.model_validate_json(await request.body())
         except ValidationError as exc:
             return JSONResponse({"error": _one_line(exc)}, 422)
-        run.apply(message)
+        try:
+            run.apply(message)
+        except ControlError as exc:
+            return JSONResponse({"error": str(exc)}, 409)
         return JSONResponse({"state": run.state()})
 
     @app.websocket("/ws")
@@ -116,7 +118,7 @@ def create_app(run: LiveRun, token: str, fps: float = FRAMES_PER_S) -> FastAPI:
 
 
 def _handle(
-    text: str | None, authorised: bool, token: str, run: LiveRun
+    text: str | None, authorised: bool, token: str, run: Run
 ) -> tuple[dict[str, Any], bool]:
     """The reply to one client message and whether the client may control the run."""
     if text is None:
@@ -139,7 +141,10 @@ def _handle(
         control = Control.model_validate(data)
     except ValidationError as exc:
         return _error(_one_line(exc)), True
-    run.apply(control)
+    try:
+        run.apply(control)
+    except ControlError as exc:
+        return _error(str(exc)), True
     return {"type": "ok", "state": run.state()}, True
 
 

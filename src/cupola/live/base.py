@@ -4,7 +4,8 @@ Control messages (``POST /api/control``, or a JSON text on the WebSocket after t
 
 - ``{"action": "pause"}``, ``{"action": "play"}``;
 - ``{"action": "step"}``: one engine tick, paused or not;
-- ``{"action": "speed", "speed": S}`` with S one of :data:`SPEEDS`.
+- ``{"action": "speed", "speed": S}`` with S one of :data:`SPEEDS`;
+- ``{"action": "seek", "time": T}``: a replay jumps to T s (a live run cannot).
 
 Unknown fields, unknown actions and a speed that is not offered are refused (pydantic, one
 message naming the field).
@@ -12,7 +13,7 @@ message naming the field).
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, model_validator
 
@@ -29,8 +30,9 @@ class Control(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    action: Literal["pause", "play", "step", "speed"]
+    action: Literal["pause", "play", "step", "speed", "seek"]
     speed: float | None = None
+    time: float | None = None
 
     @model_validator(mode="after")
     def _speed_given_with_speed(self) -> Control:
@@ -40,7 +42,16 @@ class Control(BaseModel):
                 raise ValueError(f"speed must be one of {offered}, got {self.speed}")
         elif self.speed is not None:
             raise ValueError(f"speed is only given with the action 'speed', not {self.action!r}")
+        if self.action == "seek":
+            if self.time is None or not 0.0 <= self.time < float("inf"):
+                raise ValueError(f"seek needs a time of at least 0 s, got {self.time}")
+        elif self.time is not None:
+            raise ValueError(f"time is only given with the action 'seek', not {self.action!r}")
         return self
+
+
+class ControlError(ValueError):
+    """A valid control message this run cannot carry out (a live run cannot seek)."""
 
 
 class Token(BaseModel):
@@ -49,3 +60,19 @@ class Token(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     token: str
+
+
+class Run(Protocol):
+    """What the server paces and streams: a live run (:class:`.session.LiveRun`) or a replay
+    (:class:`.replay.ReplayRun`)."""
+
+    @property
+    def done(self) -> bool: ...
+
+    def advance(self, wall_s: float) -> int: ...
+
+    def apply(self, control: Control) -> None: ...
+
+    def state(self) -> dict[str, Any]: ...
+
+    def frame(self) -> dict[str, Any]: ...

@@ -25,6 +25,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from cupola.assess.classify import KIND_NAMES
+from cupola.core.frames import LocalFrame
 from cupola.live.base import FRAME_VERSION
 from cupola.sim.engine import Engine
 
@@ -41,7 +42,7 @@ def frame(engine: Engine, cursor: int) -> tuple[dict[str, Any], int]:
     kind = np.where(known, book.kind[np.where(known, ids, 0)], -1)
     asset = np.where(known, book.asset[np.where(known, ids, 0)], -1)
     names = w.assets.names
-    lat, lon, alt = _geodetic(engine, tr.state[rows, :3])
+    lat, lon, alt = geodetic(w.frame, tr.state[rows, :3])
     tracks = [
         {
             "track_id": int(i),
@@ -56,14 +57,14 @@ def frame(engine: Engine, cursor: int) -> tuple[dict[str, Any], int]:
     ]
     ic = engine.interceptors
     alive = np.flatnonzero(ic.alive)
-    lat, lon, alt = _geodetic(engine, ic.pos[alive])
+    lat, lon, alt = geodetic(w.frame, ic.pos[alive])
     interceptors = [
         {"id": int(i), "lat": la, "lon": lo, "alt_m": al, "track_id": int(ic.target_track[i])}
         for i, la, lo, al in zip(alive, lat, lon, alt, strict=True)
     ]
     u = w.units
     ready = np.bincount(u.battery, weights=engine.units.ready, minlength=len(u.battery_names))
-    lat, lon, _ = _geodetic(engine, u.battery_pos)
+    lat, lon, _ = geodetic(w.frame, u.battery_pos)
     stock = engine.units.stock
     batteries = [
         {"name": n, "lat": la, "lon": lo, "ready_rounds": int(r), "stock": int(s)}
@@ -89,31 +90,36 @@ def _events(engine: Engine, cursor: int) -> tuple[list[dict[str, Any]], int]:
     chunks = engine.log.since(cursor)
     rows: list[dict[str, Any]] = []
     for c in chunks:  # a few chunks a tick, each vectorised
-        lat, lon, alt = _geodetic(engine, np.column_stack([c["x_m"], c["y_m"], c["z_m"]]))
-        for k in range(len(c["time"])):
-            rows.append(
-                {
-                    "time": round(float(c["time"][k]), 3),
-                    "kind": str(c["kind"][k]),
-                    "threat_id": int(c["threat_id"][k]),
-                    "track_id": int(c["track_id"][k]),
-                    "lat": lat[k],
-                    "lon": lon[k],
-                    "alt_m": alt[k],
-                    "detail": str(c["detail"][k]),
-                }
-            )
+        rows.extend(event_rows(engine.world.frame, c))
     rows.sort(key=lambda e: e["time"])
     return rows, cursor + len(chunks)
 
 
-def _geodetic(
-    engine: Engine, pos: NDArray[np.float64]
+def event_rows(local: LocalFrame, c: dict[str, NDArray[Any]]) -> list[dict[str, Any]]:
+    """Frame rows of the event columns ``c`` (those of :class:`cupola.sim.events.EventLog`)."""
+    lat, lon, alt = geodetic(local, np.column_stack([c["x_m"], c["y_m"], c["z_m"]]))
+    return [
+        {
+            "time": round(float(c["time"][k]), 3),
+            "kind": str(c["kind"][k]),
+            "threat_id": int(c["threat_id"][k]),
+            "track_id": int(c["track_id"][k]),
+            "lat": lat[k],
+            "lon": lon[k],
+            "alt_m": alt[k],
+            "detail": str(c["detail"][k]),
+        }
+        for k in range(len(c["time"]))
+    ]
+
+
+def geodetic(
+    local: LocalFrame, pos: NDArray[np.float64]
 ) -> tuple[list[float | None], list[float | None], list[float | None]]:
     """Latitude, longitude (degrees, 6 decimals) and altitude (m, 1 decimal) of ENU rows;
     None where a coordinate is not finite."""
     pos = np.asarray(pos, float).reshape(-1, 3)
-    lon, lat = engine.world.frame.to_geodetic(pos[:, 0], pos[:, 1])
+    lon, lat = local.to_geodetic(pos[:, 0], pos[:, 1])
     ok = np.isfinite(pos).all(axis=1) & np.isfinite(lon) & np.isfinite(lat)
 
     def col(v: NDArray[np.float64], digits: int) -> list[float | None]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from cupola.live.base import Control
+from cupola.live.base import Control, ControlError
 from cupola.live.frames import frame
 from cupola.sim.engine import Engine
 from cupola.sim.world import World
@@ -78,6 +78,8 @@ class LiveRun:
         elif control.action == "speed":
             assert control.speed is not None  # the model checks it
             self.speed = control.speed
+        elif control.action == "seek":
+            raise ControlError("a live run cannot seek; a replay (cupola serve --run) can")
         elif not self.done:  # step
             self.engine.step()
 
