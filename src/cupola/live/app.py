@@ -164,4 +164,5 @@ def _one_line(exc: ValidationError) -> str:
     """The first validation error: where and why."""
     e = exc.errors()[0]
     where = ".".join(str(p) for p in e["loc"]) or "message"
-    return f"{where}: {e['msg']}"[:300]
+    why = str(e["msg"]).removeprefix("Value error, ")
+    return f"{where}: {why}"[:300]
