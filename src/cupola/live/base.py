@@ -76,3 +76,23 @@ class Run(Protocol):
     def state(self) -> dict[str, Any]: ...
 
     def frame(self) -> dict[str, Any]: ...
+
+
+class Pace:
+    """Speed and pause, shared by live runs and replays."""
+
+    speed: float = 1.0
+    paused: bool = False
+
+    def set_pace(self, control: Control) -> bool:
+        """Carry out ``pause``, ``play`` and ``speed``; False for the other actions."""
+        if control.action == "pause":
+            self.paused = True
+        elif control.action == "play":
+            self.paused = False
+        elif control.action == "speed":
+            assert control.speed is not None  # the model checks it
+            self.speed = control.speed
+        else:
+            return False
+        return True

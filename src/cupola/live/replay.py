@@ -27,7 +27,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from cupola.errors import InputError
-from cupola.live.base import FRAME_VERSION, Control
+from cupola.live.base import FRAME_VERSION, Control, Pace
 from cupola.live.frames import event_rows, geodetic
 from cupola.output.parquet import read_parquet
 from cupola.scenario import load
@@ -76,7 +76,7 @@ class Recording:
         self.icpt_track = dict(zip(number, ev["track_id"][launch].tolist(), strict=True))
 
 
-class ReplayRun:
+class ReplayRun(Pace):
     """A recording played at a speed, paused, stepped or sought (module docstring)."""
 
     def __init__(self, rec: Recording) -> None:
@@ -98,14 +98,10 @@ class ReplayRun:
         return 1
 
     def apply(self, control: Control) -> None:
-        if control.action == "pause":
-            self.paused = True
-        elif control.action == "play":
-            self.paused = False
-        elif control.action == "speed":
-            assert control.speed is not None
-            self.speed = control.speed
-        elif control.action == "seek":
+        """Carry out a control message (:mod:`.base`); ``step`` moves :data:`STEP_S`."""
+        if self.set_pace(control):
+            return
+        if control.action == "seek":
             assert control.time is not None
             self.t = min(control.time, self.rec.end_time)
             self._sent = self.t  # no backlog of events after a jump

@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from cupola.live.base import Control, ControlError
+from cupola.live.base import Control, ControlError, Pace
 from cupola.live.frames import frame
 from cupola.sim.engine import Engine
 from cupola.sim.world import World
@@ -22,7 +22,7 @@ from cupola.sim.world import World
 MAX_TICKS = 2000
 
 
-class LiveRun:
+class LiveRun(Pace):
     """One scenario run in progress, paced (module docstring)."""
 
     def __init__(self, world: World, seed: int) -> None:
@@ -71,14 +71,9 @@ class LiveRun:
 
     def apply(self, control: Control) -> None:
         """Carry out a control message (:mod:`.base`)."""
-        if control.action == "pause":
-            self.paused = True
-        elif control.action == "play":
-            self.paused = False
-        elif control.action == "speed":
-            assert control.speed is not None  # the model checks it
-            self.speed = control.speed
-        elif control.action == "seek":
+        if self.set_pace(control):
+            return
+        if control.action == "seek":
             raise ControlError("a live run cannot seek; a replay (cupola serve --run) can")
         elif not self.done:  # step
             self.engine.step()
