@@ -751,10 +751,19 @@ def serve(
         _fail(exc)
         return
     token = secrets.token_urlsafe(18)
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        err_console.print(
+            f"note: listening on {host}, beyond this machine; anyone who can reach it sees the "
+            "picture (control still needs the token)",
+            markup=False,
+            highlight=False,
+        )
     shown = f"[{host}]" if ":" in host else host
     out_console.print(f"page: http://{shown}:{port}/", highlight=False, markup=False)
     out_console.print(f"token: {token}", highlight=False, markup=False)
-    uvicorn.run(create_app(live, token), host=host, port=port, log_level="warning")
+    uvicorn.run(
+        create_app(live, token), host=host, port=port, log_level="warning", ws_max_size=65536
+    )
 
 
 def main() -> None:

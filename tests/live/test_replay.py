@@ -106,3 +106,38 @@ def test_serve_refuses_a_folder_that_is_not_a_run(tmp_path: Path) -> None:
     res = CliRunner().invoke(app, ["serve", "--run", str(tmp_path / "none")])
     assert res.exit_code == 2
     assert "no such run folder" in res.output
+
+
+def test_replay_alerts_threats_and_no_ghost_interceptors(folder: Path, run_builtin) -> None:
+    """At each alert in the recording the zone is lit; some track threatens the town; after
+    the last interceptor has ended none is shown."""
+    result = run_builtin("border-town", 1)
+    ev = result.events
+    run = ReplayRun(Recording(folder))
+    alert = ev["kind"] == "alert"
+    t0, zone = float(ev["time"][alert][0]), int(ev["zone_id"][alert][0])
+    run.apply(Control(action="seek", time=t0))
+    f = run.frame()
+    assert zone in f["alerts"]
+    threatened = set()
+    for t in np.arange(0.0, run.rec.end_time, 5.0):
+        run.apply(Control(action="seek", time=float(t)))
+        threatened |= {tr["threatens"] for tr in run.frame()["tracks"]}
+    assert "Town" in threatened
+    ends = ev["time"][np.isin(ev["kind"], ("intercept", "miss"))].max()
+    run.apply(Control(action="seek", time=float(ends) + 2.0))
+    assert run.frame()["interceptors"] == []
+
+
+def test_a_run_that_fails_tells_the_clients(world_border) -> None:
+    class Broken(LiveRun):
+        def frame(self) -> dict:
+            raise RuntimeError("boom")
+
+    with (
+        TestClient(create_app(Broken(world_border, 0), TOKEN, fps=50.0)) as client,
+        client.websocket_connect("/ws") as ws,
+    ):
+        msg = ws.receive_json()
+        assert msg["type"] == "error"
+        assert "the run stopped: RuntimeError: boom" in msg["message"]

@@ -6,8 +6,10 @@
 - ``WS /ws``: the server pushes a frame (:mod:`.frames`) :data:`.base.FRAMES_PER_S` times a
   second to every client. A client may send JSON texts: first ``{"token": "..."}``, then
   control messages. Each gets a reply (``{"type": "ok", "state": ...}`` or ``{"type":
-  "error", "message": ...}``); a malformed message, a wrong token or control before the token
-  gets an error reply and never closes the socket or stops the server.
+  "error", "message": ...}``); a malformed message (not JSON, nested too deep, longer than
+  :data:`MAX_MESSAGE`), a wrong token or control before the token gets an error reply and
+  never closes the socket or stops the server. If the run itself fails, every client gets an
+  error message and the frames stop.
 - ``GET /``: the map page is not built yet (issue 8): 501 with a line saying so.
 
 One background task paces the run (:class:`.base.Run`: a live run or a replay) and fans its
@@ -19,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 import secrets
 from collections.abc import AsyncIterator
 from typing import Any
@@ -31,6 +34,10 @@ from cupola.live.base import FRAMES_PER_S, Control, ControlError, Run, Token
 
 #: Frames (and replies) waiting for one client at most.
 QUEUE = 8
+#: Longest client message read, characters (a control message is a few dozen).
+MAX_MESSAGE = 4096
+
+log = logging.getLogger(__name__)
 
 
 def create_app(run: Run, token: str, fps: float = FRAMES_PER_S) -> FastAPI:
@@ -43,9 +50,15 @@ def create_app(run: Run, token: str, fps: float = FRAMES_PER_S) -> FastAPI:
         while True:
             await asyncio.sleep(1.0 / fps)
             now = loop.time()
-            run.advance(now - last)
+            try:
+                run.advance(now - last)
+                out = run.frame()
+            except Exception as exc:  # the run broke: say so to every client, stop pacing
+                log.exception("the live run stopped")
+                for q in list(clients):
+                    _offer(q, _error(f"the run stopped: {type(exc).__name__}: {exc}"))
+                return
             last = now
-            out = run.frame()
             for q in list(clients):
                 _offer(q, out)
 
@@ -77,7 +90,7 @@ def create_app(run: Run, token: str, fps: float = FRAMES_PER_S) -> FastAPI:
     async def control(request: Request) -> JSONResponse:
         given = request.headers.get("authorization", "")
         scheme, _, value = given.partition(" ")
-        if scheme.lower() != "bearer" or not secrets.compare_digest(value.strip(), token):
+        if scheme.lower() != "bearer" or not _same(value.strip(), token):
             return JSONResponse({"error": "control needs 'Authorization: Bearer <token>'"}, 401)
         try:
             message = Control.model_validate_json(await request.body())
@@ -123,16 +136,18 @@ def _handle(
     """The reply to one client message and whether the client may control the run."""
     if text is None:
         return _error("send JSON text, not binary"), authorised
+    if len(text) > MAX_MESSAGE:
+        return _error(f"message longer than {MAX_MESSAGE} characters"), authorised
     try:
         data = json.loads(text)
-    except ValueError as exc:
-        return _error(f"not JSON: {exc}"), authorised
+    except (ValueError, RecursionError) as exc:
+        return _error(f"not JSON: {exc}"[:300]), authorised
     if isinstance(data, dict) and "token" in data:
         try:
             given = Token.model_validate(data).token
         except ValidationError as exc:
             return _error(_one_line(exc)), authorised
-        if not secrets.compare_digest(given, token):
+        if not _same(given, token):
             return _error("wrong token"), authorised
         return {"type": "ok", "state": run.state()}, True
     if not authorised:
@@ -146,6 +161,11 @@ def _handle(
     except ControlError as exc:
         return _error(str(exc)), True
     return {"type": "ok", "state": run.state()}, True
+
+
+def _same(given: str, token: str) -> bool:
+    """Constant-time comparison of a given token with the run's (any text, ASCII or not)."""
+    return secrets.compare_digest(given.encode("utf-8"), token.encode("utf-8"))
 
 
 def _offer(q: asyncio.Queue[dict[str, Any]], item: dict[str, Any]) -> None:

@@ -28,7 +28,7 @@ FRAME_VERSION = 1
 class Control(BaseModel):
     """One control message (module docstring)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
     action: Literal["pause", "play", "step", "speed", "seek"]
     speed: float | None = None

@@ -50,7 +50,7 @@ def frame(engine: Engine, cursor: int) -> tuple[dict[str, Any], int]:
             "lon": lo,
             "alt_m": al,
             "class": KIND_NAMES[k] if 0 <= k < len(KIND_NAMES) else "unknown",
-            "velocity": [round(float(v), 1) for v in tr.state[r, 3:6]],
+            "velocity": finite(tr.state[r, 3:6], 1),
             "threatens": names[a] if 0 <= a < len(names) else None,
         }
         for r, i, la, lo, al, k, a in zip(rows, ids, lat, lon, alt, kind, asset, strict=True)
@@ -111,6 +111,11 @@ def event_rows(local: LocalFrame, c: dict[str, NDArray[Any]]) -> list[dict[str, 
         }
         for k in range(len(c["time"]))
     ]
+
+
+def finite(values: NDArray[np.float64], digits: int) -> list[float | None]:
+    """``values`` rounded, None where not finite (frames are strict JSON)."""
+    return [round(float(v), digits) if np.isfinite(v) else None for v in values]
 
 
 def geodetic(

@@ -28,7 +28,7 @@ from numpy.typing import NDArray
 
 from cupola.errors import InputError
 from cupola.live.base import FRAME_VERSION, Control, Pace
-from cupola.live.frames import event_rows, geodetic
+from cupola.live.frames import event_rows, finite, geodetic
 from cupola.output.parquet import read_parquet
 from cupola.scenario import load
 from cupola.sim.world import World, compile_world
@@ -68,6 +68,8 @@ class Recording:
         truth = tables["truth.parquet"]
         mine = truth["object"].astype(str) == "interceptor"
         self.icpt = {k: truth[k][mine] for k in ("time", "id", "x_m", "y_m", "z_m")}
+        #: Times of the truth steps (a step lists only the interceptors then flying).
+        self.truth_times = np.unique(truth["time"])
         self.assess = tables.get("assessments.parquet")
         times = [np.max(t["time"], initial=0.0) for t in (ev, self.tracks, truth)]
         self.end_time = float(max(times))
@@ -134,7 +136,7 @@ class ReplayRun(Pace):
         ready = np.bincount(u.battery, weights=u.ready, minlength=len(u.battery_names))
         lat, lon, _ = geodetic(w.frame, u.battery_pos)
         batteries = [
-            {"name": n, "lat": la, "lon": lo, "ready_rounds": int(r - f), "stock": int(s)}
+            {"name": n, "lat": la, "lon": lo, "ready_rounds": max(int(r - f), 0), "stock": int(s)}
             for n, la, lo, r, f, s in zip(
                 u.battery_names, lat, lon, ready, launched, u.stock, strict=True
             )
@@ -159,7 +161,8 @@ class ReplayRun(Pace):
         tr = rec.tracks
         live = (tr["time"] <= t + 1e-9) & (tr["time"] > t - STALE_S)
         rows = np.flatnonzero(live)
-        # The last row of each track: rows are in time order, so the last occurrence.
+        rows = rows[np.argsort(tr["time"][rows], kind="stable")]
+        # The last row of each track in time order: its last occurrence.
         ids = tr["track_id"][rows]
         _, last = np.unique(ids[::-1], return_index=True)
         rows = rows[::-1][last]
@@ -175,7 +178,7 @@ class ReplayRun(Pace):
                 "lon": lo,
                 "alt_m": al,
                 "class": cls.get(int(i), "unknown"),
-                "velocity": [round(float(x), 1) for x in v],
+                "velocity": finite(v, 1),
                 "threatens": threat.get(int(i)),
             }
             for i, la, lo, al, v in zip(tr["track_id"][rows], lat, lon, alt, vel, strict=True)
@@ -183,7 +186,7 @@ class ReplayRun(Pace):
 
     def _interceptors(self, t: float) -> list[dict[str, Any]]:
         ic = self.rec.icpt
-        past = ic["time"][ic["time"] <= t + 1e-9]
+        past = self.rec.truth_times[self.rec.truth_times <= t + 1e-9]
         if past.size == 0:
             return []
         at = ic["time"] == past.max()
