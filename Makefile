@@ -8,10 +8,14 @@ STAMP  := $(VENV)/.installed-stamp
 
 install: $(STAMP)
 
+# Debian's chromium for the browser tests (never `playwright install`).
+SUDO := $(shell test "$$(id -u)" = 0 || echo sudo)
+
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	test -x /usr/bin/chromium || ($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium)
 	touch $(STAMP)
 
 demo: $(STAMP)

@@ -723,9 +723,9 @@ def serve(
         typer.Option("--run", help="Replay this run folder (from `cupola run`) instead."),
     ] = None,
 ) -> None:
-    """Run SCENARIO in real time, or replay a run folder, and stream it: frames on /ws, state
-    on /api/state, control on /api/control with the printed token. The map page is not built
-    yet (issue 8)."""
+    """Run SCENARIO in real time, or replay a run folder, and show it in the browser at the
+    printed address: frames on /ws, state on /api/state, control on /api/control (and from
+    the page) with the printed token."""
     import secrets
 
     import uvicorn

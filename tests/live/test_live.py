@@ -104,8 +104,15 @@ def test_control_needs_the_token(world) -> None:
         assert bad.status_code == 422
         assert "speed must be one of" in bad.json()["error"]
         page = client.get("/")
-        assert page.status_code == 501
-        assert "not built yet" in page.text
+        assert page.status_code == 200
+        assert "/static/live.js" in page.text
+        fixed = client.get("/api/scenario").json()
+        assert [f["properties"]["name"] for f in fixed["assets"]["features"]] == [
+            "Town",
+            "Water works",
+        ]
+        assert fixed["batteries"]["features"][0]["geometry"]["type"] == "Point"
+        assert client.get("/static/vendor/maplibre-gl/maplibre-gl.mjs").status_code == 200
 
 
 def test_the_socket_streams_frames_and_survives_bad_messages(world) -> None:

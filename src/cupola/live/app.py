@@ -10,7 +10,11 @@
   :data:`MAX_MESSAGE`), a wrong token or control before the token gets an error reply and
   never closes the socket or stops the server. If the run itself fails, every client gets an
   error message and the frames stop.
-- ``GET /``: the map page is not built yet (issue 8): 501 with a line saying so.
+- ``GET /``: the page (``static/index.html``): a MapLibre GL map on a Natural Earth land
+  layer with the scenario's layers (``GET /api/scenario``, :mod:`.layers`), the tracks with a
+  velocity leader, interceptors, bursts and impacts, zones lit while alerted; a side panel
+  with the clock, controls, counts, batteries, tracks and events. ``/static`` serves it and
+  the vendored MapLibre GL JS; nothing is fetched from elsewhere.
 
 One background task paces the run (:class:`.base.Run`: a live run or a replay) and fans its
 frames out; a client too slow for them loses the oldest, never the newest.
@@ -24,14 +28,19 @@ import json
 import logging
 import secrets
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request, WebSocket
-from fastapi.responses import JSONResponse, PlainTextResponse
+from fastapi.responses import FileResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
 from pydantic import ValidationError
 
 from cupola.live.base import FRAMES_PER_S, Control, ControlError, Run, Token
+from cupola.live.layers import layers
 
+#: The page, its script and the vendored MapLibre GL JS and Natural Earth land.
+STATIC = Path(__file__).parent / "static"
 #: Frames (and replies) waiting for one client at most.
 QUEUE = 8
 #: Longest client message read, characters (a control message is a few dozen).
@@ -74,13 +83,16 @@ def create_app(run: Run, token: str, fps: float = FRAMES_PER_S) -> FastAPI:
 
     app = FastAPI(title="Cupola live", lifespan=lifespan, docs_url=None, redoc_url=None)
 
+    scenario = layers(run.world)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
     @app.get("/")
-    async def page() -> PlainTextResponse:
-        return PlainTextResponse(
-            "Cupola live: the map page is not built yet (issue 8). Frames stream on /ws; "
-            "the run's state is at /api/state.\n",
-            status_code=501,
-        )
+    async def page() -> FileResponse:
+        return FileResponse(STATIC / "index.html")
+
+    @app.get("/api/scenario")
+    async def fixed_layers() -> dict[str, Any]:
+        return scenario
 
     @app.get("/api/state")
     async def state() -> dict[str, Any]:

@@ -17,6 +17,8 @@ from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, model_validator
 
+from cupola.sim.world import World
+
 #: Speeds offered, simulated seconds per wall-clock second.
 SPEEDS = (1.0, 2.0, 5.0, 10.0)
 #: Frames a second pushed to each client.
@@ -68,6 +70,9 @@ class Run(Protocol):
 
     @property
     def done(self) -> bool: ...
+
+    @property
+    def world(self) -> World: ...
 
     def advance(self, wall_s: float) -> int: ...
 

@@ -89,6 +89,10 @@ class ReplayRun(Pace):
         self._sent = -math.inf  # events up to this time have been sent
 
     @property
+    def world(self) -> World:
+        return self.rec.world
+
+    @property
     def done(self) -> bool:
         return self.t >= self.rec.end_time
 

@@ -34,6 +34,10 @@ class LiveRun(Pace):
         self._last_launch = float(self.engine.threats.launch_time.max(initial=0.0))
 
     @property
+    def world(self) -> World:
+        return self.engine.world
+
+    @property
     def done(self) -> bool:
         """The run is over (module docstring)."""
         return self._over()

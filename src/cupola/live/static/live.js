@@ -1,0 +1,155 @@
+// Cupola live picture: the scenario's layers, then frames from /ws drawn on a MapLibre map.
+// Everything is served by the local server; nothing is requested elsewhere.
+import * as maplibregl from "/static/vendor/maplibre-gl/maplibre-gl.mjs";
+
+maplibregl.setWorkerUrl("/static/vendor/maplibre-gl/maplibre-gl-worker.mjs");
+const state = { frames: 0, tracks: 0, intercepts: 0, impacts: 0, events: [] };
+window.cupola = state;
+
+const CLASS_COLOURS = ["match", ["get", "class"], "rocket", "#d62728", "mortar round", "#ff7f0e",
+  "ballistic missile", "#8c564b", "drone", "#9467bd", "cruise missile", "#e377c2", "#555"];
+const empty = () => ({ type: "FeatureCollection", features: [] });
+const point = (lon, lat, props) => ({ type: "Feature", properties: props,
+  geometry: { type: "Point", coordinates: [lon, lat] } });
+
+const scenario = await (await fetch("/api/scenario")).json();
+document.getElementById("title").textContent = `Cupola live: ${scenario.name}`;
+const map = new maplibregl.Map({
+  container: "map",
+  style: {
+    version: 8,
+    sources: { land: { type: "geojson", data: "/static/basemap/land-50m.geojson" } },
+    layers: [
+      { id: "sea", type: "background", paint: { "background-color": "#dbe7f0" } },
+      { id: "land", type: "fill", source: "land", paint: { "fill-color": "#f3f0e8" } },
+    ],
+  },
+  bounds: scenario.bounds,
+  fitBoundsOptions: { padding: 80, maxZoom: 12 },
+  attributionControl: false,
+});
+map.addControl(new maplibregl.ScaleControl());
+window.cupolaMap = map;
+
+map.on("load", () => {
+  for (const name of ["assets", "zones", "radars", "batteries"]) {
+    map.addSource(name, { type: "geojson", data: scenario[name] });
+  }
+  for (const name of ["tracks", "leaders", "interceptors", "bursts", "impacts"]) {
+    map.addSource(name, { type: "geojson", data: empty() });
+  }
+  map.addLayer({ id: "radar-cover", type: "line", source: "radars",
+    paint: { "line-color": "#6a8caf", "line-dasharray": [3, 3], "line-width": 1 } });
+  map.addLayer({ id: "zones", type: "line", source: "zones",
+    paint: { "line-color": "#bbb", "line-width": 0.5 } });
+  map.addLayer({ id: "zones-alerted", type: "fill", source: "zones",
+    filter: ["in", ["get", "zone_id"], ["literal", []]],
+    paint: { "fill-color": "#f2b233", "fill-opacity": 0.35 } });
+  map.addLayer({ id: "assets-area", type: "fill", source: "assets",
+    filter: ["==", ["geometry-type"], "Polygon"],
+    paint: { "fill-color": "#5b8f4e", "fill-opacity": 0.35, "fill-outline-color": "#2f5d27" } });
+  map.addLayer({ id: "assets-route", type: "line", source: "assets",
+    filter: ["==", ["geometry-type"], "LineString"],
+    paint: { "line-color": "#2f5d27", "line-width": 3 } });
+  map.addLayer({ id: "batteries", type: "circle", source: "batteries",
+    paint: { "circle-radius": 7, "circle-color": "#1f3b73", "circle-stroke-color": "#fff",
+      "circle-stroke-width": 2 } });
+  map.addLayer({ id: "leaders", type: "line", source: "leaders",
+    paint: { "line-color": CLASS_COLOURS, "line-width": 1.5 } });
+  map.addLayer({ id: "tracks", type: "circle", source: "tracks",
+    paint: { "circle-radius": 4, "circle-color": CLASS_COLOURS } });
+  map.addLayer({ id: "interceptors", type: "circle", source: "interceptors",
+    paint: { "circle-radius": 3, "circle-color": "#1a9641" } });
+  map.addLayer({ id: "bursts", type: "circle", source: "bursts",
+    paint: { "circle-radius": 5, "circle-color": "rgba(0,0,0,0)",
+      "circle-stroke-color": "#1a9641", "circle-stroke-width": 2 } });
+  map.addLayer({ id: "impacts", type: "circle", source: "impacts",
+    paint: { "circle-radius": 5, "circle-color": ["case", ["get", "hit"], "#b2182b", "#999"] } });
+  connect();
+});
+
+const LEAD_S = 20; // velocity leader: where the track will be in 20 s
+const M_PER_DEG = 111320;
+const bursts = [], impacts = [];
+let socket;
+
+function draw(f) {
+  const tracks = f.tracks.filter((t) => t.lat !== null);
+  map.getSource("tracks").setData({ type: "FeatureCollection",
+    features: tracks.map((t) => point(t.lon, t.lat, { class: t.class, id: t.track_id })) });
+  map.getSource("leaders").setData({ type: "FeatureCollection", features: tracks
+    .filter((t) => t.velocity[0] !== null && t.velocity[1] !== null)
+    .map((t) => ({ type: "Feature", properties: { class: t.class }, geometry: {
+      type: "LineString", coordinates: [[t.lon, t.lat], [
+        t.lon + (t.velocity[0] * LEAD_S) / (M_PER_DEG * Math.cos((t.lat * Math.PI) / 180)),
+        t.lat + (t.velocity[1] * LEAD_S) / M_PER_DEG]] } })) });
+  map.getSource("interceptors").setData({ type: "FeatureCollection", features: f.interceptors
+    .filter((i) => i.lat !== null).map((i) => point(i.lon, i.lat, { id: i.id })) });
+  map.setFilter("zones-alerted", ["in", ["get", "zone_id"], ["literal", f.alerts]]);
+  for (const e of f.events) {
+    if (e.lat === null) continue;
+    if (e.kind === "intercept") { bursts.push(point(e.lon, e.lat, {})); state.intercepts++; }
+    if (e.kind === "impact") {
+      impacts.push(point(e.lon, e.lat, { hit: e.detail.startsWith("hit") })); state.impacts++;
+    }
+  }
+  map.getSource("bursts").setData({ type: "FeatureCollection", features: bursts });
+  map.getSource("impacts").setData({ type: "FeatureCollection", features: impacts });
+  panel(f, tracks);
+}
+
+function rows(id, cells) {
+  const table = document.getElementById(id);
+  table.replaceChildren(...cells.map((r) => {
+    const tr = document.createElement("tr");
+    for (const c of r) { const td = document.createElement("td"); td.textContent = c; tr.append(td); }
+    return tr;
+  }));
+}
+
+function panel(f, tracks) {
+  const s = f.state;
+  document.getElementById("clock").textContent =
+    `t = ${f.time.toFixed(1)} s · ${s.paused ? "paused" : `${s.speed}×`}${s.done ? " · ended" : ""}`;
+  rows("counts", [["tracks", tracks.length], ["interceptors in flight", f.interceptors.length],
+    ["zones under alert", f.alerts.length], ["intercepts", state.intercepts],
+    ["impacts", state.impacts]]);
+  rows("batteries", f.batteries.map((b) => [b.name, `${b.ready_rounds} ready`, `${b.stock} stock`]));
+  rows("tracks", tracks.slice(0, 30).map((t) => [`T${t.track_id}`, t.class,
+    `${Math.round(t.alt_m)} m`, t.threatens ?? ""]));
+  const list = document.getElementById("events");
+  for (const e of f.events) {
+    if (!["engagement", "intercept", "miss", "impact", "alert"].includes(e.kind)) continue;
+    const li = document.createElement("li");
+    li.textContent = `${e.time.toFixed(1)} s ${e.kind} ${e.detail}`;
+    list.prepend(li);
+  }
+  while (list.children.length > 100) list.lastChild.remove();
+  state.frames++;
+  state.tracks = tracks.length;
+}
+
+function connect() {
+  socket = new WebSocket(`ws://${location.host}/ws`);
+  socket.onmessage = (m) => {
+    const msg = JSON.parse(m.data);
+    if (msg.type === "frame") draw(msg);
+    else {
+      if (msg.type === "error" && msg.message === "wrong token") authorised = false;
+      document.getElementById("reply").textContent = msg.type === "error" ? msg.message : "";
+    }
+  };
+}
+
+let authorised = false;
+function send(message) {
+  if (!authorised) {
+    socket.send(JSON.stringify({ token: document.getElementById("token").value }));
+    authorised = true;
+  }
+  socket.send(JSON.stringify(message));
+}
+for (const b of document.querySelectorAll("#controls button")) {
+  b.addEventListener("click", () => send(b.dataset.speed
+    ? { action: "speed", speed: Number(b.dataset.speed) } : { action: b.dataset.action }));
+}

@@ -1,0 +1,100 @@
+"""The live page in a real browser (Playwright with Debian's chromium, which the Makefile
+installs): it loads, tracks appear on the map, a control from the page pauses the run, a
+screenshot is saved, and no request leaves the local server."""
+
+from __future__ import annotations
+
+import os
+import select
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx2
+import pytest
+from playwright.sync_api import sync_playwright
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+@pytest.fixture
+def server():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "from cupola.cli import main; main()",
+            "serve",
+            "border-town",
+            "--port",
+            str(port),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "COLUMNS": "200"},
+    )
+    try:
+        assert proc.stdout is not None
+        ready, _, _ = select.select([proc.stdout], [], [], 60.0)
+        assert ready, "cupola serve printed nothing in 60 s"
+        proc.stdout.readline()
+        token = proc.stdout.readline().strip().removeprefix("token: ")
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(100):
+            try:
+                httpx2.get(f"{base}/api/state", timeout=1.0)
+                break
+            except httpx2.TransportError:
+                time.sleep(0.1)
+        yield base, token
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        for stream in (proc.stdout, proc.stderr):
+            if stream is not None:
+                stream.close()
+
+
+def test_the_page_shows_the_raid_and_takes_control(server, tmp_path: Path) -> None:
+    assert CHROMIUM.is_file(), "Debian's chromium is missing: `make install` installs it"
+    base, token = server
+    requests: list[str] = []
+    errors: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=["--use-angle=swiftshader", "--enable-unsafe-swiftshader"],
+        )
+        try:
+            page = browser.new_page(viewport={"width": 1200, "height": 800})
+            page.on("request", lambda r: requests.append(r.url))
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.goto(f"{base}/")
+            page.wait_for_function("window.cupola && window.cupola.tracks > 0", timeout=60_000)
+            # The tracks are on the map, not just in the panel.
+            drawn = page.evaluate("window.cupolaMap.querySourceFeatures('tracks').length")
+            assert drawn > 0
+            page.fill("#token", token)
+            page.click("button[data-action=pause]")
+            for _ in range(100):
+                if httpx2.get(f"{base}/api/state").json()["paused"]:
+                    break
+                time.sleep(0.1)
+            reply = page.text_content("#reply")
+            assert httpx2.get(f"{base}/api/state").json()["paused"] is True, reply
+            shot = tmp_path / "live.png"
+            page.screenshot(path=str(shot))
+            assert shot.stat().st_size > 10_000
+        finally:
+            browser.close()
+    assert errors == []
+    ws = base.replace("http://", "ws://")
+    outside = [u for u in requests if not (u.startswith((base + "/", ws + "/")))]
+    assert outside == []
+    assert any(u.endswith("/static/vendor/maplibre-gl/maplibre-gl.mjs") for u in requests)
