@@ -35,6 +35,10 @@ def test_a_frame_has_the_tracks_and_is_strict_json(world) -> None:
         assert 31.1 < t["lat"] < 31.4
         assert 34.3 < t["lon"] < 34.6
     assert [b["name"] for b in f["batteries"]] == ["Battery North"]
+    shown = {t["track_id"] for t in f["tracks"]}
+    assert f["impacts"]
+    assert {p["track_id"] for p in f["impacts"]} <= shown
+    assert all(p["major_m"] >= p["minor_m"] > 0 for p in f["impacts"])
     assert {e["kind"] for e in f["events"]} >= {"launch", "track_confirmed"}
     json.dumps(f, allow_nan=False)  # no NaN or inf anywhere
     # Events are sent once: the next frame has only those logged since.

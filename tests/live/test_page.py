@@ -77,9 +77,14 @@ def test_the_page_shows_the_raid_and_takes_control(server, tmp_path: Path) -> No
             page.on("pageerror", lambda e: errors.append(str(e)))
             page.goto(f"{base}/")
             page.wait_for_function("window.cupola && window.cupola.tracks > 0", timeout=60_000)
-            # The tracks are on the map, not just in the panel.
-            drawn = page.evaluate("window.cupolaMap.querySourceFeatures('tracks').length")
-            assert drawn > 0
+            # The tracks are on the map, not just in the panel (the map tiles its sources in a
+            # worker: wait for it).
+            page.wait_for_function(
+                "window.cupolaMap.querySourceFeatures('tracks').length > 0", timeout=30_000
+            )
+            page.wait_for_function(
+                "window.cupolaMap.querySourceFeatures('ellipses').length > 0", timeout=30_000
+            )
             page.fill("#token", token)
             page.click("button[data-action=pause]")
             for _ in range(100):

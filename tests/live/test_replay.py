@@ -41,6 +41,8 @@ def test_a_replay_frame_shows_the_recorded_tracks(folder: Path, border_town_run)
     expect = set(tr["track_id"][tr["time"] == at].tolist())
     assert {t["track_id"] for t in f["tracks"]} >= expect
     assert all(t["class"] in ("rocket", "mortar round", "unknown") for t in f["tracks"])
+    assert f["impacts"]
+    assert {p["track_id"] for p in f["impacts"]} <= {t["track_id"] for t in f["tracks"]}
     assert f["events"] == []  # a seek sends no backlog
     run.apply(Control(action="step"))
     later = run.frame()

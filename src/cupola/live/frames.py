@@ -9,6 +9,10 @@ A frame (``type`` ``"frame"``, ``version`` :data:`.base.FRAME_VERSION`) has:
   m/s) and ``threatens`` (the defended asset its predicted impact falls on, or null);
 - ``interceptors``: those in flight, with ``id``, ``lat``, ``lon``, ``alt_m``, ``track_id``;
 - ``batteries``: ``name``, ``lat``, ``lon``, ``ready_rounds`` (on its launchers), ``stock``;
+- ``impacts``: the predicted impact of each confirmed track at the last decision cycle that
+  has one: ``track_id``, ``lat``, ``lon``, ``time`` (s), and the 95 % ellipse's ``major_m``,
+  ``minor_m`` (semi-axes) and ``azimuth_rad`` (major axis, clockwise from north; null
+  without a covariance);
 - ``alerts``: the ids of the alert zones under alert;
 - ``events``: those logged since the previous frame (``time``, ``kind``, ``threat_id``,
   ``track_id``, ``lat``, ``lon``, ``alt_m``, ``detail``), in time order.
@@ -25,6 +29,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from cupola.assess.classify import KIND_NAMES
+from cupola.assess.uncertainty import ellipse
 from cupola.core.frames import LocalFrame
 from cupola.live.base import FRAME_VERSION
 from cupola.sim.engine import Engine
@@ -70,6 +75,7 @@ def frame(engine: Engine, cursor: int) -> tuple[dict[str, Any], int]:
         {"name": n, "lat": la, "lon": lo, "ready_rounds": int(r), "stock": int(s)}
         for n, la, lo, r, s in zip(u.battery_names, lat, lon, ready, stock, strict=True)
     ]
+    impacts = _impacts(engine, set(ids.tolist()))
     zones = engine.bmc.alerts
     alerts = [int(z) for z in np.asarray(w.zones.ids)[zones.zone_active]]
     events, cursor = _events(engine, cursor)
@@ -80,10 +86,54 @@ def frame(engine: Engine, cursor: int) -> tuple[dict[str, Any], int]:
         "tracks": tracks,
         "interceptors": interceptors,
         "batteries": batteries,
+        "impacts": impacts,
         "alerts": alerts,
         "events": events,
     }
     return out, cursor
+
+
+def _impacts(engine: Engine, shown: set[int]) -> list[dict[str, Any]]:
+    """Predicted impacts of the ``shown`` tracks at the last decision cycle."""
+    rows = engine.bmc.assessment_rows
+    if not rows:
+        return []
+    last = rows[-1]
+    keep = np.isin(last["track_id"], list(shown)) & np.isfinite(last["impact_x_m"])
+    xy = np.column_stack([last["impact_x_m"][keep], last["impact_y_m"][keep]])
+    major, minor, azimuth = ellipse(np.asarray(last["cov"][keep], float).reshape(-1, 2, 2))
+    return impact_rows(
+        engine.world.frame,
+        last["track_id"][keep],
+        xy,
+        last["impact_time"][keep],
+        np.column_stack([major, minor, azimuth]),
+    )
+
+
+def impact_rows(
+    local: LocalFrame,
+    track_id: NDArray[np.int64],
+    xy: NDArray[np.float64],
+    when: NDArray[np.float64],
+    axes: NDArray[np.float64],
+) -> list[dict[str, Any]]:
+    """Frame rows of predicted impacts: ENU points ``xy`` (K, 2), times, and ellipse ``axes``
+    (K, 3: major and minor semi-axes, m, azimuth, rad)."""
+    lat, lon, _ = geodetic(local, np.column_stack([xy, np.zeros(len(xy))]))
+    return [
+        {
+            "track_id": int(i),
+            "lat": la,
+            "lon": lo,
+            "time": finite(np.array([w]), 1)[0],
+            "major_m": finite(ax[:1], 1)[0],
+            "minor_m": finite(ax[1:2], 1)[0],
+            "azimuth_rad": finite(ax[2:], 4)[0],
+        }
+        for i, la, lo, w, ax in zip(track_id, lat, lon, when, axes, strict=True)
+        if la is not None
+    ]
 
 
 def _events(engine: Engine, cursor: int) -> tuple[list[dict[str, Any]], int]:

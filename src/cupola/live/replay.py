@@ -11,6 +11,8 @@ from them:
   with the track each was launched at (``interceptor_launch`` events);
 - ``batteries``: ready rounds are the scenario's less the launches so far (a run folder does
   not log reloads, so a replay does not show them); stock as in the scenario;
+- ``impacts``: each shown track's last row of ``assessments.parquet`` at or before :math:`t`
+  with a predicted impact;
 - ``alerts``: zones whose last ``alert`` at or before :math:`t` is later than their last
   ``alert_lifted``;
 - ``events``: those after the previous frame's time, up to :math:`t` (none after a seek
@@ -128,6 +130,7 @@ class ReplayRun(Pace):
         ev, kind = rec.events, rec.kind
         upto = ev["time"] <= t + 1e-9
         tracks = self._tracks(t)
+        impacts = self._impacts(t, {tr["track_id"] for tr in tracks})
         alerts = []
         for z in np.unique(ev["zone_id"][upto & (kind == "alert")]):
             on = ev["time"][upto & (kind == "alert") & (ev["zone_id"] == z)].max()
@@ -155,6 +158,7 @@ class ReplayRun(Pace):
             "tracks": tracks,
             "interceptors": self._interceptors(t),
             "batteries": batteries,
+            "impacts": impacts,
             "alerts": alerts,
             "events": events,
             "state": self.state(),
@@ -186,6 +190,29 @@ class ReplayRun(Pace):
                 "threatens": threat.get(int(i)),
             }
             for i, la, lo, al, v in zip(tr["track_id"][rows], lat, lon, alt, vel, strict=True)
+        ]
+
+    def _impacts(self, t: float, shown: set[int]) -> list[dict[str, Any]]:
+        a = self.rec.assess
+        if a is None or not shown:
+            return []
+        m = np.flatnonzero((a["time"] <= t + 1e-9) & np.isin(a["track_id"], list(shown)))
+        m = m[np.isfinite(a["impact_lat"][m].astype(float))]
+        _, last = np.unique(a["track_id"][m][::-1], return_index=True)
+        rows = m[::-1][last]
+        cols = ("impact_time", "ellipse_major_m", "ellipse_minor_m", "ellipse_azimuth_rad")
+        vals = {c: np.asarray(a[c][rows], float) for c in cols}
+        return [
+            {
+                "track_id": int(a["track_id"][r]),
+                "lat": round(float(a["impact_lat"][r]), 6),
+                "lon": round(float(a["impact_lon"][r]), 6),
+                "time": finite(vals["impact_time"][k : k + 1], 1)[0],
+                "major_m": finite(vals["ellipse_major_m"][k : k + 1], 1)[0],
+                "minor_m": finite(vals["ellipse_minor_m"][k : k + 1], 1)[0],
+                "azimuth_rad": finite(vals["ellipse_azimuth_rad"][k : k + 1], 4)[0],
+            }
+            for k, r in enumerate(rows)
         ]
 
     def _interceptors(self, t: float) -> list[dict[str, Any]]:

@@ -35,7 +35,7 @@ map.on("load", () => {
   for (const name of ["assets", "zones", "radars", "batteries"]) {
     map.addSource(name, { type: "geojson", data: scenario[name] });
   }
-  for (const name of ["tracks", "leaders", "interceptors", "bursts", "impacts"]) {
+  for (const name of ["ellipses", "tracks", "leaders", "interceptors", "bursts", "impacts"]) {
     map.addSource(name, { type: "geojson", data: empty() });
   }
   map.addLayer({ id: "radar-cover", type: "line", source: "radars",
@@ -51,6 +51,8 @@ map.on("load", () => {
   map.addLayer({ id: "assets-route", type: "line", source: "assets",
     filter: ["==", ["geometry-type"], "LineString"],
     paint: { "line-color": "#2f5d27", "line-width": 3 } });
+  map.addLayer({ id: "ellipses", type: "line", source: "ellipses",
+    paint: { "line-color": "#d62728", "line-width": 1, "line-dasharray": [2, 2] } });
   map.addLayer({ id: "batteries", type: "circle", source: "batteries",
     paint: { "circle-radius": 7, "circle-color": "#1f3b73", "circle-stroke-color": "#fff",
       "circle-stroke-width": 2 } });
@@ -73,7 +75,24 @@ const M_PER_DEG = 111320;
 const bursts = [], impacts = [];
 let socket;
 
+// The 95 % impact ellipse as a 36-point ring (semi-axes in m, azimuth clockwise from north).
+function ellipseRing(p) {
+  const a = p.major_m ?? 0, b = p.minor_m ?? 0, az = p.azimuth_rad ?? 0;
+  const kx = 1 / (M_PER_DEG * Math.cos((p.lat * Math.PI) / 180)), ky = 1 / M_PER_DEG;
+  const ring = [];
+  for (let k = 0; k <= 36; k++) {
+    const u = (2 * Math.PI * k) / 36, along = a * Math.cos(u), across = b * Math.sin(u);
+    const east = along * Math.sin(az) + across * Math.cos(az);
+    const north = along * Math.cos(az) - across * Math.sin(az);
+    ring.push([p.lon + east * kx, p.lat + north * ky]);
+  }
+  return { type: "Feature", properties: { id: p.track_id },
+    geometry: { type: "LineString", coordinates: ring } };
+}
+
 function draw(f) {
+  map.getSource("ellipses").setData({ type: "FeatureCollection",
+    features: f.impacts.filter((p) => p.major_m !== null).map(ellipseRing) });
   const tracks = f.tracks.filter((t) => t.lat !== null);
   map.getSource("tracks").setData({ type: "FeatureCollection",
     features: tracks.map((t) => point(t.lon, t.lat, { class: t.class, id: t.track_id })) });
