@@ -157,64 +157,29 @@ def test_the_socket_streams_frames_and_survives_bad_messages(world) -> None:
         assert any(ws.receive_json()["type"] == "frame" for _ in range(5))
 
 
-def test_cupola_serve_prints_the_address_and_token_and_serves(tmp_path) -> None:
+def test_cupola_serve_prints_the_address_and_token_and_serves(served, tmp_path) -> None:
     """The command as a user runs it: on loopback, the token printed, control refused without
     it and accepted with it; a bad scenario is one line and exit 2."""
-    import os
-    import select
-    import socket
     import subprocess
-    import sys
-    import time
 
     import httpx2
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    exe = [sys.executable, "-c", "from cupola.cli import main; main()"]
-    env = {**os.environ, "COLUMNS": "200"}
-    proc = subprocess.Popen(
-        [*exe, "serve", "border-town", "--port", str(port)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
+    assert served.printed[0] == f"page: {served.base}/"
+    assert served.printed[1].startswith("token: ")
+    base = served.base
+    assert httpx2.get(f"{base}/api/state").status_code == 200
+    assert httpx2.post(f"{base}/api/control", json={"action": "pause"}).status_code == 401
+    ok = httpx2.post(
+        f"{base}/api/control",
+        json={"action": "pause"},
+        headers={"Authorization": f"Bearer {served.token}"},
     )
-    try:
-        assert proc.stdout is not None
-        ready, _, _ = select.select([proc.stdout], [], [], 60.0)
-        assert ready, "cupola serve printed nothing in 60 s"
-        page = proc.stdout.readline().strip()
-        token = proc.stdout.readline().strip()
-        assert page == f"page: http://127.0.0.1:{port}/"
-        assert token.startswith("token: ")
-        token = token.removeprefix("token: ")
-        base = f"http://127.0.0.1:{port}"
-        state = None
-        for _ in range(100):  # the server starts after printing
-            try:
-                state = httpx2.get(f"{base}/api/state", timeout=1.0)
-                break
-            except httpx2.TransportError:
-                time.sleep(0.1)
-        assert state is not None, "the server did not answer in 10 s"
-        assert state.status_code == 200
-        assert httpx2.post(f"{base}/api/control", json={"action": "pause"}).status_code == 401
-        ok = httpx2.post(
-            f"{base}/api/control",
-            json={"action": "pause"},
-            headers={"Authorization": f"Bearer {token}"},
-        )
-        assert ok.json()["state"]["paused"] is True
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-        for stream in (proc.stdout, proc.stderr):
-            if stream is not None:
-                stream.close()
+    assert ok.json()["state"]["paused"] is True
     bad = subprocess.run(
-        [*exe, "serve", str(tmp_path / "missing.yaml")], capture_output=True, text=True, env=env
+        [*served.command, "serve", str(tmp_path / "missing.yaml")],
+        capture_output=True,
+        text=True,
+        env=served.env,
     )
     assert bad.returncode == 2
     assert bad.stderr.count("\n") == 1

@@ -4,66 +4,18 @@ screenshot is saved, and no request leaves the local server."""
 
 from __future__ import annotations
 
-import os
-import select
-import socket
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import httpx2
-import pytest
 from playwright.sync_api import sync_playwright
 
 CHROMIUM = Path("/usr/bin/chromium")
 
 
-@pytest.fixture
-def server():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "from cupola.cli import main; main()",
-            "serve",
-            "border-town",
-            "--port",
-            str(port),
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "COLUMNS": "200"},
-    )
-    try:
-        assert proc.stdout is not None
-        ready, _, _ = select.select([proc.stdout], [], [], 60.0)
-        assert ready, "cupola serve printed nothing in 60 s"
-        proc.stdout.readline()
-        token = proc.stdout.readline().strip().removeprefix("token: ")
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(100):
-            try:
-                httpx2.get(f"{base}/api/state", timeout=1.0)
-                break
-            except httpx2.TransportError:
-                time.sleep(0.1)
-        yield base, token
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-        for stream in (proc.stdout, proc.stderr):
-            if stream is not None:
-                stream.close()
-
-
-def test_the_page_shows_the_raid_and_takes_control(server, tmp_path: Path) -> None:
+def test_the_page_shows_the_raid_and_takes_control(served, tmp_path: Path) -> None:
     assert CHROMIUM.is_file(), "Debian's chromium is missing: `make install` installs it"
-    base, token = server
+    base, token = served.base, served.token
     requests: list[str] = []
     errors: list[str] = []
     with sync_playwright() as p:
