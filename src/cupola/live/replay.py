@@ -168,12 +168,7 @@ class ReplayRun(Pace):
         rec, w = self.rec, self.rec.world
         tr = rec.tracks
         live = (tr["time"] <= t + 1e-9) & (tr["time"] > t - STALE_S)
-        rows = np.flatnonzero(live)
-        rows = rows[np.argsort(tr["time"][rows], kind="stable")]
-        # The last row of each track in time order: its last occurrence.
-        ids = tr["track_id"][rows]
-        _, last = np.unique(ids[::-1], return_index=True)
-        rows = rows[::-1][last]
+        rows = _last_rows(tr, np.flatnonzero(live))
         pos = np.column_stack([tr["x_m"][rows], tr["y_m"][rows], tr["z_m"][rows]])
         vel = np.column_stack([tr["vx_mps"][rows], tr["vy_mps"][rows], tr["vz_mps"][rows]])
         lat, lon, alt = geodetic(w.frame, pos)
@@ -198,8 +193,7 @@ class ReplayRun(Pace):
             return []
         m = np.flatnonzero((a["time"] <= t + 1e-9) & np.isin(a["track_id"], list(shown)))
         m = m[np.isfinite(a["impact_lat"][m].astype(float))]
-        _, last = np.unique(a["track_id"][m][::-1], return_index=True)
-        rows = m[::-1][last]
+        rows = _last_rows(a, m)
         cols = ("impact_time", "ellipse_major_m", "ellipse_minor_m", "ellipse_azimuth_rad")
         vals = {c: np.asarray(a[c][rows], float) for c in cols}
         return [
@@ -235,14 +229,21 @@ class ReplayRun(Pace):
         ]
 
 
+def _last_rows(table: dict[str, NDArray[Any]], rows: NDArray[np.int64]) -> NDArray[np.int64]:
+    """Of ``rows`` of ``table``, each track's last in time (ties: the later row), by track id."""
+    rows = rows[np.argsort(table["time"][rows], kind="stable")]
+    _, last = np.unique(table["track_id"][rows][::-1], return_index=True)
+    return rows[::-1][last]
+
+
 def _latest(rec: Recording, kind: str, t: float) -> dict[int, str]:
     """Per track, the kind of threat in its last ``classified`` event at or before ``t``."""
     ev = rec.events
-    m = (rec.kind == kind) & (ev["time"] <= t + 1e-9)
-    out: dict[int, str] = {}
-    for i, d in zip(ev["track_id"][m].tolist(), ev["detail"][m].tolist(), strict=True):
-        out[int(i)] = str(d).split(": ", 1)[-1]  # "ballistic: rocket" -> "rocket"; last wins
-    return out
+    rows = _last_rows(ev, np.flatnonzero((rec.kind == kind) & (ev["time"] <= t + 1e-9)))
+    return {
+        int(i): str(d).split(": ", 1)[-1]  # "ballistic: rocket" -> "rocket"
+        for i, d in zip(ev["track_id"][rows].tolist(), ev["detail"][rows].tolist(), strict=True)
+    }
 
 
 def _threatened(rec: Recording, t: float) -> dict[int, str | None]:
@@ -250,8 +251,8 @@ def _threatened(rec: Recording, t: float) -> dict[int, str | None]:
     a = rec.assess
     if a is None:
         return {}
-    m: NDArray[np.bool_] = np.asarray(a["time"] <= t + 1e-9)
-    out: dict[int, str | None] = {}
-    for i, name in zip(a["track_id"][m].tolist(), a["asset"][m].tolist(), strict=True):
-        out[int(i)] = str(name) if name else None
-    return out
+    rows = _last_rows(a, np.flatnonzero(a["time"] <= t + 1e-9))
+    return {
+        int(i): (str(name) if name else None)
+        for i, name in zip(a["track_id"][rows].tolist(), a["asset"][rows].tolist(), strict=True)
+    }
