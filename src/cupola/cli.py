@@ -722,6 +722,21 @@ def serve(
         Path | None,
         typer.Option("--run", help="Replay this run folder (from `cupola run`) instead."),
     ] = None,
+    operator: Annotated[
+        bool,
+        typer.Option(
+            "--operator",
+            help="Operator mode: the battle manager proposes, you approve or reject; scored "
+            "at the end against the automatic battle manager on the same seed.",
+        ),
+    ] = False,
+    out: Annotated[
+        Path | None,
+        typer.Option(help="Write the run folder here when the run ends (replay it with --run)."),
+    ] = None,
+    overwrite: Annotated[
+        bool, typer.Option(help="Replace the --out folder if it holds a previous run.")
+    ] = False,
 ) -> None:
     """Run SCENARIO in real time, or replay a run folder, and show it in the browser at the
     printed address: frames on /ws, state on /api/state, control on /api/control (and from
@@ -734,6 +749,7 @@ def serve(
     from cupola.live.base import Run
     from cupola.live.replay import Recording, ReplayRun
     from cupola.live.session import LiveRun
+    from cupola.output import check_output
     from cupola.scenario import load
     from cupola.sim.world import compile_world
 
@@ -741,11 +757,16 @@ def serve(
         _fail(CupolaError(f"--seed: must be a non-negative integer, got {seed}"))
     if not 0 < port < 65536:
         _fail(CupolaError(f"--port: must be 1 to 65535, got {port}"))
+    if run is not None and (operator or out is not None):
+        given = "--operator" if operator else "--out"
+        _fail(CupolaError(f"{given}: a replay (--run) is not a live run; leave one of them out"))
     try:
+        if out is not None:
+            check_output(out, overwrite)  # before the run, not after it
         live: Run = (
             ReplayRun(Recording(run))
             if run is not None
-            else LiveRun(compile_world(load(scenario), scenario), seed)
+            else LiveRun(compile_world(load(scenario), scenario), seed, operator, out, overwrite)
         )
     except CupolaError as exc:
         _fail(exc)

@@ -1,4 +1,5 @@
-"""``earliest_intercept`` against a brute-force loop over tracks, launchers and path samples."""
+"""``earliest_intercept`` and ``latest_launch`` against brute-force loops over tracks,
+launchers and path samples."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from hypothesis import strategies as st
 from numpy.typing import NDArray
 
 from cupola.engage import InterceptorTypes, time_to_distance
-from cupola.fire.envelope import earliest_intercept
+from cupola.fire.envelope import earliest_intercept, latest_launch
 from factories import interceptor_types
 
 FloatArray = NDArray[np.float64]
@@ -198,3 +199,53 @@ def test_empty_tracks() -> None:
         300.0,
     )
     assert f.shape == t.shape == s.shape == (0, 2)
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), t=st.integers(0, 4), n_l=st.integers(1, 3))
+def test_latest_launch_equals_brute_force_and_bounds_every_intercept(
+    seed: int, t: int, n_l: int
+) -> None:
+    rng = np.random.default_rng(seed)
+    now = float(rng.uniform(0, 100))
+    path_time = now + np.arange(16) * 2.0
+    cases = [
+        descending_path(
+            np.r_[rng.uniform(-12e3, 12e3, 2), rng.uniform(500, 12e3)],
+            np.r_[rng.uniform(-400, 400, 2), rng.uniform(-400, 50)],
+            path_time,
+            now,
+        )
+        for _ in range(t)
+    ]
+    path = np.array([c[0] for c in cases]).reshape(t, len(path_time), 3)
+    impact_time = np.array([c[1] for c in cases], float)
+    launcher_pos = np.c_[rng.uniform(-8e3, 8e3, (n_l, 2)), np.zeros(n_l)]
+    launcher_type = rng.integers(0, 2, n_l).astype(np.int64)
+    min_alt = float(rng.uniform(0, 1000))
+    got = latest_launch(TYPES, launcher_pos, launcher_type, path, path_time, impact_time, min_alt)
+    want = np.full((t, n_l), -np.inf)
+    for i in range(t):  # plain loop: the last launch over the samples in the envelope
+        for j in range(n_l):
+            ty = int(launcher_type[j])
+            for s in range(len(path_time)):
+                p = path[i, s]
+                d = math.dist(p, launcher_pos[j])
+                inside = (
+                    TYPES.min_range_m[ty] <= d <= TYPES.max_range_m[ty]
+                    and min_alt <= p[2] <= TYPES.ceiling_m[ty]
+                    and p[2] > 0
+                    and path_time[s] < impact_time[i]
+                )
+                if inside:
+                    fly = float(time_to_distance(TYPES, ty, d))
+                    want[i, j] = max(want[i, j], path_time[s] - fly)
+    np.testing.assert_allclose(got, want, rtol=1e-12)
+    # Launching at the latest launch still finds an intercept; a launch after it none.
+    fin = np.isfinite(got)
+    for shift, found in ((-1e-9, True), (1e-6, False)):
+        start = np.where(fin, got + shift, now)
+        f, *_ = earliest_intercept(
+            TYPES, launcher_pos, launcher_type, start, path, path_time, impact_time, min_alt
+        )
+        assert (f[fin] == found).all()

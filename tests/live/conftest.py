@@ -1,7 +1,9 @@
-"""``served``: `cupola serve border-town` as a user runs it, on a free loopback port."""
+"""``served`` and ``served_operator``: `cupola serve border-town` as a user runs it, on a free
+loopback port."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import select
 import socket
@@ -30,13 +32,14 @@ class Served:
     env: dict[str, str]
 
 
-@pytest.fixture
-def served() -> Iterator[Served]:
+@contextlib.contextmanager
+def serve(*args: str) -> Iterator[Served]:
+    """``cupola serve border-town ARGS`` on a free loopback port, stopped on exit."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     proc = subprocess.Popen(
-        [*CUPOLA, "serve", "border-town", "--port", str(port)],
+        [*CUPOLA, "serve", "border-town", "--port", str(port), *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -63,3 +66,17 @@ def served() -> Iterator[Served]:
         for stream in (proc.stdout, proc.stderr):
             if stream is not None:
                 stream.close()
+
+
+@pytest.fixture
+def served() -> Iterator[Served]:
+    """The automatic battle manager, as ``cupola serve border-town`` runs it."""
+    with serve() as s:
+        yield s
+
+
+@pytest.fixture
+def served_operator() -> Iterator[Served]:
+    """Operator mode: ``cupola serve border-town --operator --seed 1``."""
+    with serve("--operator", "--seed", "1") as s:
+        yield s

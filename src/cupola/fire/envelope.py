@@ -69,23 +69,71 @@ def earliest_intercept(
     """
     t = path.shape[0]
     n_l = len(launcher_pos)
-    d = np.linalg.norm(path[:, None, :, :] - launcher_pos[None, :, None, :], axis=-1)  # T,L,K
-    ty = launcher_type[None, :, None]
-    fly = time_to_distance(itypes, np.broadcast_to(ty, d.shape), d)
-    z = path[:, None, :, 2]
-    ok = (
-        (np.broadcast_to(launch_time, (t, n_l))[:, :, None] + fly <= path_time[None, None, :])
-        & (d >= itypes.min_range_m[ty])
-        & (d <= itypes.max_range_m[ty])
-        & (z >= min_altitude)
-        & (z > 0.0)  # a path rests on the ground after its predicted landing
-        & (z <= itypes.ceiling_m[ty])
-        & (path_time[None, None, :] < impact_time[:, None, None])
+    reach, fly = _reach(
+        itypes, launcher_pos, launcher_type, path, path_time, impact_time, min_altitude
     )
-    feasible = ok.any(axis=2)
+    ok = np.asarray(
+        reach
+        & (np.broadcast_to(launch_time, (t, n_l))[:, :, None] + fly <= path_time[None, None, :]),
+        bool,
+    )
+    feasible: NDArray[np.bool_] = np.asarray(ok.any(axis=2), bool)
     sample = np.where(feasible, ok.argmax(axis=2), 0)
     time = np.where(feasible, path_time[sample], np.inf)
     fly_at = np.take_along_axis(fly, sample[:, :, None], axis=2)[:, :, 0]
     flight = np.where(feasible, fly_at, np.inf)
     assert time.shape == (t, n_l)
     return feasible, time, sample, flight
+
+
+def latest_launch(
+    itypes: InterceptorTypes,
+    launcher_pos: FloatArray,
+    launcher_type: NDArray[np.int64],
+    path: FloatArray,
+    path_time: FloatArray,
+    impact_time: FloatArray,
+    min_altitude: float,
+) -> FloatArray:
+    r"""Latest launch of each launcher that still meets each path inside the envelope:
+    :math:`\max_k (t_k - T_f)` over the samples that satisfy every condition of the module
+    docstring but the launch time (the end of an engagement's time window).
+
+    Parameters are those of :func:`earliest_intercept` (no launch time).
+
+    Returns
+    -------
+    (T, L) float64
+        s; ``-inf`` where no sample of the path is in the envelope.
+    """
+    reach, fly = _reach(
+        itypes, launcher_pos, launcher_type, path, path_time, impact_time, min_altitude
+    )
+    latest = np.where(reach, path_time[None, None, :] - fly, -np.inf).max(axis=2, initial=-np.inf)
+    return np.asarray(latest, np.float64)
+
+
+def _reach(
+    itypes: InterceptorTypes,
+    launcher_pos: FloatArray,
+    launcher_type: NDArray[np.int64],
+    path: FloatArray,
+    path_time: FloatArray,
+    impact_time: FloatArray,
+    min_altitude: float,
+) -> tuple[NDArray[np.bool_], FloatArray]:
+    """(T, L, K) whether each path sample is in each launcher's envelope (range, height,
+    before impact), and the interceptor's flight time to it, s."""
+    d = np.linalg.norm(path[:, None, :, :] - launcher_pos[None, :, None, :], axis=-1)  # T,L,K
+    ty = launcher_type[None, :, None]
+    fly = time_to_distance(itypes, np.broadcast_to(ty, d.shape), d)
+    z = path[:, None, :, 2]
+    reach = (
+        (d >= itypes.min_range_m[ty])
+        & (d <= itypes.max_range_m[ty])
+        & (z >= min_altitude)
+        & (z > 0.0)  # a path rests on the ground after its predicted landing
+        & (z <= itypes.ceiling_m[ty])
+        & (path_time[None, None, :] < impact_time[:, None, None])
+    )
+    return reach, fly

@@ -7,15 +7,24 @@ Control messages (``POST /api/control``, or a JSON text on the WebSocket after t
 - ``{"action": "speed", "speed": S}`` with S one of :data:`SPEEDS`;
 - ``{"action": "seek", "time": T}``: a replay jumps to T s (a live run cannot).
 
-Unknown fields, unknown actions and a speed that is not offered are refused (pydantic, one
-message naming the field).
+The operator's actions (a live run; :mod:`cupola.sim.console`):
+
+- ``{"action": "approve", "track_id": N}``, ``{"action": "reject", "track_id": N}``: the
+  battle manager's open proposal at track N (operator mode);
+- ``{"action": "engage", "track_id": N}``, optionally with ``"battery": "<name>"``: engage
+  track N by hand;
+- ``{"action": "hold", "battery": "<name>"}``, ``{"action": "release", "battery":
+  "<name>"}``: hold fire on a battery, and release it.
+
+Unknown fields, unknown actions, a field the action does not take or a missing one, and a
+speed that is not offered are refused (pydantic, one message naming the field).
 """
 
 from __future__ import annotations
 
-from typing import Any, Literal, Protocol
+from typing import Annotated, Any, Literal, Protocol
 
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from cupola.sim.world import World
 
@@ -27,28 +36,50 @@ FRAMES_PER_S = 5.0
 FRAME_VERSION = 1
 
 
+#: Fields each action needs, and those it may take besides.
+NEEDS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
+    "pause": (frozenset(), frozenset()),
+    "play": (frozenset(), frozenset()),
+    "step": (frozenset(), frozenset()),
+    "speed": (frozenset({"speed"}), frozenset()),
+    "seek": (frozenset({"time"}), frozenset()),
+    "approve": (frozenset({"track_id"}), frozenset()),
+    "reject": (frozenset({"track_id"}), frozenset()),
+    "engage": (frozenset({"track_id"}), frozenset({"battery"})),
+    "hold": (frozenset({"battery"}), frozenset()),
+    "release": (frozenset({"battery"}), frozenset()),
+}
+#: The operator's actions.
+OPERATOR_ACTIONS = ("approve", "reject", "engage", "hold", "release")
+
+
 class Control(BaseModel):
     """One control message (module docstring)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
-    action: Literal["pause", "play", "step", "speed", "seek"]
+    action: Literal[
+        "pause", "play", "step", "speed", "seek", "approve", "reject", "engage", "hold", "release"
+    ]
     speed: float | None = None
     time: float | None = None
+    track_id: Annotated[int, Field(ge=0, lt=2**53)] | None = None
+    battery: Annotated[str, Field(min_length=1, max_length=100)] | None = None
 
     @model_validator(mode="after")
-    def _speed_given_with_speed(self) -> Control:
-        if self.action == "speed":
-            if self.speed not in SPEEDS:
-                offered = ", ".join(f"{s:g}" for s in SPEEDS)
-                raise ValueError(f"speed must be one of {offered}, got {self.speed}")
-        elif self.speed is not None:
-            raise ValueError(f"speed is only given with the action 'speed', not {self.action!r}")
-        if self.action == "seek":
-            if self.time is None or not 0.0 <= self.time < float("inf"):
-                raise ValueError(f"seek needs a time of at least 0 s, got {self.time}")
-        elif self.time is not None:
-            raise ValueError(f"time is only given with the action 'seek', not {self.action!r}")
+    def _fields_of_the_action(self) -> Control:
+        needs, may = NEEDS[self.action]
+        for name in ("speed", "time", "track_id", "battery"):
+            given = getattr(self, name) is not None
+            if name in needs and not given:
+                raise ValueError(f"the action {self.action!r} needs {name}")
+            if given and name not in needs | may:
+                raise ValueError(f"{name} is not given with the action {self.action!r}")
+        if self.action == "speed" and self.speed not in SPEEDS:
+            offered = ", ".join(f"{s:g}" for s in SPEEDS)
+            raise ValueError(f"speed must be one of {offered}, got {self.speed}")
+        if self.action == "seek" and not 0.0 <= (self.time or 0.0) < float("inf"):
+            raise ValueError(f"seek needs a time of at least 0 s, got {self.time}")
         return self
 
 

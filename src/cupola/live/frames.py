@@ -8,12 +8,23 @@ A frame (``type`` ``"frame"``, ``version`` :data:`.base.FRAME_VERSION`) has:
   KIND_NAMES`, or ``"unknown"`` before its first assessment), ``velocity`` (east, north, up,
   m/s) and ``threatens`` (the defended asset its predicted impact falls on, or null);
 - ``interceptors``: those in flight, with ``id``, ``lat``, ``lon``, ``alt_m``, ``track_id``;
-- ``batteries``: ``name``, ``lat``, ``lon``, ``ready_rounds`` (on its launchers), ``stock``;
+- ``batteries``: ``name``, ``lat``, ``lon``, ``ready_rounds`` (on its launchers), ``stock``,
+  ``hold_fire`` (the operator holds its fire);
 - ``impacts``: the predicted impact of each confirmed track at the last decision cycle that
   has one: ``track_id``, ``lat``, ``lon``, ``time`` (s), and the 95 % ellipse's ``major_m``,
   ``minor_m`` (semi-axes) and ``azimuth_rad`` (major axis, clockwise from north; null
   without a covariance);
 - ``alerts``: the ids of the alert zones under alert;
+- ``mode``: ``"operator"`` (the battle manager proposes, the operator approves) or
+  ``"automatic"``;
+- ``proposals``: the battle manager's open proposals (operator mode,
+  :mod:`cupola.sim.console`): ``track_id``, ``battery``, ``launcher``, ``shots``,
+  ``launch_time`` and ``intercept_time`` as planned, ``since`` (s), ``closes`` (the end of
+  the window to approve it, s) and ``threatens``;
+- ``orders``: the operator's standing orders, ``track_id``, ``battery`` (null: any) and
+  ``origin`` (``"approved"`` or ``"by hand"``), served at the next decision cycle;
+- ``queue``: rounds ordered and waiting to launch, ``time`` (s), ``track_id``,
+  ``battery``, ``launcher``;
 - ``events``: those logged since the previous frame (``time``, ``kind``, ``threat_id``,
   ``track_id``, ``lat``, ``lon``, ``alt_m``, ``detail``), in time order.
 
@@ -32,6 +43,7 @@ from cupola.assess.classify import KIND_NAMES
 from cupola.assess.uncertainty import ellipse
 from cupola.core.frames import LocalFrame
 from cupola.live.base import FRAME_VERSION
+from cupola.sim.console import APPROVED
 from cupola.sim.engine import Engine
 
 
@@ -71,9 +83,17 @@ def frame(engine: Engine, cursor: int) -> tuple[dict[str, Any], int]:
     ready = np.bincount(u.battery, weights=engine.units.ready, minlength=len(u.battery_names))
     lat, lon, _ = geodetic(w.frame, u.battery_pos)
     stock = engine.units.stock
+    held = engine.bmc.console.held
     batteries = [
-        {"name": n, "lat": la, "lon": lo, "ready_rounds": int(r), "stock": int(s)}
-        for n, la, lo, r, s in zip(u.battery_names, lat, lon, ready, stock, strict=True)
+        {
+            "name": n,
+            "lat": la,
+            "lon": lo,
+            "ready_rounds": int(r),
+            "stock": int(s),
+            "hold_fire": bool(h),
+        }
+        for n, la, lo, r, s, h in zip(u.battery_names, lat, lon, ready, stock, held, strict=True)
     ]
     impacts = _impacts(engine, set(ids.tolist()))
     zones = engine.bmc.alerts
@@ -88,9 +108,66 @@ def frame(engine: Engine, cursor: int) -> tuple[dict[str, Any], int]:
         "batteries": batteries,
         "impacts": impacts,
         "alerts": alerts,
+        **_console(engine),
         "events": events,
     }
     return out, cursor
+
+
+def _console(engine: Engine) -> dict[str, Any]:
+    """The mode, the open proposals, the standing orders and the queue of rounds."""
+    c = engine.bmc.console
+    u = engine.world.units
+    names, batteries = u.names, u.battery_names
+    assets = engine.world.assets.names
+    book = engine.bmc.book
+    p = c.proposals
+    threat = book.asset[p.track_id] if len(p.track_id) else np.empty(0, np.int64)
+    proposals = [
+        {
+            "track_id": int(t),
+            "battery": batteries[u.battery[lau]],
+            "launcher": names[lau],
+            "shots": int(n),
+            "launch_time": round(float(tl), 2),
+            "intercept_time": round(float(ti), 2),
+            "since": round(float(ts), 2),
+            "closes": finite(np.array([tc]), 2)[0],
+            "threatens": assets[a] if 0 <= a < len(assets) else None,
+        }
+        for t, lau, n, tl, ti, ts, tc, a in zip(
+            p.track_id,
+            p.launcher,
+            p.shots,
+            p.launch_time,
+            p.intercept_time,
+            p.since,
+            p.closes,
+            threat,
+            strict=True,
+        )
+    ]
+    o = c.orders
+    orders = [
+        {
+            "track_id": int(t),
+            "battery": batteries[b] if b >= 0 else None,
+            "origin": "approved" if k == APPROVED else "by hand",
+        }
+        for t, b, k in zip(o.track_id, o.battery, o.origin, strict=True)
+    ]
+    q = engine.bmc.pending
+    queue = [
+        {
+            "time": round(float(t), 2),
+            "track_id": int(k),
+            "battery": batteries[u.battery[lau]],
+            "launcher": names[lau],
+        }
+        for t, k, lau in zip(q.time, q.track, q.launcher, strict=True)
+    ]
+    mode = "automatic" if c.auto else "operator"
+    return {"mode": mode, "proposals": proposals, "orders": orders, "queue": queue}
 
 
 def _impacts(engine: Engine, shown: set[int]) -> list[dict[str, Any]]:

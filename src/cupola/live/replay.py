@@ -29,7 +29,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from cupola.errors import InputError
-from cupola.live.base import FRAME_VERSION, Control, Pace
+from cupola.live.base import FRAME_VERSION, Control, ControlError, Pace
 from cupola.live.frames import event_rows, finite, geodetic
 from cupola.output.parquet import read_parquet
 from cupola.scenario import load
@@ -113,8 +113,10 @@ class ReplayRun(Pace):
             assert control.time is not None
             self.t = min(control.time, self.rec.end_time)
             self._sent = self.t  # no backlog of events after a jump
-        else:  # step
+        elif control.action == "step":
             self.t = min(self.t + STEP_S, self.rec.end_time)
+        else:
+            raise ControlError(f"a replay cannot {control.action}: what was done is recorded")
 
     def state(self) -> dict[str, Any]:
         return {
@@ -122,6 +124,7 @@ class ReplayRun(Pace):
             "speed": self.speed,
             "paused": self.paused,
             "done": self.done,
+            "mode": "replay",
             "end_time": round(self.rec.end_time, 3),
         }
 
@@ -142,10 +145,22 @@ class ReplayRun(Pace):
         launched = np.bincount(u.battery[fired], minlength=len(u.battery_names))
         ready = np.bincount(u.battery, weights=u.ready, minlength=len(u.battery_names))
         lat, lon, _ = geodetic(w.frame, u.battery_pos)
+        # A battery holds fire when its last hold or release so far was a hold.
+        switch = upto & np.isin(kind, ("hold_fire", "fire_released"))
+        held = np.zeros(len(u.battery_names), bool)
+        last = _last_rows({"track_id": ev["unit_id"], "time": ev["time"]}, np.flatnonzero(switch))
+        held[ev["unit_id"][last]] = kind[last] == "hold_fire"
         batteries = [
-            {"name": n, "lat": la, "lon": lo, "ready_rounds": max(int(r - f), 0), "stock": int(s)}
-            for n, la, lo, r, f, s in zip(
-                u.battery_names, lat, lon, ready, launched, u.stock, strict=True
+            {
+                "name": n,
+                "lat": la,
+                "lon": lo,
+                "ready_rounds": max(int(r - f), 0),
+                "stock": int(s),
+                "hold_fire": bool(h),
+            }
+            for n, la, lo, r, f, s, h in zip(
+                u.battery_names, lat, lon, ready, launched, u.stock, held, strict=True
             )
         ]
         new = upto & (ev["time"] > self._sent + 1e-9)
@@ -160,8 +175,13 @@ class ReplayRun(Pace):
             "batteries": batteries,
             "impacts": impacts,
             "alerts": alerts,
+            "mode": "replay",
+            "proposals": [],
+            "orders": [],
+            "queue": [],
             "events": events,
             "state": self.state(),
+            "score": None,
         }
 
     def _tracks(self, t: float) -> list[dict[str, Any]]:

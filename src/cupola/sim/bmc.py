@@ -34,6 +34,7 @@ from cupola.assess import (
     classify,
     identify,
 )
+from cupola.assess.base import Assessment
 from cupola.assess.classify import (
     ALPHA,
     CRUISE_MISSILE,
@@ -47,9 +48,11 @@ from cupola.assess.classify import (
 from cupola.core.frames import from_polar
 from cupola.core.table import rows_of, take
 from cupola.fire import FIRE_CONTROLS, FireParams, UnitState
+from cupola.fire.base import FireOrders
 from cupola.sensors.base import PlotTable, RadarParams
 from cupola.sim.alerts import ZoneAlerts
 from cupola.sim.book import TrackBook
+from cupola.sim.console import APPROVED, ORIGIN, Console
 from cupola.sim.events import EventLog
 from cupola.sim.records import assessment_table, cycle_row
 from cupola.sim.world import World
@@ -125,9 +128,18 @@ class BattleManager:
         The run's event log, written to.
     stage_seconds : dict
         Wall-clock accumulators of the engine (keys ``assess`` and ``fire``).
+    operator : bool
+        Operator mode: fire control proposes, the operator approves (:mod:`.console`);
+        False: automatic.
     """
 
-    def __init__(self, world: World, log: EventLog, stage_seconds: dict[str, float]) -> None:
+    def __init__(
+        self,
+        world: World,
+        log: EventLog,
+        stage_seconds: dict[str, float],
+        operator: bool = False,
+    ) -> None:
         self.world = world
         self.log = log
         self.stage_seconds = stage_seconds
@@ -183,6 +195,8 @@ class BattleManager:
         ).reshape(-1, 3)
         #: One dict of columns per decision cycle (:meth:`assessment_table`).
         self.assessment_rows: list[dict[str, NDArray[Any]]] = []
+        #: The operator's console: the gate between fire control and the launchers.
+        self.console = Console(world, log, d.min_intercept_altitude_m, auto=not operator)
 
     def decide(self, t1: float, tr: TrackTable, units: UnitState) -> UnitState:
         """One decision cycle: kill assessment, classification, impact prediction and the
@@ -306,36 +320,79 @@ class BattleManager:
         eligible = book.in_flight[ids] == 0
         identified = book.type_idx[ids]
         a = replace(a, threat_type=np.where(identified >= 0, self.library_type[identified], -1))
-        units, orders = self.fire_step(
-            self.fire_params, self.world.units, self.world.interceptors, units, a, eligible, t1
-        )
-        if len(orders.track_id):
-            lab = labels[rows_of(ids, orders.track_id)]
-            book.in_flight[orders.track_id] += orders.shots
-            self.log.add(
-                "engagement",
-                t1,
-                threat_id=lab,
-                track_id=orders.track_id,
-                unit_id=orders.launcher,
-                pos=orders.intercept_point,
-                detail=[
-                    f"{s} shot(s), planned intercept at t={ti:.1f} s"
-                    for s, ti in zip(orders.shots, orders.intercept_time, strict=True)
-                ],
+
+        def fire(
+            u: UnitState, pic: Assessment, ok: NDArray[np.bool_]
+        ) -> tuple[UnitState, FireOrders]:
+            w = self.world
+            out: tuple[UnitState, FireOrders] = self.fire_step(
+                self.fire_params, w.units, w.interceptors, u, pic, ok, t1
             )
-            k = np.repeat(np.arange(len(orders.shots)), orders.shots)
-            j = np.arange(len(k)) - np.repeat(np.cumsum(orders.shots) - orders.shots, orders.shots)
-            interval = self.world.units.interval_s[self.world.units.battery[orders.launcher[k]]]
-            p = self.pending
-            self.pending = Pending(
-                np.r_[p.time, orders.first_launch[k] + j * interval],
-                np.r_[p.launcher, orders.launcher[k]],
-                np.r_[p.track, orders.track_id[k]],
-                np.vstack([p.aim, orders.intercept_point[k]]),
-            )
+            return out
+
+        units, orders, origin = self.console.gate(fire, units, a, eligible, t1)
+        self._queue(orders, origin, labels[rows_of(ids, orders.track_id)], t1)
         self.stage_seconds["fire"] += wallclock.perf_counter() - clock
         return units
+
+    def _queue(self, orders: FireOrders, origin: IntArray, threat: IntArray, t: float) -> None:
+        """Log engagements ordered at ``t`` and queue their rounds (``threat``: the truth
+        label of each track, for scoring)."""
+        if len(orders.track_id) == 0:
+            return
+        self.book.in_flight[orders.track_id] += orders.shots
+        self.log.add(
+            "engagement",
+            t,
+            threat_id=threat,
+            track_id=orders.track_id,
+            unit_id=orders.launcher,
+            pos=orders.intercept_point,
+            detail=[
+                f"{s} shot(s), planned intercept at t={ti:.1f} s" + (f"; {ORIGIN[o]}" if o else "")
+                for s, ti, o in zip(orders.shots, orders.intercept_time, origin, strict=True)
+            ],
+        )
+        k = np.repeat(np.arange(len(orders.shots)), orders.shots)
+        j = np.arange(len(k)) - np.repeat(np.cumsum(orders.shots) - orders.shots, orders.shots)
+        interval = self.world.units.interval_s[self.world.units.battery[orders.launcher[k]]]
+        p = self.pending
+        self.pending = Pending(
+            np.r_[p.time, orders.first_launch[k] + j * interval],
+            np.r_[p.launcher, orders.launcher[k]],
+            np.r_[p.track, orders.track_id[k]],
+            np.vstack([p.aim, orders.intercept_point[k]]),
+        )
+
+    def approve(self, track_id: int, now: float, units: UnitState, tr: TrackTable) -> UnitState:
+        """The operator approves the proposal at ``track_id`` (:meth:`.console.Console.
+        approve`): its plan goes out as proposed when it still can, otherwise it becomes a
+        standing order for the next decision cycle.
+
+        Parameters
+        ----------
+        units : UnitState
+            Launchers now, with the rounds each battery guides (``guiding``).
+        tr : TrackTable
+            The picture now.
+
+        Returns
+        -------
+        UnitState
+            Launchers after the approval.
+        """
+        plan = self.console.approve(track_id, now, units)
+        if plan is None:
+            return units
+        u = self.world.units
+        lau = plan.launcher
+        ready = units.ready.copy()
+        np.subtract.at(ready, lau, plan.shots)
+        next_free = units.next_free.copy()
+        np.maximum.at(next_free, lau, plan.first_launch + plan.shots * u.interval_s[u.battery[lau]])
+        threat = tr.truth_id[rows_of(tr.track_id, plan.track_id)]
+        self._queue(plan, np.full(len(lau), APPROVED, np.int64), threat, now)
+        return UnitState(ready, next_free, units.reload_done, units.stock)
 
     def assessment_table(self) -> dict[str, NDArray[Any]]:
         """Every assessment of the run (:func:`cupola.sim.records.assessment_table`)."""
@@ -609,8 +666,8 @@ class BattleManager:
         """Take the rounds due at ``t`` out of the queue.
 
         A round leaves at the start of the first tick at or after its planned time (at most
-        one tick late). Rounds at a track that is gone or killed are cancelled and go back on
-        their launcher.
+        one tick late). Rounds at a track that is gone or killed, and those of a battery
+        holding fire, are cancelled and go back on their launcher.
 
         Returns
         -------
@@ -624,7 +681,8 @@ class BattleManager:
         if not due.any():
             return Pending(), units
         live = np.isin(p.track, tr.track_id)
-        cancel = due & (~live | self.book.killed[p.track])
+        held = self.console.held[self.world.units.battery[p.launcher]]
+        cancel = due & (~live | self.book.killed[p.track] | held)
         if cancel.any():
             ready = units.ready.copy()
             np.add.at(ready, p.launcher[cancel], 1)

@@ -148,9 +148,19 @@ def _nominal_impacts(th: ThreatTable) -> tuple[FloatArray, FloatArray]:
 
 
 class Engine:
-    """A run in progress. Call :meth:`run` once."""
+    """A run in progress. Call :meth:`run` once, or :meth:`step` until :attr:`over` and
+    then :meth:`finish` once.
 
-    def __init__(self, world: World, seed: int) -> None:
+    Parameters
+    ----------
+    world : World
+    seed : int
+    operator : bool
+        Operator mode: the battle manager proposes engagements and an operator approves them
+        (:mod:`cupola.sim.console`); False: automatic, as in every batch run.
+    """
+
+    def __init__(self, world: World, seed: int, operator: bool = False) -> None:
         self.world = world
         self.seed = seed
         sc = world.scenario
@@ -185,7 +195,8 @@ class Engine:
         self.delivered = np.zeros(len(u.stock), np.int64)
         self.log = EventLog()
         self.stage_seconds = dict.fromkeys(STAGES, 0.0)
-        self.bmc = BattleManager(world, self.log, self.stage_seconds)
+        self.bmc = BattleManager(world, self.log, self.stage_seconds, operator)
+        self._last_launch = float(self.threats.launch_time.max(initial=0.0))
         z = world.zones
         self.zone_index = AreaIndex.build(z.polygons, np.zeros(len(z.ids)), 0.0)
         #: Zone id by zone index, with -1 last (index -1: no zone).
@@ -202,26 +213,39 @@ class Engine:
         self.impact_warned = np.zeros(n, bool)
         self.impact_zone = np.full(n, -1, np.int64)
         self.hits = np.zeros((n, len(world.assets.names)), bool)
+        self._record_truth()
 
     # -- the tick ------------------------------------------------------------------------
     def run(self, progress: Callable[[float, float], None] | None = None) -> RunResult:
         """Advance the clock until every threat is down and every interceptor has ended."""
-        sc = self.world.scenario
-        end = sc.sim.max_time_s
-        last_launch = float(self.threats.launch_time.max())
-        self._record_truth()
-        while self.t < end - 1e-9:
+        while not self.over:
             self.step()
             if progress is not None:
                 progress(self.t, max(self.expected_end, self.t))
-            done = (
-                self.t > last_launch
-                and not self.threats.flying.any()
-                and not self.interceptors.alive.any()
-                and len(self.bmc.pending.time) == 0
-            )
-            if done:
-                break
+        return self.finish()
+
+    def approve(self, track_id: int) -> None:
+        """The operator approves the battle manager's proposal at ``track_id`` now
+        (:meth:`cupola.sim.bmc.BattleManager.approve`)."""
+        units = self.bmc.approve(track_id, self.t, self._guiding(), self.tracker.tracks)
+        self.units = replace(units, guiding=None)
+
+    @property
+    def over(self) -> bool:
+        """Every threat is down, every interceptor has ended and nothing is ordered, or the
+        clock reached ``sim.max_time_s``."""
+        if self.t >= self.world.scenario.sim.max_time_s - 1e-9:
+            return True
+        return (
+            self.t > self._last_launch
+            and not self.threats.flying.any()
+            and not self.interceptors.alive.any()
+            and len(self.bmc.pending.time) == 0
+        )
+
+    def finish(self) -> RunResult:
+        """End the run (rounds still waiting go back on their launchers; all clear when every
+        threat is down) and return what it produced."""
         self._record_truth(force=True)
         # Cut short by sim.max_time_s: rounds ordered but not launched stay on their launchers.
         self.units = self.bmc.cancel_all(self.units)

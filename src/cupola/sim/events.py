@@ -31,6 +31,14 @@ KINDS = (
     "impact",
     "averted",
     "track_deleted",
+    "proposed",
+    "approved",
+    "rejected",
+    "proposal_expired",
+    "engage_ordered",
+    "order_lapsed",
+    "hold_fire",
+    "fire_released",
 )
 
 

@@ -3,8 +3,14 @@
 import * as maplibregl from "/static/vendor/maplibre-gl/maplibre-gl.mjs";
 
 maplibregl.setWorkerUrl("/static/vendor/maplibre-gl/maplibre-gl-worker.mjs");
-const state = { frames: 0, tracks: 0, intercepts: 0, impacts: 0, events: [] };
+const state = { frames: 0, tracks: 0, intercepts: 0, impacts: 0, events: [], proposals: 0,
+  approved: 0, paused: false, mode: null, score: null };
 window.cupola = state;
+// The panel's interactive tables are rebuilt only when what they show changes, so that a
+// button is not replaced under the pointer between two frames.
+const shown = {};
+let selected = null; // track id picked on the map or in the track list
+const timeline = new Map(); // "time kind track" -> event, for the timeline strip
 
 const CLASS_COLOURS = ["match", ["get", "class"], "rocket", "#d62728", "mortar round", "#ff7f0e",
   "ballistic missile", "#8c564b", "drone", "#9467bd", "cruise missile", "#e377c2", "#555"];
@@ -59,7 +65,11 @@ map.on("load", () => {
   map.addLayer({ id: "leaders", type: "line", source: "leaders",
     paint: { "line-color": CLASS_COLOURS, "line-width": 1.5 } });
   map.addLayer({ id: "tracks", type: "circle", source: "tracks",
-    paint: { "circle-radius": 4, "circle-color": CLASS_COLOURS } });
+    paint: { "circle-radius": ["case", ["get", "selected"], 7, 4], "circle-color": CLASS_COLOURS,
+      "circle-stroke-color": "#000", "circle-stroke-width": ["case", ["get", "selected"], 2, 0] } });
+  map.on("click", "tracks", (e) => select(e.features[0].properties.id));
+  map.on("mouseenter", "tracks", () => { map.getCanvas().style.cursor = "pointer"; });
+  map.on("mouseleave", "tracks", () => { map.getCanvas().style.cursor = ""; });
   map.addLayer({ id: "interceptors", type: "circle", source: "interceptors",
     paint: { "circle-radius": 3, "circle-color": "#1a9641" } });
   map.addLayer({ id: "bursts", type: "circle", source: "bursts",
@@ -95,7 +105,8 @@ function draw(f) {
     features: f.impacts.filter((p) => p.major_m !== null).map(ellipseRing) });
   const tracks = f.tracks.filter((t) => t.lat !== null);
   map.getSource("tracks").setData({ type: "FeatureCollection",
-    features: tracks.map((t) => point(t.lon, t.lat, { class: t.class, id: t.track_id })) });
+    features: tracks.map((t) => point(t.lon, t.lat,
+      { class: t.class, id: t.track_id, selected: t.track_id === selected })) });
   map.getSource("leaders").setData({ type: "FeatureCollection", features: tracks
     .filter((t) => t.velocity[0] !== null && t.velocity[1] !== null)
     .map((t) => ({ type: "Feature", properties: { class: t.class }, geometry: {
@@ -106,6 +117,7 @@ function draw(f) {
     .filter((i) => i.lat !== null).map((i) => point(i.lon, i.lat, { id: i.id })) });
   map.setFilter("zones-alerted", ["in", ["get", "zone_id"], ["literal", f.alerts]]);
   for (const e of f.events) {
+    if (e.kind === "engagement" && e.detail.endsWith("approved by the operator")) state.approved++;
     if (e.lat === null) continue;
     if (e.kind === "intercept") { bursts.push(point(e.lon, e.lat, {})); state.intercepts++; }
     if (e.kind === "impact") {
@@ -117,30 +129,150 @@ function draw(f) {
   panel(f, tracks);
 }
 
+// A table's rows from arrays of cells: text, or a button {op, label, ...data} that sends an
+// operator action. A row may carry a class name as its `cls` property.
 function rows(id, cells) {
   const table = document.getElementById(id);
   table.replaceChildren(...cells.map((r) => {
     const tr = document.createElement("tr");
-    for (const c of r) { const td = document.createElement("td"); td.textContent = c; tr.append(td); }
+    if (r.cls) tr.className = r.cls;
+    if (r.track !== undefined) tr.dataset.track = r.track;
+    for (const c of r) {
+      const td = document.createElement("td");
+      if (c !== null && typeof c === "object") {
+        const b = document.createElement("button");
+        b.textContent = c.label;
+        b.dataset.op = c.op;
+        if (c.track !== undefined) b.dataset.track = c.track;
+        if (c.battery !== undefined) b.dataset.battery = c.battery;
+        td.append(b);
+      } else td.textContent = c;
+      tr.append(td);
+    }
     return tr;
   }));
 }
 
+// Rebuild table `id` only when `cells` differ from what it shows.
+function rowsOnce(id, cells) {
+  const key = JSON.stringify([cells, cells.map((r) => [r.cls, r.track])]);
+  if (shown[id] === key) return;
+  shown[id] = key;
+  rows(id, cells);
+}
+
+const row = (cells, props) => Object.assign(cells, props);
+
+function queue(f) {
+  const operator = f.mode === "operator";
+  const cells = [];
+  for (const p of f.proposals ?? []) {
+    cells.push(row([`T${p.track_id}`, p.threatens ?? "open ground", p.launcher,
+      `by ${p.closes === null ? "?" : p.closes.toFixed(1)} s`,
+      { op: "approve", label: "approve", track: p.track_id },
+      { op: "reject", label: "reject", track: p.track_id }], { cls: "proposal" }));
+  }
+  for (const o of f.orders ?? []) {
+    cells.push([`T${o.track_id}`, o.origin, o.battery ?? "any battery", "next cycle"]);
+  }
+  for (const q of f.queue ?? []) {
+    cells.push([`T${q.track_id}`, "launch", q.launcher, `t = ${q.time.toFixed(1)} s`]);
+  }
+  if (!cells.length) {
+    cells.push([operator ? "no proposal open" : f.mode === "replay" ? "replay" : "no round waiting"]);
+  }
+  rowsOnce("queue", cells);
+  state.proposals = (f.proposals ?? []).length;
+}
+
+// Pick a track (the next frame shows it).
+function select(id) {
+  selected = id;
+}
+
+function scoreBoard(score) {
+  const box = document.getElementById("score");
+  if (!score) { box.hidden = true; return; }
+  box.hidden = false;
+  state.score = score;
+  if (score.error) { document.getElementById("verdict").textContent = score.error; return; }
+  document.getElementById("verdict").textContent =
+    `You did ${score.verdict}${score.verdict === "as good as" ? "" : " than"} the battle manager.`;
+  rowsOnce("score-figures", [["", "you", "automatic"],
+    ...score.figures.map((r) => [r.figure, r.trainee, r.automatic])]);
+  rowsOnce("score-decisions", Object.entries(score.decisions));
+}
+
+const MARKS = { engagement: ["#1f3b73", 0], intercept: ["#1a9641", 1], impact: ["#b2182b", 2],
+  alert: ["#f2b233", 3], approved: ["#000", 0], rejected: ["#888", 0] };
+
+// The timeline strip: the run's events as ticks over time, the clock as a line; in a replay a
+// click seeks there.
+function drawTimeline(f) {
+  for (const e of f.events) {
+    if (e.kind in MARKS) timeline.set(`${e.time} ${e.kind} ${e.track_id} ${e.lat}`, e);
+  }
+  const c = document.getElementById("timeline");
+  const g = c.getContext("2d");
+  const end = f.state.end_time ?? Math.max(60, f.time * 1.2);
+  c.classList.toggle("seekable", f.mode === "replay");
+  c.dataset.end = end;
+  g.clearRect(0, 0, c.width, c.height);
+  for (const e of timeline.values()) {
+    const [colour, lane] = MARKS[e.kind];
+    g.fillStyle = colour;
+    g.fillRect(Math.round((e.time / end) * (c.width - 2)), 4 + lane * 10, 2, 8);
+  }
+  g.fillStyle = "#000";
+  g.fillRect(Math.round((f.time / end) * (c.width - 2)), 0, 1, c.height);
+  g.fillText(`${f.time.toFixed(0)} s`, 2, c.height - 3);
+}
+
+const LISTED = new Set(["engagement", "intercept", "miss", "impact", "alert", "proposed",
+  "approved", "rejected", "proposal_expired", "engage_ordered", "order_lapsed", "hold_fire",
+  "fire_released"]);
+
 function panel(f, tracks) {
   const s = f.state;
+  state.mode = f.mode;
+  state.paused = s.paused;
   document.getElementById("clock").textContent =
-    `t = ${f.time.toFixed(1)} s · ${s.paused ? "paused" : `${s.speed}×`}${s.done ? " · ended" : ""}`;
+    `t = ${f.time.toFixed(1)} s · ${s.paused ? "paused" : `${s.speed}×`}${s.done ? " · ended" : ""}` +
+    ` · ${f.mode ?? "live"}`;
+  queue(f);
+  scoreBoard(f.score);
+  drawTimeline(f);
   rows("counts", [["tracks", tracks.length], ["interceptors in flight", f.interceptors.length],
     ["zones under alert", f.alerts.length], ["intercepts", state.intercepts],
     ["impacts", state.impacts]]);
-  rows("batteries", f.batteries.map((b) => [b.name, `${b.ready_rounds} ready`, `${b.stock} stock`]));
-  rows("tracks", tracks.slice(0, 30).map((t) => [`T${t.track_id}`, t.class,
-    `${Math.round(t.alt_m)} m`, t.threatens ?? ""]));
+  const live = f.mode !== "replay";
+  rowsOnce("batteries", f.batteries.map((b) => [b.name, `${b.ready_rounds} ready`,
+    `${b.stock} stock`, ...(live ? [b.hold_fire
+      ? { op: "release", label: "release", battery: b.name }
+      : { op: "hold", label: "hold fire", battery: b.name }] : [])]));
+  rowsOnce("tracks", tracks.slice(0, 30).map((t) => row([`T${t.track_id}`, t.class,
+    `${Math.round(t.alt_m)} m`, t.threatens ?? ""],
+    { track: t.track_id, cls: t.track_id === selected ? "selected" : "" })));
+  const picked = tracks.find((t) => t.track_id === selected);
+  const sel = picked && live ? `T${picked.track_id} ${picked.class}` : "";
+  if (shown.selected !== sel) {
+    shown.selected = sel;
+    const box = document.getElementById("selected");
+    box.replaceChildren();
+    if (sel) {
+      box.append(`${sel} `);
+      const b = document.createElement("button");
+      Object.assign(b.dataset, { op: "engage", track: picked.track_id });
+      b.textContent = "engage by hand";
+      box.append(b);
+    }
+  }
   const list = document.getElementById("events");
   for (const e of f.events) {
-    if (!["engagement", "intercept", "miss", "impact", "alert"].includes(e.kind)) continue;
+    if (!LISTED.has(e.kind)) continue;
     const li = document.createElement("li");
-    li.textContent = `${e.time.toFixed(1)} s ${e.kind} ${e.detail}`;
+    const track = e.track_id >= 0 ? ` T${e.track_id}` : "";
+    li.textContent = `${e.time.toFixed(1)} s ${e.kind.replace("_", " ")}${track} ${e.detail}`;
     list.prepend(li);
   }
   while (list.children.length > 100) list.lastChild.remove();
@@ -172,3 +304,23 @@ for (const b of document.querySelectorAll("#controls button")) {
   b.addEventListener("click", () => send(b.dataset.speed
     ? { action: "speed", speed: Number(b.dataset.speed) } : { action: b.dataset.action }));
 }
+// Operator actions: the buttons in the queue, the batteries and the selected track.
+document.getElementById("panel").addEventListener("click", (e) => {
+  const b = e.target.closest("button[data-op]");
+  if (b) {
+    const message = { action: b.dataset.op };
+    if (b.dataset.track !== undefined) message.track_id = Number(b.dataset.track);
+    if (b.dataset.battery !== undefined) message.battery = b.dataset.battery;
+    send(message);
+    return;
+  }
+  const tr = e.target.closest("#tracks tr");
+  if (tr && tr.dataset.track !== undefined) select(Number(tr.dataset.track));
+});
+document.getElementById("timeline").addEventListener("click", (e) => {
+  const c = e.currentTarget;
+  if (!c.classList.contains("seekable")) return;
+  const time = (e.offsetX / (c.width - 2)) * Number(c.dataset.end);
+  timeline.clear();
+  send({ action: "seek", time: Math.max(0, time) });
+});

@@ -1,0 +1,136 @@
+"""Operator mode over the live API: proposals in the frames, approval and refusals through
+``/api/control``, holds of fire, the score against the automatic battle manager at the end,
+and the session's run folder replayed."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from cupola.live.app import create_app
+from cupola.live.base import Control, ControlError
+from cupola.live.replay import Recording, ReplayRun
+from cupola.live.session import LiveRun
+from cupola.scenario import load
+from cupola.sim.world import compile_world
+
+TOKEN = "operator-token"
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+SEED = 1
+
+
+@pytest.fixture(scope="module")
+def world():
+    return compile_world(load("border-town"))
+
+
+def _first_proposal(run: LiveRun) -> dict:
+    while not run.engine.bmc.console.proposals.track_id.size:
+        assert run.advance(0.1) == 1
+    run.apply(Control(action="pause"))
+    return run.frame()
+
+
+def test_proposals_are_approved_through_the_api(world) -> None:
+    run = LiveRun(world, SEED, operator=True)
+    f = _first_proposal(run)
+    assert f["mode"] == "operator"
+    assert f["state"]["mode"] == "operator"
+    p = f["proposals"][0]
+    assert set(p) == {
+        "track_id",
+        "battery",
+        "launcher",
+        "shots",
+        "launch_time",
+        "intercept_time",
+        "since",
+        "closes",
+        "threatens",
+    }
+    assert p["battery"] == "Battery North"
+    assert p["launcher"].startswith("Battery North/L")
+    assert p["since"] <= f["time"] <= p["closes"]
+    assert p["launch_time"] <= p["closes"]
+    assert p["threatens"] in ("Town", "Water works")
+    json.dumps(f, allow_nan=False)
+    with TestClient(create_app(run, TOKEN, fps=50.0)) as client:
+        track = p["track_id"]
+        r = client.post("/api/control", json={"action": "approve", "track_id": track})
+        assert r.status_code == 401
+        r = client.post("/api/control", json={"action": "approve", "track_id": track}, headers=AUTH)
+        assert r.status_code == 200, r.text
+        # Approved as proposed: its round waits in the queue, the proposal is gone.
+        f = run.frame()
+        assert track not in [q["track_id"] for q in f["proposals"]]
+        assert track in [q["track_id"] for q in f["queue"]]
+        assert any(
+            e["kind"] == "engagement"
+            and e["track_id"] == track
+            and e["detail"].endswith("approved by the operator")
+            for e in f["events"]
+        )
+        again = client.post(
+            "/api/control", json={"action": "approve", "track_id": track}, headers=AUTH
+        )
+        assert again.status_code == 409
+        assert again.json()["error"] == f"cannot approve: no open proposal at track {track}"
+        hold = client.post(
+            "/api/control", json={"action": "hold", "battery": "South"}, headers=AUTH
+        )
+        assert hold.status_code == 409
+        assert "no battery 'South'" in hold.json()["error"]
+        hold = client.post(
+            "/api/control", json={"action": "hold", "battery": "Battery North"}, headers=AUTH
+        )
+        assert hold.status_code == 200
+        assert run.frame()["batteries"][0]["hold_fire"] is True
+        # A held battery's waiting round stays on its launcher.
+        run.apply(Control(action="play"))
+        run.advance(5.0)
+        assert run.frame()["queue"] == []
+        assert run.engine.interceptors.pos.shape[0] == 0
+
+
+def test_an_automatic_run_refuses_approvals(world) -> None:
+    run = LiveRun(world, SEED)
+    run.advance(20.0)
+    f = run.frame()
+    assert f["mode"] == "automatic"
+    assert f["proposals"] == []
+    assert f["score"] is None
+    with pytest.raises(ControlError, match="automatic mode"):
+        run.apply(Control(action="approve", track_id=1))
+
+
+def test_the_score_at_the_end_and_the_session_replayed(world, tmp_path: Path) -> None:
+    out = tmp_path / "session"
+    run = LiveRun(world, SEED, operator=True, out=out)
+    run.apply(Control(action="speed", speed=10.0))
+    approved = 0
+    while not run.done:
+        run.advance(0.01)  # one tick at 10x
+        for track in run.frame()["proposals"]:
+            run.apply(Control(action="approve", track_id=track["track_id"]))
+            approved += 1
+    assert run.wait_automatic(timeout=120.0)
+    score = run.frame()["score"]
+    # Approving every proposal at once is what the battle manager does on its own.
+    assert score["verdict"] == "as good as"
+    for row in score["figures"]:
+        assert row["trainee"] == row["automatic"], row
+    assert score["decisions"]["approved"] == approved > 0
+    assert score["decisions"]["rejected"] == 0
+    assert run.summary == run.automatic
+    # The session's run folder, replayed: the approvals are in its events.
+    assert (out / "summary.json").is_file()
+    assert json.loads((out / "summary.json").read_text()) == run.summary
+    replay = ReplayRun(Recording(out))
+    replay.apply(Control(action="seek", time=run.engine.t))
+    f = replay.frame()
+    assert f["mode"] == "replay"
+    with pytest.raises(ControlError, match="a replay cannot approve"):
+        replay.apply(Control(action="approve", track_id=1))
