@@ -55,9 +55,12 @@ def create_app(run: Run, token: str, fps: float = FRAMES_PER_S) -> FastAPI:
 
     async def pace() -> None:
         loop = asyncio.get_running_loop()
-        last = loop.time()
+        last = due = loop.time()
         while True:
-            await asyncio.sleep(1.0 / fps)
+            # A fixed rate: the work of a frame comes out of its interval, not on top of it
+            # (a frame that overruns starts the next one at once, without a backlog).
+            due = max(due + 1.0 / fps, loop.time())
+            await asyncio.sleep(due - loop.time())
             now = loop.time()
             try:
                 run.advance(now - last)

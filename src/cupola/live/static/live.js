@@ -4,7 +4,7 @@ import * as maplibregl from "/static/vendor/maplibre-gl/maplibre-gl.mjs";
 
 maplibregl.setWorkerUrl("/static/vendor/maplibre-gl/maplibre-gl-worker.mjs");
 const state = { frames: 0, tracks: 0, intercepts: 0, impacts: 0, events: [], proposals: 0,
-  approved: 0, paused: false, mode: null, score: null };
+  approved: 0, paused: false, mode: null, score: null, drawMs: [], renders: 0 };
 window.cupola = state;
 // The panel's interactive tables are rebuilt only when what they show changes, so that a
 // button is not replaced under the pointer between two frames.
@@ -67,7 +67,21 @@ map.on("load", () => {
   map.addLayer({ id: "tracks", type: "circle", source: "tracks",
     paint: { "circle-radius": ["case", ["get", "selected"], 7, 4], "circle-color": CLASS_COLOURS,
       "circle-stroke-color": "#000", "circle-stroke-width": ["case", ["get", "selected"], 2, 0] } });
+  for (const [id, source] of [["asset-names", "assets"], ["battery-names", "batteries"]]) {
+    map.addLayer({ id, type: "symbol", source,
+      layout: { "text-field": ["get", "name"], "text-font": ["sans-serif"], "text-size": 12,
+        "text-offset": [0, 1.1], "text-anchor": "top" },
+      paint: { "text-color": "#1f3b27", "text-halo-color": "#fff", "text-halo-width": 1.5 } });
+  }
+  // Track ids beside the tracks, in the browser's own sans-serif (the style names no glyph
+  // server, so MapLibre draws the glyphs locally); labels that would overlap are left out.
+  map.addLayer({ id: "track-labels", type: "symbol", source: "tracks",
+    layout: { "text-field": ["concat", "T", ["to-string", ["get", "id"]]],
+      "text-font": ["sans-serif"], "text-size": 11, "text-offset": [0.6, -0.6],
+      "text-anchor": "bottom-left" },
+    paint: { "text-color": "#222", "text-halo-color": "#fff", "text-halo-width": 1.5 } });
   map.on("click", "tracks", (e) => select(e.features[0].properties.id));
+  map.on("render", () => { state.renders++; });
   map.on("mouseenter", "tracks", () => { map.getCanvas().style.cursor = "pointer"; });
   map.on("mouseleave", "tracks", () => { map.getCanvas().style.cursor = ""; });
   map.addLayer({ id: "interceptors", type: "circle", source: "interceptors",
@@ -284,7 +298,12 @@ function connect() {
   socket = new WebSocket(`ws://${location.host}/ws`);
   socket.onmessage = (m) => {
     const msg = JSON.parse(m.data);
-    if (msg.type === "frame") draw(msg);
+    if (msg.type === "frame") {
+      const start = performance.now();
+      draw(msg);
+      state.drawMs.push(performance.now() - start); // the last 100 frames' drawing time
+      if (state.drawMs.length > 100) state.drawMs.shift();
+    }
     else {
       if (msg.type === "error" && msg.message === "wrong token") authorised = false;
       document.getElementById("reply").textContent = msg.type === "error" ? msg.message : "";
