@@ -43,6 +43,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_fire_control.py
 	$(BIN)/python benchmarks/bench_campaign.py
 	$(BIN)/python benchmarks/bench_siting.py
+	$(BIN)/python benchmarks/bench_live.py
 
 bench-tracking: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[bench]'

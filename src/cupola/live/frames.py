@@ -67,10 +67,12 @@ def frame(engine: Engine, cursor: int) -> tuple[dict[str, Any], int]:
             "lon": lo,
             "alt_m": al,
             "class": KIND_NAMES[k] if 0 <= k < len(KIND_NAMES) else "unknown",
-            "velocity": finite(tr.state[r, 3:6], 1),
+            "velocity": v,
             "threatens": names[a] if 0 <= a < len(names) else None,
         }
-        for r, i, la, lo, al, k, a in zip(rows, ids, lat, lon, alt, kind, asset, strict=True)
+        for i, la, lo, al, k, a, v in zip(
+            ids.tolist(), lat, lon, alt, kind, asset, velocities(tr.state[rows, 3:6]), strict=True
+        )
     ]
     ic = engine.interceptors
     alive = np.flatnonzero(ic.alive)
@@ -198,17 +200,26 @@ def impact_rows(
     """Frame rows of predicted impacts: ENU points ``xy`` (K, 2), times, and ellipse ``axes``
     (K, 3: major and minor semi-axes, m, azimuth, rad)."""
     lat, lon, _ = geodetic(local, np.column_stack([xy, np.zeros(len(xy))]))
+    columns = (
+        np.asarray(track_id).tolist(),
+        lat,
+        lon,
+        finite(when, 1),
+        finite(axes[:, 0], 1),
+        finite(axes[:, 1], 1),
+        finite(axes[:, 2], 4),
+    )
     return [
         {
-            "track_id": int(i),
+            "track_id": i,
             "lat": la,
             "lon": lo,
-            "time": finite(np.array([w]), 1)[0],
-            "major_m": finite(ax[:1], 1)[0],
-            "minor_m": finite(ax[1:2], 1)[0],
-            "azimuth_rad": finite(ax[2:], 4)[0],
+            "time": w,
+            "major_m": major,
+            "minor_m": minor,
+            "azimuth_rad": az,
         }
-        for i, la, lo, w, ax in zip(track_id, lat, lon, when, axes, strict=True)
+        for i, la, lo, w, major, minor, az in zip(*columns, strict=True)
         if la is not None
     ]
 
@@ -238,6 +249,13 @@ def event_rows(local: LocalFrame, c: dict[str, NDArray[Any]]) -> list[dict[str, 
         }
         for k in range(len(c["time"]))
     ]
+
+
+def velocities(v: NDArray[np.float64]) -> list[list[float | None]]:
+    """Rows of velocity (N, 3) as ``[east, north, up]`` lists, m/s to 0.1, None where not
+    finite."""
+    flat = finite(np.asarray(v, float).ravel(), 1)
+    return [flat[k : k + 3] for k in range(0, len(flat), 3)]
 
 
 def finite(values: NDArray[np.float64], digits: int) -> list[float | None]:

@@ -30,7 +30,7 @@ from numpy.typing import NDArray
 
 from cupola.errors import InputError
 from cupola.live.base import FRAME_VERSION, Control, ControlError, Pace
-from cupola.live.frames import event_rows, finite, geodetic
+from cupola.live.frames import event_rows, finite, geodetic, velocities
 from cupola.output.parquet import read_parquet
 from cupola.scenario import load
 from cupola.sim.world import World, compile_world
@@ -201,10 +201,12 @@ class ReplayRun(Pace):
                 "lon": lo,
                 "alt_m": al,
                 "class": cls.get(int(i), "unknown"),
-                "velocity": finite(v, 1),
+                "velocity": v,
                 "threatens": threat.get(int(i)),
             }
-            for i, la, lo, al, v in zip(tr["track_id"][rows], lat, lon, alt, vel, strict=True)
+            for i, la, lo, al, v in zip(
+                tr["track_id"][rows], lat, lon, alt, velocities(vel), strict=True
+            )
         ]
 
     def _impacts(self, t: float, shown: set[int]) -> list[dict[str, Any]]:
@@ -216,18 +218,14 @@ class ReplayRun(Pace):
         rows = _last_rows(a, m)
         cols = ("impact_time", "ellipse_major_m", "ellipse_minor_m", "ellipse_azimuth_rad")
         vals = {c: np.asarray(a[c][rows], float) for c in cols}
-        return [
-            {
-                "track_id": int(a["track_id"][r]),
-                "lat": round(float(a["impact_lat"][r]), 6),
-                "lon": round(float(a["impact_lon"][r]), 6),
-                "time": finite(vals["impact_time"][k : k + 1], 1)[0],
-                "major_m": finite(vals["ellipse_major_m"][k : k + 1], 1)[0],
-                "minor_m": finite(vals["ellipse_minor_m"][k : k + 1], 1)[0],
-                "azimuth_rad": finite(vals["ellipse_azimuth_rad"][k : k + 1], 4)[0],
-            }
-            for k, r in enumerate(rows)
-        ]
+        columns = (
+            a["track_id"][rows].tolist(),
+            np.round(np.asarray(a["impact_lat"][rows], float), 6).tolist(),
+            np.round(np.asarray(a["impact_lon"][rows], float), 6).tolist(),
+            *(finite(vals[c], 4 if c == "ellipse_azimuth_rad" else 1) for c in cols),
+        )
+        keys = ("track_id", "lat", "lon", "time", "major_m", "minor_m", "azimuth_rad")
+        return [dict(zip(keys, row, strict=True)) for row in zip(*columns, strict=True)]
 
     def _interceptors(self, t: float) -> list[dict[str, Any]]:
         ic = self.rec.icpt
