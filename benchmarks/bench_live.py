@@ -138,7 +138,8 @@ def browser_side(run: LiveRun) -> None:
         server.should_exit = True
         thread.join(timeout=10)
     print(f"\nbrowser (chromium, software WebGL), {shown} tracks in every frame:")
-    print(f"  frames drawn a second    {(frames - start[0]) / WATCH_S:6.1f} (sent {FRAMES_PER_S:g})")
+    drawn = (frames - start[0]) / WATCH_S
+    print(f"  frames drawn a second    {drawn:6.1f} (sent {FRAMES_PER_S:g})")
     print(f"  draw time per frame      {ms([d / 1000 for d in draw])}")
     print(f"  map renders a second     {(renders - start[1]) / WATCH_S:6.1f}")
 
