@@ -12,6 +12,7 @@ from numpy.typing import NDArray
 
 from cupola.assess.base import Assessment
 from cupola.engage import time_to_distance
+from cupola.engage.demand import demanded_acceleration
 from cupola.fire.base import FireOrders, FireParams, UnitState
 from cupola.fire.greedy import decide
 from cupola.sim.world import FireUnits
@@ -39,8 +40,8 @@ def reference_decide(
     now: float,
 ) -> tuple[dict[int, Order], NDArray[np.int64], FloatArray]:
     """The rule written as loops: threats by priority, each its earliest-intercept launcher
-    among those whose launch is due this cycle (to within one path step); then each launcher's
-    rounds in need order."""
+    among those whose launch is due this cycle (to within one path step), ties to the highest
+    reach probability, then the first; then each launcher's rounds in need order."""
     n_l = len(units.pos)
     shots_max = params.shots_per_engagement
     interval = [float(units.interval_s[units.battery[j]]) for j in range(n_l)]
@@ -74,9 +75,13 @@ def reference_decide(
                 ):
                     need = float(a.path_time[s]) - fly
                     if need < window_end[j] + DT:
-                        options.append((float(a.path_time[s]), j, s, need))
+                        # Ties in time go to the launcher likeliest to make the turn.
+                        vel = np.gradient(a.path[i], a.path_time, axis=0)[s]
+                        accel = float(demanded_acceleration(TYPES, 0, units.pos[j], p, vel))
+                        rho = min(1.0, (TYPES.max_lateral_accel_mps2[0] / max(accel, 1e-9)) ** 2)
+                        options.append((float(a.path_time[s]), -round(rho, 2), j, s, need))
                     break
-        for _, j, s, need in sorted(options):
+        for _, _, j, s, need in sorted(options):
             shots = min(shots_max, max(int(state.ready[j]), 1))
             if shots <= left[j]:
                 left[j] -= shots

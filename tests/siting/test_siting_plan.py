@@ -21,7 +21,7 @@ from cupola.siting.coverage import coverage
 from cupola.siting.plan import PlanOptions, plan, proximity_cost
 from cupola.siting.refine import SequenceModel
 from cupola.siting.sample import ThreatSample
-from cupola.siting.timeline import reengage_s
+from cupola.siting.timeline import decision_grid, reengage_s
 
 
 def one_path(z: float, t_end: float = 40.0) -> ThreatSample:
@@ -48,15 +48,15 @@ def test_coverage_follows_the_envelope_in_closed_form() -> None:
     world = compile_world(load("border-town"))
     it = world.interceptors
     sites = np.array([[0.0, 0.0, 0.0], [0.0, 14_000.0, 0.0], [0.0, 16_000.0, 0.0]])
-    m = coverage(it, 0, sites, one_path(1000.0), 300.0, reengage_s=3.0)
+    m = coverage(it, 0, sites, one_path(1000.0), 300.0, 3.0, (2.0, 2.0))
     assert m[0, 0] >= 2  # time for a second engagement after the first
     assert m[1, 0] >= 1
     assert m[2, 0] == 0
-    assert (coverage(it, 0, sites, one_path(200.0), 300.0, reengage_s=3.0) == 0).all()
+    assert (coverage(it, 0, sites, one_path(200.0), 300.0, 3.0, (2.0, 2.0)) == 0).all()
     # Launching no earlier than the threat's earliest engagement, with nothing before it.
     late = one_path(1000.0)
     late = ThreatSample(**{**late.__dict__, "engage_from": np.array([39.0])})
-    assert coverage(it, 0, sites, late, 300.0, reengage_s=3.0)[0, 0] == 0
+    assert coverage(it, 0, sites, late, 300.0, 3.0, (2.0, 2.0))[0, 0] == 0
 
 
 def test_the_coverage_model_agrees_with_the_full_simulation() -> None:
@@ -97,6 +97,7 @@ def test_a_plan_improves_on_its_mexclp_start(border_plan) -> None:
         p.sample,
         p.kill,
         reengage_s(sc),
+        decision_grid(sc),
         sc.doctrine.min_intercept_altitude_m,
     )
     cost = proximity_cost(p.candidates, p.sample, p.options.proximity)

@@ -5,6 +5,7 @@ turn costs its kill probability; and the local search against brute force."""
 from __future__ import annotations
 
 import itertools
+import math
 
 import numpy as np
 from hypothesis import given, settings
@@ -17,6 +18,7 @@ from cupola.siting.refine import SequenceModel
 from cupola.siting.sample import ThreatSample, sample_threats, subset
 from cupola.siting.timeline import (
     deadlines,
+    decision_grid,
     demanded_acceleration,
     reengage_s,
     sequence,
@@ -55,15 +57,46 @@ def test_the_sequence_meets_the_earliest_point_then_waits_the_reengagement_time(
         type_idx=np.zeros(1, np.int64),
         weight=np.ones(1),
     )
-    dl = (t - 1.5)[None, None, :]  # every point needs a launch 1.5 s before it
-    point, engaged = sequence(dl, sample, reengage=3.0)
+    dl = (t - 1.5)[None, None, None, :]  # every point needs a launch 1.5 s before it
+    every_second = (0.0, 1.0)  # decisions at the launch, a path point every second
+    point, engaged, _, _ = sequence(dl, sample, 3.0, every_second)
     # Launch at 2 meets the point at 4 (deadline 2.5 >= 2); next launch from 7 meets 9.
     assert point[0, 0].tolist()[:2] == [4, 9]
     assert engaged[0, 0].tolist() == [True, True, False]
-    dl[0, 0, :5] = -np.inf  # out of the envelope before t = 5
-    point, engaged = sequence(dl, sample, reengage=3.0)
+    # The battle manager decided at 1 (reaction 1 s) and predicts every 2 s: 1, 3, 5...; the
+    # point at 4 is met at 5, and the next launch, from 8, meets nothing (9 needs 7.5).
+    point, engaged, _, _ = sequence(dl, sample, 3.0, (1.0, 2.0))
+    assert point[0, 0, 0] == 4
+    assert engaged[0, 0].tolist() == [True, False, False]
+    dl[0, 0, 0, :5] = -np.inf  # out of the envelope before t = 5
+    point, engaged, _, _ = sequence(dl, sample, 3.0, every_second)
     assert point[0, 0, 0] == 5
     assert engaged[0, 0].tolist() == [True, False, False]
+
+
+def test_sites_tied_on_the_grid_go_to_the_preferred_one() -> None:
+    t = np.arange(10.0)
+    sample = ThreatSample(
+        path=np.zeros((1, 10, 3)),
+        path_time=t[None],
+        engage_from=np.array([2.0]),
+        impact_time=np.array([10.0]),
+        impact=np.zeros((1, 3)),
+        value=np.ones(1),
+        hits=np.ones((1, 1), bool),
+        type_idx=np.zeros(1, np.int64),
+        weight=np.ones(1),
+    )
+    # Site 0 meets the point at 4, site 1 the one at 5: a second apart, the same on a 2 s grid
+    # from a decision at 1 (both met at 5); site 1 preferred.
+    dl = np.stack([t - 1.5, t - 2.5])[None, :, None, :]
+    score = np.array([0.3, 0.9])[None, :, None]
+    prefer = lambda first, e: np.broadcast_to(score, first.shape)  # noqa: E731
+    point, _, site, got = sequence(dl, sample, 3.0, (1.0, 2.0), prefer=prefer)
+    assert (site[0, 0, 0], point[0, 0, 0], got[0, 0, 0]) == (1, 5, 0.9)
+    # On a 1 s grid site 0 is earlier and meets it, preferred or not.
+    point, _, site, got = sequence(dl, sample, 3.0, (0.0, 1.0), prefer=prefer)
+    assert (site[0, 0, 0], point[0, 0, 0], got[0, 0, 0]) == (0, 4, 0.3)
 
 
 def test_demanded_acceleration_in_closed_form() -> None:
@@ -79,9 +112,12 @@ def test_demanded_acceleration_in_closed_form() -> None:
     assert np.isclose(across, it.navigation_constant[0] * v_m * 300.0 / 3000.0)
 
 
+GRID = (2.0, 2.0)  # the border town's reaction time and path step
+
+
 def model_for(sample: ThreatSample, kill: float = 0.8) -> SequenceModel:
     it = compile_world(load("border-town")).interceptors
-    return SequenceModel(it, 0, sample, np.full(len(sample.value), kill), 4.5, 300.0)
+    return SequenceModel(it, 0, sample, np.full(len(sample.value), kill), 2.5, GRID, 300.0)
 
 
 def test_a_second_battery_beside_the_first_adds_nothing() -> None:
@@ -98,23 +134,38 @@ def test_a_second_battery_beside_the_first_adds_nothing() -> None:
     assert one + 0.02 < spread < 1.0 - 0.2 * 0.2
 
 
-def survival_by_loop(it, sites, dl, layouts, sample, kill, reengage) -> np.ndarray:
-    """The same, one layout and one threat at a time, from the definitions."""
+def survival_by_loop(it, sites, dl, layouts, sample, kill, reengage, grid) -> np.ndarray:
+    """The same, one layout and one threat at a time, from the definitions: each site's
+    earliest point from the launch, its time taken to the battle manager's grid; the earliest
+    time wins, ties to the site likeliest to reach (then the first)."""
+    reaction, step = grid
     out = np.ones((len(layouts), len(sample.value)))
     velocity = threat_velocity(sample)
+    limit = it.max_lateral_accel_mps2[0]
     for b, lay in enumerate(layouts):
         for j in range(len(sample.value)):
             launch = sample.engage_from[j]
             for _ in range(3):
-                ok = [k for k in range(dl.shape[2]) if max(dl[s, j, k] for s in lay) >= launch]
-                if not ok:
+                options = []
+                for order, s in enumerate(lay):
+                    ok = [k for k in range(dl.shape[2]) if dl[s, j, k] >= launch]
+                    if not ok:
+                        continue
+                    k = ok[0]
+                    decided = launch - reaction
+                    when = decided + step * math.ceil(
+                        (sample.path_time[j, k] - decided) / step - 1e-9
+                    )
+                    a = demanded_acceleration(it, 0, sites[s], sample.path[j, k], velocity[j, k])
+                    rho = min(1.0, (limit / max(float(a), 1e-9)) ** 2)
+                    options.append((when, -rho, order, rho))
+                if not options:
                     break
-                k = ok[0]
-                s = max(((dl[s, j, k], s) for s in lay), key=lambda x: x[0])[1]
-                a = demanded_acceleration(it, 0, sites[s], sample.path[j, k], velocity[j, k])
-                rho = min(1.0, (it.max_lateral_accel_mps2[0] / max(float(a), 1e-9)) ** 2)
+                best = min(o[0] for o in options)
+                tied = [o for o in options if o[0] <= best + 1e-6]
+                rho = min(tied, key=lambda o: (o[1], o[2]))[3]
                 out[b, j] *= 1.0 - rho * kill[j]
-                launch = sample.path_time[j, k] + reengage
+                launch = best + reengage
     return out
 
 
@@ -127,8 +178,8 @@ def test_survival_matches_a_loop_over_layouts_and_threats() -> None:
     dl = deadlines(w.interceptors, 0, sites, sample, 300.0)
     layouts = np.array([[0, 1], [1, 2], [2, 0], [1, 1]])
     kill = np.full(len(sample.value), 0.85)
-    got = survival(w.interceptors, 0, sites, dl, layouts, sample, kill, 4.5)
-    want = survival_by_loop(w.interceptors, sites, dl, layouts, sample, kill, 4.5)
+    got = survival(w.interceptors, 0, sites, dl, layouts, sample, kill, 2.5, GRID)
+    want = survival_by_loop(w.interceptors, sites, dl, layouts, sample, kill, 2.5, GRID)
     assert np.allclose(got, want)
     assert (got < 1.0).any()
 
@@ -140,7 +191,7 @@ def test_refine_finds_the_best_pair_of_a_small_grid() -> None:
     w = compile_world(sc)
     sample = sample_threats(w, 60, np.random.default_rng(5), 2.0)
     sample = subset(sample, sample.worth > 0)
-    m = SequenceModel(w.interceptors, 0, sample, np.full(len(sample.value), 0.85), 4.5, 300.0)
+    m = SequenceModel(w.interceptors, 0, sample, np.full(len(sample.value), 0.85), 2.5, GRID, 300.0)
     xs = np.array([-6000.0, -2000.0, 0.0, 2000.0, 6000.0, 0.0])
     ys = np.array([0.0, 0.0, -3000.0, 0.0, 0.0, 4000.0])
     sites = np.column_stack([xs, ys, np.zeros(6)])
@@ -166,23 +217,23 @@ def test_a_sharp_turn_costs_kill_probability() -> None:
         sample = level_path(side, speed=300.0)
         sample = ThreatSample(**{**sample.__dict__, "engage_from": np.array([19_000 / 300.0])})
         dl = deadlines(it, 0, sites, sample, 300.0)
-        point, engaged = sequence(dl, sample, 4.5)
+        point, engaged, _, _ = sequence(dl[None], sample, 2.5, GRID)
         assert engaged[0, 0, 0]
         accel = demanded_acceleration(it, 0, sites[0], sample.path[0, point[0, 0]], v)
         reach = np.minimum(1.0, (it.max_lateral_accel_mps2[0] / accel) ** 2)
         expect = np.prod(np.where(engaged[0, 0], 1.0 - 0.8 * reach, 1.0))
-        got = survival(it, 0, sites, dl, np.array([[0]]), sample, np.array([0.8]), 4.5)
+        got = survival(it, 0, sites, dl, np.array([[0]]), sample, np.array([0.8]), 2.5, GRID)
         assert np.isclose(got[0, 0], expect)
         first_reach.append(float(reach[0]))
     assert first_reach[0] < 0.9
     assert first_reach[1] == 1.0
 
 
-def test_reengagement_time_is_kill_assessment_half_a_cycle_and_reaction() -> None:
+def test_reengagement_time_is_half_a_cycle_and_reaction() -> None:
     sc = load("border-town")
-    d = sc.doctrine
     reaction = sc.batteries[0].reaction_time_s
-    assert reengage_s(sc) == d.kill_assessment_s + 0.5 * d.decision_period_s + reaction
+    assert reengage_s(sc) == 0.5 * sc.doctrine.decision_period_s + reaction
+    assert decision_grid(sc) == (reaction, 2.0)
 
 
 @settings(max_examples=40, deadline=None)

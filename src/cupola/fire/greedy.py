@@ -2,11 +2,14 @@ r"""Greedy fire control by threatened value.
 
 Threats are served in priority order — the value of the asset they threaten, highest first,
 then the earliest predicted impact, then the track id — and each takes the launcher that
-intercepts it earliest among those with rounds and rate left this cycle. That sequential rule
-(a serial dictatorship) is computed here without a loop over threats, by a fixed-point
-iteration over all threats at once (:func:`deferred_acceptance`); with one salvo size per
-launcher it is also the outcome of deferred acceptance with a common priority (Gale and
-Shapley, "College admissions and the stability of marriage", 1962). The tests check it
+intercepts it earliest among those with rounds and rate left this cycle; among launchers that
+meet it equally early (at the same sample of its predicted path), the one whose interceptor
+is likeliest to make the turn the intercept asks for (highest reach probability
+:math:`\rho`, :mod:`cupola.engage.demand`, to two decimals), then the first listed. That
+sequential rule (a serial dictatorship) is computed here without a loop over threats, by a
+fixed-point iteration over all threats at once (:func:`deferred_acceptance`); with one salvo
+size per launcher it is also the outcome of deferred acceptance with a common priority (Gale
+and Shapley, "College admissions and the stability of marriage", 1962). The tests check it
 against a plain loop.
 
 A launcher's window and capacity in a cycle are those of :mod:`cupola.fire.window`; an
@@ -20,8 +23,9 @@ from numpy.typing import NDArray
 
 from cupola.assess.base import Assessment
 from cupola.engage.base import InterceptorTypes
+from cupola.engage.demand import demanded_acceleration, reach_probability
 from cupola.fire.base import FireOrders, FireParams, UnitState
-from cupola.fire.window import cycle_window, due_intercepts, no_orders, place
+from cupola.fire.window import Intercepts, cycle_window, due_intercepts, no_orders, place
 from cupola.sim.world import FireUnits
 
 FloatArray = NDArray[np.float64]
@@ -93,6 +97,26 @@ def deferred_acceptance(
     return held
 
 
+def reach(
+    units: FireUnits,
+    itypes: InterceptorTypes,
+    assessment: Assessment,
+    cand: IntArray,
+    due: Intercepts,
+) -> FloatArray:
+    r"""(C, L) reach probability :math:`\rho` of each launcher's planned intercept of each
+    candidate (:mod:`cupola.engage.demand`), the threat's velocity there taken from its
+    predicted path (central differences); 0 where infeasible."""
+    path = assessment.path[cand]  # C, K, 3
+    if path.shape[1] < 2:
+        return np.zeros(due.feasible.shape)
+    vel = np.gradient(path, assessment.path_time, axis=1)
+    rows = np.arange(len(cand))[:, None]
+    at, v = path[rows, due.sample], vel[rows, due.sample]  # C, L, 3
+    accel = demanded_acceleration(itypes, units.itype[None, :], units.pos[None, :, :], at, v)
+    return np.where(due.feasible, reach_probability(itypes, units.itype[None, :], accel), 0.0)
+
+
 def decide(
     params: FireParams,
     units: FireUnits,
@@ -141,7 +165,8 @@ def decide(
     rank = np.empty(len(cand), np.int64)
     rank[priority] = np.arange(len(cand))
     key = np.where(feasible, t_int, np.inf)
-    pref = np.argsort(key, axis=1, kind="stable")
+    turn = -np.round(reach(units, itypes, assessment, cand, due), 2)
+    pref = np.lexsort((turn, key), axis=1)  # earliest, then likeliest to reach, then first
     n_pref = feasible.sum(axis=1)
     demand = np.broadcast_to(
         np.minimum(shots_max, np.maximum(capacity, 1))[None, :], feasible.shape

@@ -25,7 +25,7 @@ from cupola.sim.world import compile_world
 from cupola.siting.coverage import coverage
 from cupola.siting.layout import with_batteries
 from cupola.siting.sample import fly_sample
-from cupola.siting.timeline import reengage_s
+from cupola.siting.timeline import decision_grid, reengage_s
 
 #: Ready rounds a launcher gets for the comparison.
 ROUNDS = 1000
@@ -90,6 +90,7 @@ def agreement(sc: Scenario, site: NDArray[np.float64], seed: int) -> Agreement:
             sample,
             sc.doctrine.min_intercept_altitude_m,
             reengage_s(one),
+            decision_grid(one),
         )[0]
         > 0
     )

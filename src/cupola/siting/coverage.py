@@ -45,6 +45,7 @@ def coverage(
     sample: ThreatSample,
     min_altitude_m: float,
     reengage_s: float,
+    grid: tuple[float, float],
     max_engagements: int = MAX_ENGAGEMENTS,
 ) -> NDArray[np.uint8]:
     """(S, N) how many engagements each site has at each sampled trajectory (module
@@ -62,13 +63,15 @@ def coverage(
         Lowest intercept altitude, m.
     reengage_s : float
         From an intercept to the next launch at the same threat, s.
+    grid : (float, float)
+        The battle manager's reaction time and path step (:func:`.timeline.decision_grid`).
     max_engagements : int
         Engagements counted at most.
     """
     out = np.zeros((len(sites), len(sample.path)), np.uint8)
     for a in range(0, len(sites), SITE_CHUNK):
         dl = deadlines(itypes, itype, sites[a : a + SITE_CHUNK], sample, min_altitude_m)
-        _, engaged = sequence(dl, sample, reengage_s, max_engagements)
+        _, engaged, _, _ = sequence(dl[:, None], sample, reengage_s, grid, max_engagements)
         out[a : a + SITE_CHUNK] = engaged.sum(axis=2)
     return out
 

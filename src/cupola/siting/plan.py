@@ -30,7 +30,7 @@ from cupola.siting.optimise import Layout, choose
 from cupola.siting.refine import SequenceModel
 from cupola.siting.sample import ThreatSample, sample_threats, subset
 from cupola.siting.sites import Candidates, exclude, grid, read_candidates, read_exclusions
-from cupola.siting.timeline import deadlines, reengage_s, sequence
+from cupola.siting.timeline import deadlines, decision_grid, reengage_s, sequence
 
 #: Length of the route segments of the coverage map, m.
 SEGMENT_M = 1000.0
@@ -144,8 +144,8 @@ def plan(sc: Scenario, source: str, options: PlanOptions) -> Plan:
     seconds["sample"] = time.perf_counter() - clock
     clock = time.perf_counter()
     alt = sc.doctrine.min_intercept_altitude_m
-    reengage = reengage_s(sc)
-    cover = coverage(world.interceptors, itype, c.pos, sample, alt, reengage)
+    reengage, path_grid = reengage_s(sc), decision_grid(sc)
+    cover = coverage(world.interceptors, itype, c.pos, sample, alt, reengage, path_grid)
     kill = kill_probability(
         world.interceptors, itype, sample.type_idx, sc.doctrine.shots_per_engagement
     )
@@ -175,7 +175,7 @@ def plan(sc: Scenario, source: str, options: PlanOptions) -> Plan:
     clock = time.perf_counter()
     worth = sample.worth > 0  # the only threats a layout's value depends on
     model = SequenceModel(
-        world.interceptors, itype, subset(sample, worth), kill[worth], reengage, alt
+        world.interceptors, itype, subset(sample, worth), kill[worth], reengage, path_grid, alt
     )
     refined = model.refine(c.pos, cost, [s.sites for s in starts])
     curve = [
@@ -268,7 +268,9 @@ def asset_coverage(p: Plan, sites: NDArray[np.int64] | None = None) -> list[dict
         p.sample,
         p.scenario.doctrine.min_intercept_altitude_m,
     )
-    _, engaged = sequence(dl.max(axis=0)[None], p.sample, reengage_s(p.scenario))
+    _, engaged, _, _ = sequence(
+        dl[None], p.sample, reengage_s(p.scenario), decision_grid(p.scenario)
+    )
     tries = engaged[0].sum(axis=1)
     rows: list[dict[str, object]] = []
     world = p.world

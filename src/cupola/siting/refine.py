@@ -47,6 +47,8 @@ class SequenceModel:
         Kill probability of one engagement that reaches its threat.
     reengage : float
         :func:`.timeline.reengage_s`, s.
+    grid : (float, float)
+        :func:`.timeline.decision_grid`, s.
     min_altitude_m : float
     """
 
@@ -55,6 +57,7 @@ class SequenceModel:
     sample: ThreatSample
     kill: FloatArray
     reengage: float
+    grid: tuple[float, float]
     min_altitude_m: float
 
     def values(self, sites: FloatArray, layouts: IntArray) -> FloatArray:
@@ -92,6 +95,7 @@ class SequenceModel:
                 self.sample,
                 self.kill,
                 self.reengage,
+                self.grid,
                 self._velocity,
             )
             out[a : a + CHUNK] = (1.0 - alive) @ worth

@@ -11,30 +11,18 @@ point :math:`k` by launching from any of its sites, so it acts as one site with 
 :math:`D_{Xjk} = \max_{s \in X} D_{sjk}`, the point met from the site of the latest deadline.
 From the earliest engagement :math:`\tau_1` (:mod:`.sample`), engagement :math:`e` meets the
 earliest point with :math:`D_{Xjk} \ge \tau_e`, at :math:`t_{jk_e}`; the next launch is no
-earlier than :math:`\tau_{e+1} = t_{jk_e} + \Delta`, with :math:`\Delta` the kill assessment,
-half a decision period and the reaction time (4.5 s in the border town and the city, whose
-simulation's median from a burst to the next launch was 4.8 s; 5.5 s in drone-night). Sites
-that add up their engagements would count two batteries side by side twice; in the simulation
-the second only helps when it meets the threat earlier.
+earlier than :math:`\tau_{e+1} = t_{jk_e} + \Delta`, with :math:`\Delta` half a decision
+period and the reaction time (2.5 s in the border town and the city, whose simulations' median
+from a miss to the next launch at the same threat was 3.5–3.7 s, the launch waiting for the
+time that meets the next point; 3.5 s in drone-night). Sites that add up their engagements
+would count two batteries side by side twice; in the simulation the second only helps when it
+meets the threat earlier.
 
-**Turn.** An interceptor meeting a threat of velocity :math:`v_T` crossing its line of sight
-at angle :math:`\theta`, at range :math:`r`, with its speed :math:`V_M` there
-(:func:`cupola.engage.profile.speed`), is asked by proportional navigation (constant :math:`N`)
-for about
-
-.. math::
-
-    a = N V_M \frac{v_T \sin\theta}{r}
-
-(the line-of-sight rate at the intercept; Zarchan, *Tactical and Strategic Missile Guidance*,
-ch. 2). Asked for more than its lateral acceleration limit :math:`a_{max}` it mostly flies
-past, so an engagement reaches its threat with probability
-
-.. math::
-
-    \rho = \min\left(1, (a_{max} / a)^2\right).
-
-In 8,054 simulated engagements (one battery at 16 sites of the border town and the city, and
+**Turn.** An engagement reaches its threat with probability :math:`\rho = \min(1, (a_{max}
+/ a)^2)`, with :math:`a` the lateral acceleration the intercept asks of the interceptor
+(:mod:`cupola.engage.demand`). Among the sites that can meet the engaged point, the battle
+manager takes the one of highest :math:`\rho` (:mod:`cupola.fire.greedy`), and so does the
+model. In 8,054 simulated engagements (one battery at 16 sites of the border town and the city, and
 two-battery layouts of the border town), the share that did not self-destruct, against
 :math:`\rho` at the middle of each bin of :math:`a / a_{max}`:
 
@@ -50,12 +38,16 @@ A threat's survival is :math:`\prod_e (1 - \rho_e P_{k,j})` over at most
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 from numpy.typing import NDArray
 
 from cupola.engage.base import InterceptorTypes
-from cupola.engage.profile import speed, time_to_distance
+from cupola.engage.demand import demanded_acceleration, reach_probability
+from cupola.engage.profile import time_to_distance
 from cupola.scenario.schema import Scenario
+from cupola.sim.bmc import PATH_STEP_S
 from cupola.siting.sample import ThreatSample
 
 FloatArray = NDArray[np.float64]
@@ -65,11 +57,17 @@ IntArray = NDArray[np.int64]
 MAX_ENGAGEMENTS = 3
 
 
+def decision_grid(sc: Scenario) -> tuple[float, float]:
+    """The battle manager's reaction time (the first battery's) and the step of its
+    predicted paths, s: where its intercept times fall (:func:`sequence`)."""
+    return sc.batteries[0].reaction_time_s, PATH_STEP_S
+
+
 def reengage_s(sc: Scenario) -> float:
-    """From a burst to the next launch at the same threat, s: kill assessment, half a decision
-    period and the first battery's reaction time."""
-    d = sc.doctrine
-    return d.kill_assessment_s + 0.5 * d.decision_period_s + sc.batteries[0].reaction_time_s
+    """From a burst to the earliest next launch at the same threat, s: half a decision period
+    (the battle manager sees the burst at once and orders at its next cycle) and the first
+    battery's reaction time."""
+    return 0.5 * sc.doctrine.decision_period_s + sc.batteries[0].reaction_time_s
 
 
 def deadlines(
@@ -95,44 +93,72 @@ def sequence(
     dl: FloatArray,
     sample: ThreatSample,
     reengage: float,
+    grid: tuple[float, float],
     max_engagements: int = MAX_ENGAGEMENTS,
-) -> tuple[IntArray, NDArray[np.bool_]]:
-    """Engagements of the deadlines ``dl`` (B, N, P) (one site, or a layout's maximum).
+    prefer: Callable[[IntArray, int], FloatArray] | None = None,
+) -> tuple[IntArray, NDArray[np.bool_], IntArray, FloatArray]:
+    """Engagements of B layouts of K sites each, from their deadlines ``dl`` (B, K, N, P).
+
+    Engagement :math:`e`, from its earliest launch :math:`\tau_e`, meets the threat at the
+    earliest time any site can (module docstring). The battle manager's intercept times are
+    those of its predicted path, every :math:`h` s from its decision at :math:`\tau_e - R`
+    (``grid = (R, h)``): each site's earliest point is taken to the next time of that grid,
+    and among the sites whose times tie the one of the highest ``prefer`` score meets it (the
+    first on equal scores).
+
+    Parameters
+    ----------
+    dl : (B, K, N, P) float64
+        :func:`deadlines` of each layout's sites (K = 1 for sites alone).
+    sample : ThreatSample
+    reengage : float
+        :func:`reengage_s`, s.
+    grid : (float, float)
+        :func:`decision_grid`: reaction time and path step of the battle manager, s.
+    max_engagements : int
+    prefer : callable, optional
+        ``prefer(point, e)`` gives, for each site's earliest point (B, K, N) of engagement
+        ``e``, a score to choose among sites tied on the grid (reach probability).
 
     Returns
     -------
     point : (B, N, E) int64
         Path point of each engagement (0 where there is none).
     engaged : (B, N, E) bool
+    site : (B, N, E) int64
+        The layout's site (0..K-1) that meets it.
+    score : (B, N, E) float64
+        ``prefer``'s score of that site (1 without ``prefer``).
     """
     t = sample.path_time
-    b, n, _ = dl.shape
+    reaction, step = grid
+    b, _, n, _ = dl.shape
     launch = np.broadcast_to(sample.engage_from, (b, n)).astype(float)
-    point = np.zeros((b, n, max_engagements), np.int64)
-    engaged = np.zeros((b, n, max_engagements), bool)
-    rows = np.arange(n)[None, :]
+    shape = (b, n, max_engagements)
+    point = np.zeros(shape, np.int64)
+    engaged = np.zeros(shape, bool)
+    site = np.zeros(shape, np.int64)
+    score = np.ones(shape)
+    rows = np.arange(n)[None, None, :]
     for e in range(max_engagements):
-        ok = dl >= launch[:, :, None]
-        hit = ok.any(axis=2)
-        if not hit.any():
+        ok = dl >= launch[:, None, :, None]  # B, K, N, P
+        can = ok.any(axis=3)
+        if not can.any():
             break
-        k = ok.argmax(axis=2)
-        point[:, :, e], engaged[:, :, e] = k, hit
-        launch = np.where(hit, t[rows, k] + reengage, np.inf)
-    return point, engaged
-
-
-def demanded_acceleration(
-    itypes: InterceptorTypes, itype: int, site: FloatArray, at: FloatArray, v_threat: FloatArray
-) -> FloatArray:
-    r"""(…,) :math:`N V_M v_T \sin\theta / r` (module docstring), m/s², for interceptors from
-    ``site`` meeting threats at ``at`` flying at ``v_threat`` (all (…, 3), ENU)."""
-    los = at - site
-    r = np.maximum(np.linalg.norm(los, axis=-1), 1.0)
-    cross = np.linalg.norm(np.cross(los, v_threat), axis=-1) / r  # v_T sin(theta)
-    kind = np.full(r.shape, itype)
-    v_m = speed(itypes, kind, time_to_distance(itypes, kind, r))
-    return np.asarray(itypes.navigation_constant[itype] * v_m * cross / r, np.float64)
+        first = ok.argmax(axis=3)  # B, K, N
+        decided = np.where(np.isfinite(launch), launch - reaction, 0.0)[:, None, :]
+        raw = np.where(can, t[rows, first], decided)
+        when = np.where(can, decided + step * np.ceil((raw - decided) / step - 1e-9), np.inf)
+        best = when.min(axis=1)  # B, N
+        hit = np.isfinite(best)
+        tied = can & (when <= best[:, None, :] + 1e-6)
+        rank = prefer(first, e) if prefer is not None else np.ones(first.shape)
+        pick = np.where(tied, rank, -np.inf).argmax(axis=1)  # B, N
+        chosen = np.take_along_axis(first, pick[:, None, :], axis=1)[:, 0]
+        point[:, :, e], engaged[:, :, e], site[:, :, e] = chosen, hit, pick
+        score[:, :, e] = np.take_along_axis(rank, pick[:, None, :], axis=1)[:, 0]
+        launch = np.where(hit, best + reengage, np.inf)
+    return point, engaged, site, score
 
 
 def survival(
@@ -144,6 +170,7 @@ def survival(
     sample: ThreatSample,
     kill: FloatArray,
     reengage: float,
+    grid: tuple[float, float],
     velocity: FloatArray | None = None,
 ) -> FloatArray:
     """(B, N) probability that each sampled threat survives each layout (module docstring).
@@ -165,29 +192,24 @@ def survival(
         Kill probability of one engagement that reaches its threat.
     reengage : float
         :func:`reengage_s`, s.
+    grid : (float, float)
+        :func:`decision_grid`.
     velocity : (N, P, 3) float64, optional
         :func:`threat_velocity` of the sample (computed when not given).
     """
     layouts = np.asarray(layouts, np.int64).reshape(len(layouts), -1)
-    joint = dl[layouts[:, 0]]  # B, N, P: the layout's deadlines, the latest of its sites
-    for i in range(1, layouts.shape[1]):
-        np.maximum(joint, dl[layouts[:, i]], out=joint)
-    point, engaged = sequence(joint, sample, reengage)
     velocity = threat_velocity(sample) if velocity is None else velocity
-    n = np.arange(joint.shape[1])
-    limit = itypes.max_lateral_accel_mps2[itype]
-    out = np.ones(joint.shape[:2])
-    for e in range(point.shape[2]):
-        k = point[:, :, e]  # B, N
-        # The site of the latest deadline at the engaged point: the one that meets it.
-        at_k = dl[layouts[:, :, None], n[None, None, :], k[:, None, :]]  # B, K, N
-        site = sites[np.take_along_axis(layouts, at_k.argmax(axis=1), 1)]
+    n = np.arange(len(sample.path))[None, None, :]
+    at_sites = sites[layouts][:, :, None, :]  # B, K, 1, 3
+
+    def reach(first: IntArray, _: int) -> FloatArray:
         accel = demanded_acceleration(
-            itypes, itype, site, sample.path[n[None, :], k], velocity[n[None, :], k]
+            itypes, itype, at_sites, sample.path[n, first], velocity[n, first]
         )
-        reach = np.minimum(1.0, (limit / np.maximum(accel, 1e-9)) ** 2)  # rho
-        out *= np.where(engaged[:, :, e], 1.0 - reach * kill[None, :], 1.0)
-    return out
+        return reach_probability(itypes, itype, accel)
+
+    _, engaged, _, rho = sequence(dl[layouts], sample, reengage, grid, prefer=reach)
+    return np.asarray(np.prod(np.where(engaged, 1.0 - rho * kill[None, :, None], 1.0), axis=2))
 
 
 def threat_velocity(sample: ThreatSample) -> FloatArray:
