@@ -19,9 +19,7 @@ from cupola.sim.world import compile_world
 from cupola.siting.agreement import agreement
 from cupola.siting.coverage import coverage
 from cupola.siting.plan import PlanOptions, plan, proximity_cost
-from cupola.siting.refine import SequenceModel
 from cupola.siting.sample import ThreatSample
-from cupola.siting.timeline import decision_grid, reengage_s
 
 
 def one_path(z: float, t_end: float = 40.0) -> ThreatSample:
@@ -90,16 +88,7 @@ def test_a_plan_improves_on_its_mexclp_start(border_plan) -> None:
     assert p.candidates.names[-2:] == ["at Town", "at Water works"]
     # The swaps on the engagement-sequence model start from the MEXCLP's layout: the plan's
     # objective (value less the proximity cost) is at least the start's.
-    sc = p.scenario
-    model = SequenceModel(
-        p.world.interceptors,
-        0,
-        p.sample,
-        p.kill,
-        reengage_s(sc),
-        decision_grid(sc),
-        sc.doctrine.min_intercept_altitude_m,
-    )
+    model = p.model
     cost = proximity_cost(p.candidates, p.sample, p.options.proximity)
     start = model.values(p.candidates.pos, p.mexclp.sites[None])[0] - cost[p.mexclp.sites].sum()
     assert p.layout.objective >= start - 1e-9

@@ -17,9 +17,11 @@ from cupola.siting.optimise import grow, improve
 from cupola.siting.refine import SequenceModel
 from cupola.siting.sample import ThreatSample, sample_threats, subset
 from cupola.siting.timeline import (
+    Deadlines,
     deadlines,
     decision_grid,
     demanded_acceleration,
+    index,
     reengage_s,
     sequence,
     survival,
@@ -57,19 +59,20 @@ def test_the_sequence_meets_the_earliest_point_then_waits_the_reengagement_time(
         type_idx=np.zeros(1, np.int64),
         weight=np.ones(1),
     )
-    dl = (t - 1.5)[None, None, None, :]  # every point needs a launch 1.5 s before it
+    dl = (t - 1.5)[None, None, :]  # every point needs a launch 1.5 s before it
+    one = np.array([[0]])
     every_second = (0.0, 1.0)  # decisions at the launch, a path point every second
-    point, engaged, _, _ = sequence(dl, sample, 3.0, every_second)
+    point, engaged, _, _ = sequence(Deadlines(dl), one, sample, 3.0, every_second)
     # Launch at 2 meets the point at 4 (deadline 2.5 >= 2); next launch from 7 meets 9.
     assert point[0, 0].tolist()[:2] == [4, 9]
     assert engaged[0, 0].tolist() == [True, True, False]
     # The battle manager decided at 1 (reaction 1 s) and predicts every 2 s: 1, 3, 5...; the
     # point at 4 is met at 5, and the next launch, from 8, meets nothing (9 needs 7.5).
-    point, engaged, _, _ = sequence(dl, sample, 3.0, (1.0, 2.0))
+    point, engaged, _, _ = sequence(Deadlines(dl), one, sample, 3.0, (1.0, 2.0))
     assert point[0, 0, 0] == 4
     assert engaged[0, 0].tolist() == [True, False, False]
-    dl[0, 0, 0, :5] = -np.inf  # out of the envelope before t = 5
-    point, engaged, _, _ = sequence(dl, sample, 3.0, every_second)
+    dl[0, 0, :5] = -np.inf  # out of the envelope before t = 5
+    point, engaged, _, _ = sequence(Deadlines(dl), one, sample, 3.0, every_second)
     assert point[0, 0, 0] == 5
     assert engaged[0, 0].tolist() == [True, False, False]
 
@@ -89,13 +92,14 @@ def test_sites_tied_on_the_grid_go_to_the_preferred_one() -> None:
     )
     # Site 0 meets the point at 4, site 1 the one at 5: a second apart, the same on a 2 s grid
     # from a decision at 1 (both met at 5); site 1 preferred.
-    dl = np.stack([t - 1.5, t - 2.5])[None, :, None, :]
+    dl = Deadlines(np.stack([t - 1.5, t - 2.5])[:, None, :])
+    both = np.array([[0, 1]])
     score = np.array([0.3, 0.9])[None, :, None]
     prefer = lambda first, e: np.broadcast_to(score, first.shape)  # noqa: E731
-    point, _, site, got = sequence(dl, sample, 3.0, (1.0, 2.0), prefer=prefer)
+    point, _, site, got = sequence(dl, both, sample, 3.0, (1.0, 2.0), prefer=prefer)
     assert (site[0, 0, 0], point[0, 0, 0], got[0, 0, 0]) == (1, 5, 0.9)
     # On a 1 s grid site 0 is earlier and meets it, preferred or not.
-    point, _, site, got = sequence(dl, sample, 3.0, (0.0, 1.0), prefer=prefer)
+    point, _, site, got = sequence(dl, both, sample, 3.0, (0.0, 1.0), prefer=prefer)
     assert (site[0, 0, 0], point[0, 0, 0], got[0, 0, 0]) == (0, 4, 0.3)
 
 
@@ -178,9 +182,11 @@ def test_survival_matches_a_loop_over_layouts_and_threats() -> None:
     dl = deadlines(w.interceptors, 0, sites, sample, 300.0)
     layouts = np.array([[0, 1], [1, 2], [2, 0], [1, 1]])
     kill = np.full(len(sample.value), 0.85)
-    got = survival(w.interceptors, 0, sites, dl, layouts, sample, kill, 2.5, GRID)
     want = survival_by_loop(w.interceptors, sites, dl, layouts, sample, kill, 2.5, GRID)
-    assert np.allclose(got, want)
+    for table in (False, True):  # the reach computed where asked, or looked up
+        indexed = index(w.interceptors, 0, sites, sample, 300.0, table=table)
+        got = survival(indexed, layouts, sample, kill, 2.5, GRID)
+        assert np.allclose(got, want, rtol=1e-4, atol=1e-6)
     assert (got < 1.0).any()
 
 
@@ -217,12 +223,14 @@ def test_a_sharp_turn_costs_kill_probability() -> None:
         sample = level_path(side, speed=300.0)
         sample = ThreatSample(**{**sample.__dict__, "engage_from": np.array([19_000 / 300.0])})
         dl = deadlines(it, 0, sites, sample, 300.0)
-        point, engaged, _, _ = sequence(dl[None], sample, 2.5, GRID)
+        point, engaged, _, _ = sequence(Deadlines(dl), np.array([[0]]), sample, 2.5, GRID)
         assert engaged[0, 0, 0]
         accel = demanded_acceleration(it, 0, sites[0], sample.path[0, point[0, 0]], v)
         reach = np.minimum(1.0, (it.max_lateral_accel_mps2[0] / accel) ** 2)
         expect = np.prod(np.where(engaged[0, 0], 1.0 - 0.8 * reach, 1.0))
-        got = survival(it, 0, sites, dl, np.array([[0]]), sample, np.array([0.8]), 2.5, GRID)
+        one = np.array([[0]])
+        indexed = index(it, 0, sites, sample, 300.0)
+        got = survival(indexed, one, sample, np.array([0.8]), 2.5, GRID)
         assert np.isclose(got[0, 0], expect)
         first_reach.append(float(reach[0]))
     assert first_reach[0] < 0.9
@@ -279,3 +287,24 @@ def test_grow_and_swaps_find_the_best_layout_of_a_modular_objective(case) -> Non
             trial = sites.copy()
             trial[i] = t
             assert pairwise(trial[None])[0] <= score + 1e-9
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1))
+def test_the_earliest_point_index_equals_a_scan(seed: int) -> None:
+    """``Deadlines.first``: the first point whose deadline is at least the launch, as a plain
+    scan finds it, for random deadlines with gaps out of the envelope."""
+    rng = np.random.default_rng(seed)
+    r, n, p = rng.integers(1, 5), rng.integers(1, 6), rng.integers(1, 12)
+    dl = rng.uniform(-50.0, 300.0, (r, n, p))
+    dl[rng.random((r, n, p)) < 0.3] = -np.inf
+    rows = rng.integers(0, r, (3, 2))
+    launch = rng.uniform(-60.0, 320.0, (3, n))
+    launch[0, 0] = np.inf  # no launch
+    first, can = Deadlines(dl).first(rows, launch)
+    for b in range(3):
+        for k in range(2):
+            for j in range(n):
+                ok = [i for i in range(p) if dl[rows[b, k], j, i] >= launch[b, j]]
+                assert can[b, k, j] == bool(ok)
+                assert first[b, k, j] == (ok[0] if ok else 0)

@@ -24,6 +24,8 @@ control prefers, among launchers that meet a threat equally early, the one with 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
@@ -39,15 +41,20 @@ def demanded_acceleration(
     launcher: FloatArray,
     at: FloatArray,
     v_threat: FloatArray,
+    speed_at: Callable[[FloatArray], FloatArray] | None = None,
 ) -> FloatArray:
     r"""(…,) :math:`N V_M v_T \sin\theta / r` (module docstring), m/s², for interceptors of
     type ``itype`` (broadcast) from ``launcher`` meeting threats at ``at`` flying at
-    ``v_threat`` (all (…, 3), ENU, m and m/s)."""
+    ``v_threat`` (all (…, 3), ENU, m and m/s); ``speed_at`` gives :math:`V_M` from the
+    distance flown (one interceptor type) where the profile's own is too slow."""
     los = np.asarray(at, float) - np.asarray(launcher, float)
-    r = np.maximum(np.linalg.norm(los, axis=-1), 1.0)
-    cross = np.linalg.norm(np.cross(los, v_threat), axis=-1) / r  # v_T sin(theta)
+    r = np.maximum(_length(los), 1.0)
+    cross = _length(np.cross(los, v_threat)) / r  # v_T sin(theta)
     kind = np.broadcast_to(np.asarray(itype, np.int64), r.shape)
-    v_m = speed(itypes, kind, time_to_distance(itypes, kind, r))
+    if speed_at is not None:
+        v_m = speed_at(r)
+    else:
+        v_m = speed(itypes, kind, time_to_distance(itypes, kind, r))
     return np.asarray(itypes.navigation_constant[kind] * v_m * cross / r, np.float64)
 
 
@@ -56,3 +63,8 @@ def reach_probability(itypes: InterceptorTypes, itype: ArrayLike, accel: ArrayLi
     a = np.asarray(accel, float)
     limit = itypes.max_lateral_accel_mps2[np.broadcast_to(np.asarray(itype, np.int64), a.shape)]
     return np.asarray(np.minimum(1.0, (limit / np.maximum(a, 1e-9)) ** 2), np.float64)
+
+
+def _length(v: FloatArray) -> FloatArray:
+    """(…,) lengths of vectors (…, 3) (``np.linalg.norm`` without its overhead)."""
+    return np.asarray(np.sqrt(np.einsum("...i,...i->...", v, v)), np.float64)

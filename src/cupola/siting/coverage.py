@@ -32,7 +32,7 @@ from numpy.typing import NDArray
 
 from cupola.engage.base import InterceptorTypes
 from cupola.siting.sample import ThreatSample
-from cupola.siting.timeline import MAX_ENGAGEMENTS, deadlines, sequence
+from cupola.siting.timeline import MAX_ENGAGEMENTS, Deadlines, deadlines, sequence
 
 #: Sites evaluated at once (bounds memory: sites x threats x path points).
 SITE_CHUNK = 8
@@ -71,7 +71,8 @@ def coverage(
     out = np.zeros((len(sites), len(sample.path)), np.uint8)
     for a in range(0, len(sites), SITE_CHUNK):
         dl = deadlines(itypes, itype, sites[a : a + SITE_CHUNK], sample, min_altitude_m)
-        _, engaged, _, _ = sequence(dl[:, None], sample, reengage_s, grid, max_engagements)
+        rows = np.arange(len(dl))[:, None]
+        _, engaged, _, _ = sequence(Deadlines(dl), rows, sample, reengage_s, grid, max_engagements)
         out[a : a + SITE_CHUNK] = engaged.sum(axis=2)
     return out
 

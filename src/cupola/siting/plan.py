@@ -30,7 +30,7 @@ from cupola.siting.optimise import Layout, choose
 from cupola.siting.refine import SequenceModel
 from cupola.siting.sample import ThreatSample, sample_threats, subset
 from cupola.siting.sites import Candidates, exclude, grid, read_candidates, read_exclusions
-from cupola.siting.timeline import deadlines, decision_grid, reengage_s, sequence
+from cupola.siting.timeline import Deadlines, deadlines, decision_grid, reengage_s, sequence
 
 #: Length of the route segments of the coverage map, m.
 SEGMENT_M = 1000.0
@@ -91,6 +91,7 @@ class Plan:
     naive: Scenario
     naive_value: float
     threatened_value: float
+    model: SequenceModel
     seconds: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -174,8 +175,17 @@ def plan(sc: Scenario, source: str, options: PlanOptions) -> Plan:
     seconds["mexclp"] = time.perf_counter() - clock
     clock = time.perf_counter()
     worth = sample.worth > 0  # the only threats a layout's value depends on
+    u = world.units
+    offsets = u.pos[u.battery == 0] - u.battery_pos[0]  # the template battery's launchers
     model = SequenceModel(
-        world.interceptors, itype, subset(sample, worth), kill[worth], reengage, path_grid, alt
+        world.interceptors,
+        itype,
+        subset(sample, worth),
+        kill[worth],
+        reengage,
+        path_grid,
+        alt,
+        offsets,
     )
     refined = model.refine(c.pos, cost, [s.sites for s in starts])
     curve = [
@@ -214,6 +224,7 @@ def plan(sc: Scenario, source: str, options: PlanOptions) -> Plan:
         naive=naive.model_copy(update={"name": f"{sc.name}-naive"}),
         naive_value=naive_value,
         threatened_value=float(sample.worth.sum()),
+        model=model,
         seconds=seconds,
     )
 
@@ -264,12 +275,13 @@ def asset_coverage(p: Plan, sites: NDArray[np.int64] | None = None) -> list[dict
     dl = deadlines(
         p.world.interceptors,
         int(p.world.units.itype[0]),
-        p.candidates.pos[chosen],
+        p.model.launchers(p.candidates.pos[chosen]),
         p.sample,
         p.scenario.doctrine.min_intercept_altitude_m,
     )
+    mine = np.arange(len(dl))[None, :]  # the layout's launchers
     _, engaged, _, _ = sequence(
-        dl[None], p.sample, reengage_s(p.scenario), decision_grid(p.scenario)
+        Deadlines(dl), mine, p.sample, reengage_s(p.scenario), decision_grid(p.scenario)
     )
     tries = engaged[0].sum(axis=1)
     rows: list[dict[str, object]] = []

@@ -13,7 +13,7 @@ the sites' costs.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
@@ -22,7 +22,7 @@ from numpy.typing import NDArray
 from cupola.engage.base import InterceptorTypes
 from cupola.siting.optimise import grow, improve
 from cupola.siting.sample import ThreatSample
-from cupola.siting.timeline import deadlines, survival, threat_velocity
+from cupola.siting.timeline import Deadlines, index, survival, threat_velocity
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -50,6 +50,10 @@ class SequenceModel:
     grid : (float, float)
         :func:`.timeline.decision_grid`, s.
     min_altitude_m : float
+    offsets : (L, 3) float64
+        The battery's launchers, from its position, ENU, m: a site's launchers are the
+        engagement sequence's sites (the battle manager chooses among launchers, and a few
+        hundred metres between them decide which meets a threat first).
     """
 
     itypes: InterceptorTypes
@@ -59,12 +63,29 @@ class SequenceModel:
     reengage: float
     grid: tuple[float, float]
     min_altitude_m: float
+    offsets: FloatArray = field(default_factory=lambda: np.zeros((1, 3)))
 
     def values(self, sites: FloatArray, layouts: IntArray) -> FloatArray:
         """(B,) expected value each layout (rows of ``layouts`` into ``sites``) defends per
         raid."""
-        dl = deadlines(self.itypes, self.itype, sites, *self._envelope)
-        return self._values(sites, dl, np.asarray(layouts, np.int64))
+        dl = self._index(self.launchers(sites))
+        return self._values(dl, np.asarray(layouts, np.int64))
+
+    def _index(self, points: FloatArray, table: bool = False) -> Deadlines:
+        """The indexed deadlines and reach of launchers at ``points`` (:func:`.timeline.
+        index`; ``table`` for the pool, whose layouts are scored many times)."""
+        return index(self.itypes, self.itype, points, *self._envelope, self._velocity, table=table)
+
+    def launchers(self, sites: FloatArray) -> FloatArray:
+        """(S * L, 3) the launchers of batteries at ``sites`` (S, 3), site by site."""
+        return np.asarray((sites[:, None, :] + self.offsets[None, :, :]).reshape(-1, 3))
+
+    def _rows(self, layouts: IntArray) -> IntArray:
+        """(B, K * L) launcher rows of layouts (B, K) of sites."""
+        n_l = len(self.offsets)
+        return np.asarray(
+            (layouts[:, :, None] * n_l + np.arange(n_l)[None, None, :]).reshape(len(layouts), -1)
+        )
 
     @property
     def _envelope(self) -> tuple[ThreatSample, float]:
@@ -82,21 +103,14 @@ class SequenceModel:
             out[a : a + CHUNK] = self.values(part, np.arange(len(part))[:, None])
         return out
 
-    def _values(self, sites: FloatArray, dl: FloatArray, layouts: IntArray) -> FloatArray:
+    def _values(self, dl: Deadlines, layouts: IntArray) -> FloatArray:
+        """Values of ``layouts`` (B, K) of sites, from their launchers' indexed deadlines."""
         worth = self.sample.worth
+        rows = self._rows(layouts)
         out = np.zeros(len(layouts))
         for a in range(0, len(layouts), CHUNK):
             alive = survival(
-                self.itypes,
-                self.itype,
-                sites,
-                dl,
-                layouts[a : a + CHUNK],
-                self.sample,
-                self.kill,
-                self.reengage,
-                self.grid,
-                self._velocity,
+                dl, rows[a : a + CHUNK], self.sample, self.kill, self.reengage, self.grid
             )
             out[a : a + CHUNK] = (1.0 - alive) @ worth
         return out
@@ -108,17 +122,12 @@ class SequenceModel:
         of as many sites found (module docstring): ``(sites, value, value less cost)``."""
         alone = self.single(sites) - cost
         pool = np.unique(np.r_[np.argsort(-alone, kind="stable")[:POOL], *starts]).astype(np.int64)
-        dl = np.concatenate(
-            [
-                deadlines(self.itypes, self.itype, sites[pool[a : a + CHUNK]], *self._envelope)
-                for a in range(0, len(pool), CHUNK)
-            ]
-        )
+        dl = self._index(self.launchers(sites[pool]), table=True)
         local = {int(s): i for i, s in enumerate(pool)}
         cost_pool = cost[pool]
 
         def score(layouts: IntArray) -> FloatArray:
-            value = self._values(sites[pool], dl, layouts)
+            value = self._values(dl, layouts)
             return np.asarray(value - cost_pool[layouts].sum(axis=1), np.float64)
 
         everyone = np.arange(len(pool), dtype=np.int64)
@@ -129,8 +138,9 @@ class SequenceModel:
                 improve([local[int(s)] for s in start], everyone, score),
                 improve(grow(previous, everyone, len(start), score), everyone, score),
             ]
-            best, objective = max(tries, key=lambda t: t[1])
+            best, _ = max(tries, key=lambda t: t[1])
             previous = [int(s) for s in best]
-            value = float(self._values(sites[pool], dl, best[None, :])[0])
-            out.append((pool[np.sort(best)], value, objective))
+            best = np.sort(best)  # the batteries as they will be written
+            value = float(self._values(dl, best[None, :])[0])
+            out.append((pool[best], value, value - float(cost_pool[best].sum())))
         return out

@@ -45,7 +45,7 @@ from numpy.typing import NDArray
 
 from cupola.engage.base import InterceptorTypes
 from cupola.engage.demand import demanded_acceleration, reach_probability
-from cupola.engage.profile import time_to_distance
+from cupola.engage.profile import speed, time_to_distance
 from cupola.scenario.schema import Scenario
 from cupola.sim.bmc import PATH_STEP_S
 from cupola.siting.sample import ThreatSample
@@ -83,21 +83,104 @@ def deadlines(
     z = path[None, :, :, 2]
     height_ok = (z >= max(min_altitude_m, 0.0)) & (z > 0.0) & (z <= itypes.ceiling_m[itype])
     before = t < sample.impact_time[:, None]
-    d = np.linalg.norm(path[None, :, :, :] - sites[:, None, None, :], axis=-1)  # S, N, P
-    fly = time_to_distance(itypes, np.full(d.shape, itype), d)
+    diff = path[None, :, :, :] - sites[:, None, None, :]
+    d = np.sqrt(np.einsum("...i,...i->...", diff, diff))  # S, N, P
+    fly = Flyout(itypes, itype).time_to(d)
     can = (d >= itypes.min_range_m[itype]) & (d <= itypes.max_range_m[itype]) & height_ok & before
     return np.asarray(np.where(can, t[None] - fly, -np.inf), np.float64)
 
 
+class Flyout:
+    """An interceptor type's flight time and speed against distance, tabulated every
+    :data:`STEP_M` and interpolated (the profile's inversion,
+    :func:`cupola.engage.profile.time_to_distance`, is the siting model's hot spot)."""
+
+    STEP_M = 5.0
+
+    def __init__(self, itypes: InterceptorTypes, itype: int) -> None:
+        self.r = np.arange(0.0, float(itypes.max_range_m[itype]) + 2 * self.STEP_M, self.STEP_M)
+        kind = np.full(len(self.r), itype)
+        self.time = time_to_distance(itypes, kind, self.r)
+        self.speed = speed(itypes, kind, self.time)
+
+    def time_to(self, d: FloatArray) -> FloatArray:
+        """Flight time to distances ``d``, s."""
+        return self._at(self.time, d)
+
+    def speed_at(self, d: FloatArray) -> FloatArray:
+        """Speed at distances ``d`` along the flight, m/s."""
+        return self._at(self.speed, d)
+
+    def _at(self, table: FloatArray, d: FloatArray) -> FloatArray:
+        """``table`` linearly interpolated at ``d`` (clamped to the table's ends)."""
+        u = np.clip(np.asarray(d, np.float64) / self.STEP_M, 0.0, len(self.r) - 1.0)
+        i = np.minimum(u.astype(np.int64), len(self.r) - 2)
+        f = u - i
+        return np.asarray(table[i] * (1.0 - f) + table[i + 1] * f, np.float64)
+
+
+class Deadlines:
+    r"""Deadlines of R sites (:func:`deadlines`, (R, N, P)), indexed to find fast the earliest
+    point each can meet from a launch time.
+
+    The earliest point :math:`k` with :math:`D_k \ge \tau` is the earliest with
+    :math:`M_k \ge \tau` for the running maximum :math:`M_k = \max_{i \le k} D_i`, which is
+    sorted; the R x N running maxima, each shifted by its own multiple of :data:`SPAN`, make
+    one sorted array, searched for all launches at once (:func:`numpy.searchsorted`).
+    """
+
+    #: Deadlines below this are out of the envelope, s; launches and deadlines above
+    #: ``SPAN + FLOOR`` are not expected (a raid lasts minutes).
+    FLOOR = -1.0e4
+    SPAN = 1.0e5
+
+    def __init__(
+        self,
+        dl: FloatArray,
+        reach: Callable[[IntArray, IntArray], FloatArray] | None = None,
+        start: FloatArray | None = None,
+    ) -> None:
+        r, n, p = dl.shape
+        self.shape = (r, n, p)
+        #: (R, N, P) the deadlines, s.
+        self.deadlines = dl
+        #: ``reach(sites, points)``: reach probability of sites (B, K, 1) at path points
+        #: (B, K, N) (:func:`index`), or None.
+        self.reach = reach
+        top = np.maximum.accumulate(np.maximum(dl, self.FLOOR), axis=2)
+        shift = (np.arange(r * n, dtype=np.float64) * self.SPAN).reshape(r, n, 1)
+        self._sorted = (top + shift).ravel()
+        #: The earliest points of every site from ``start`` (N,), the first engagements'
+        #: launches, found once: (R, N) points and whether there is one.
+        self.start = start
+        self._from_start: tuple[IntArray, NDArray[np.bool_]] | None = None
+        if start is not None:
+            self._from_start = self.first(np.arange(r)[:, None], start[None])
+
+    def first(self, rows: IntArray, launch: FloatArray) -> tuple[IntArray, NDArray[np.bool_]]:
+        """Earliest point each of ``rows`` (B, K) can meet from ``launch`` (B, N): (B, K, N)
+        point indices (0 where none) and whether there is one."""
+        start, found = self.start, self._from_start
+        if found is not None and start is not None and (launch == start[None]).all():
+            return found[0][rows, 0], found[1][rows, 0]
+        _, n, p = self.shape
+        block = rows[:, :, None] * n + np.arange(n)[None, None, :]  # B, K, N
+        query = launch[:, None, :] + block * self.SPAN
+        k = np.searchsorted(self._sorted, query) - block * p
+        can = (k < p) & np.isfinite(query)
+        return np.where(can, k, 0), can
+
+
 def sequence(
-    dl: FloatArray,
+    dl: Deadlines,
+    rows: IntArray,
     sample: ThreatSample,
     reengage: float,
     grid: tuple[float, float],
     max_engagements: int = MAX_ENGAGEMENTS,
     prefer: Callable[[IntArray, int], FloatArray] | None = None,
 ) -> tuple[IntArray, NDArray[np.bool_], IntArray, FloatArray]:
-    """Engagements of B layouts of K sites each, from their deadlines ``dl`` (B, K, N, P).
+    """Engagements of B layouts of K sites each (``rows`` (B, K) of the sites of ``dl``).
 
     Engagement :math:`e`, from its earliest launch :math:`\tau_e`, meets the threat at the
     earliest time any site can (module docstring). The battle manager's intercept times are
@@ -108,8 +191,10 @@ def sequence(
 
     Parameters
     ----------
-    dl : (B, K, N, P) float64
-        :func:`deadlines` of each layout's sites (K = 1 for sites alone).
+    dl : Deadlines
+        Of the sites.
+    rows : (B, K) int64
+        Sites of each layout (K = 1 for sites alone).
     sample : ThreatSample
     reengage : float
         :func:`reengage_s`, s.
@@ -132,22 +217,20 @@ def sequence(
     """
     t = sample.path_time
     reaction, step = grid
-    b, _, n, _ = dl.shape
+    b, n = len(rows), dl.shape[1]
     launch = np.broadcast_to(sample.engage_from, (b, n)).astype(float)
     shape = (b, n, max_engagements)
     point = np.zeros(shape, np.int64)
     engaged = np.zeros(shape, bool)
     site = np.zeros(shape, np.int64)
     score = np.ones(shape)
-    rows = np.arange(n)[None, None, :]
+    j = np.arange(n)[None, None, :]
     for e in range(max_engagements):
-        ok = dl >= launch[:, None, :, None]  # B, K, N, P
-        can = ok.any(axis=3)
+        first, can = dl.first(rows, launch)  # B, K, N
         if not can.any():
             break
-        first = ok.argmax(axis=3)  # B, K, N
         decided = np.where(np.isfinite(launch), launch - reaction, 0.0)[:, None, :]
-        raw = np.where(can, t[rows, first], decided)
+        raw = np.where(can, t[j, first], decided)
         when = np.where(can, decided + step * np.ceil((raw - decided) / step - 1e-9), np.inf)
         best = when.min(axis=1)  # B, N
         hit = np.isfinite(best)
@@ -162,30 +245,21 @@ def sequence(
 
 
 def survival(
-    itypes: InterceptorTypes,
-    itype: int,
-    sites: FloatArray,
-    dl: FloatArray,
+    dl: Deadlines,
     layouts: IntArray,
     sample: ThreatSample,
     kill: FloatArray,
     reengage: float,
     grid: tuple[float, float],
-    velocity: FloatArray | None = None,
 ) -> FloatArray:
     """(B, N) probability that each sampled threat survives each layout (module docstring).
 
     Parameters
     ----------
-    itypes : InterceptorTypes
-    itype : int
-        The batteries' interceptor type.
-    sites : (S, 3) float64
-        Site positions, ENU, m.
-    dl : (S, N, P) float64
-        :func:`deadlines` of the sites.
+    dl : Deadlines
+        Of the sites, with their reach table (:func:`index`).
     layouts : (B, K) int64
-        Sites of each layout (rows into ``sites``).
+        Sites of each layout (rows of ``dl``).
     sample : ThreatSample
         N sampled threats.
     kill : (N,) float64
@@ -194,22 +268,64 @@ def survival(
         :func:`reengage_s`, s.
     grid : (float, float)
         :func:`decision_grid`.
-    velocity : (N, P, 3) float64, optional
-        :func:`threat_velocity` of the sample (computed when not given).
     """
     layouts = np.asarray(layouts, np.int64).reshape(len(layouts), -1)
-    velocity = threat_velocity(sample) if velocity is None else velocity
-    n = np.arange(len(sample.path))[None, None, :]
-    at_sites = sites[layouts][:, :, None, :]  # B, K, 1, 3
+    assert dl.reach is not None, "survival needs the sites' reach (timeline.index)"
+    reach = dl.reach
+    sites = layouts[:, :, None]
+    _, engaged, _, rho = sequence(
+        dl, layouts, sample, reengage, grid, prefer=lambda first, _: reach(sites, first)
+    )
+    return np.asarray(np.prod(np.where(engaged, 1.0 - rho * kill[None, :, None], 1.0), axis=2))
 
-    def reach(first: IntArray, _: int) -> FloatArray:
+
+def index(
+    itypes: InterceptorTypes,
+    itype: int,
+    sites: FloatArray,
+    sample: ThreatSample,
+    min_altitude_m: float,
+    velocity: FloatArray | None = None,
+    table: bool = False,
+) -> Deadlines:
+    """The :func:`deadlines` of ``sites`` (S, 3), indexed, with each site's reach probability
+    at the path points (:mod:`cupola.engage.demand`; ``velocity`` the sample's
+    :func:`threat_velocity`, computed when not given): tabulated at every point with
+    ``table`` (for sites whose layouts are scored many times), else computed where asked."""
+    velocity = threat_velocity(sample) if velocity is None else velocity
+    flyout = Flyout(itypes, itype)
+    j = np.arange(len(sample.path))
+
+    def turn(rows: IntArray, first: IntArray) -> FloatArray:
         accel = demanded_acceleration(
-            itypes, itype, at_sites, sample.path[n, first], velocity[n, first]
+            itypes,
+            itype,
+            sites[rows],
+            sample.path[j, first],
+            velocity[j, first],
+            speed_at=flyout.speed_at,
         )
         return reach_probability(itypes, itype, accel)
 
-    _, engaged, _, rho = sequence(dl[layouts], sample, reengage, grid, prefer=reach)
-    return np.asarray(np.prod(np.where(engaged, 1.0 - rho * kill[None, :, None], 1.0), axis=2))
+    reach: Callable[[IntArray, IntArray], FloatArray] = turn
+    if table:
+        accel = demanded_acceleration(
+            itypes,
+            itype,
+            sites[:, None, None, :],
+            sample.path[None],
+            velocity[None],
+            speed_at=flyout.speed_at,
+        )
+        tab = reach_probability(itypes, itype, accel).astype(np.float32)  # S, N, P
+
+        def looked_up(rows: IntArray, first: IntArray) -> FloatArray:
+            return np.asarray(tab[rows, j, first], np.float64)
+
+        reach = looked_up
+
+    dl = deadlines(itypes, itype, sites, sample, min_altitude_m)
+    return Deadlines(dl, reach, np.asarray(sample.engage_from, np.float64))
 
 
 def threat_velocity(sample: ThreatSample) -> FloatArray:
