@@ -63,16 +63,24 @@ def test_proposals_are_approved_through_the_api(world) -> None:
         assert r.status_code == 401
         r = client.post("/api/control", json={"action": "approve", "track_id": track}, headers=AUTH)
         assert r.status_code == 200, r.text
-        # Approved as proposed: its round waits in the queue, the proposal is gone.
+        # Approved: its round waits in the queue (approved as proposed) or, less than a
+        # reaction time before the planned launch, a standing order for the next cycle.
         f = run.frame()
         assert track not in [q["track_id"] for q in f["proposals"]]
-        assert track in [q["track_id"] for q in f["queue"]]
+        waiting = [q["track_id"] for q in f["queue"]] + [o["track_id"] for o in f["orders"]]
+        assert track in waiting
+        run.apply(Control(action="play"))
+        events = f["events"]
+        for _ in range(20):
+            run.advance(0.1)
+            events += run.frame()["events"]
         assert any(
             e["kind"] == "engagement"
             and e["track_id"] == track
             and e["detail"].endswith("approved by the operator")
-            for e in f["events"]
+            for e in events
         )
+        run.apply(Control(action="pause"))
         again = client.post(
             "/api/control", json={"action": "approve", "track_id": track}, headers=AUTH
         )
@@ -88,11 +96,10 @@ def test_proposals_are_approved_through_the_api(world) -> None:
         )
         assert hold.status_code == 200
         assert run.frame()["batteries"][0]["hold_fire"] is True
-        # A held battery's waiting round stays on its launcher.
-        run.apply(Control(action="play"))
-        run.advance(5.0)
-        assert run.frame()["queue"] == []
-        assert run.engine.interceptors.pos.shape[0] == 0
+        # A held battery's waiting rounds go back on its launchers at once.
+        f = run.frame()
+        assert f["queue"] == []
+        assert f["orders"] == []
 
 
 def test_an_automatic_run_refuses_approvals(world) -> None:

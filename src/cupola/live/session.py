@@ -171,7 +171,7 @@ class LiveRun(Pace):
             c.engage(control.track_id, control.battery, live, e.t)
         else:  # hold or release
             assert control.battery is not None
-            c.hold(control.battery, e.t, on=control.action == "hold")
+            e.hold(control.battery, on=control.action == "hold")
 
     def state(self) -> dict[str, Any]:
         """Time, speed, paused and done, for ``/api/state`` and control replies."""

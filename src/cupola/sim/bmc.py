@@ -227,6 +227,7 @@ class BattleManager:
         ids = tr.track_id[c]
         if len(ids) == 0:
             self.alerts.lift(t1, book.killed)
+            self.console.clear(t1)
             return units
         pos, vel = extrapolate(take(tr, c), t1)
         state = np.hstack([pos, vel])
@@ -381,7 +382,9 @@ class BattleManager:
         UnitState
             Launchers after the approval.
         """
-        plan = self.console.approve(track_id, now, units)
+        row = rows_of(tr.track_id, np.array([track_id]))[0]
+        live = row >= 0 and bool(tr.confirmed[row]) and not self.book.killed[track_id]
+        plan = self.console.approve(track_id, now, units, live)
         if plan is None:
             return units
         u = self.world.units
@@ -690,6 +693,23 @@ class BattleManager:
             units = UnitState(ready, units.next_free, units.reload_done, units.stock)
         self.pending = p.take(~due)
         return p.take(due & ~cancel), units
+
+    def hold(self, battery: str, now: float, on: bool, units: UnitState) -> UnitState:
+        """The operator holds fire on ``battery`` (``on``) or releases it
+        (:meth:`.console.Console.hold`); a hold puts the battery's rounds waiting to launch
+        back on their launchers at once. Returns the launchers after."""
+        self.console.hold(battery, now, on)
+        if not on:
+            return units
+        p = self.pending
+        mine = self.world.units.battery[p.launcher] == self.console.battery_index(battery)
+        if not mine.any():
+            return units
+        ready = units.ready.copy()
+        np.add.at(ready, p.launcher[mine], 1)
+        np.subtract.at(self.book.in_flight, p.track[mine], 1)
+        self.pending = p.take(~mine)
+        return UnitState(ready, units.next_free, units.reload_done, units.stock)
 
     def cancel_all(self, units: UnitState) -> UnitState:
         """Cancel every round still waiting to launch (the run is over) and put it back on

@@ -146,23 +146,28 @@ class Console:
             raise ConsoleError(f"no battery {name!r}; the batteries are {', '.join(names)}")
         return names.index(name)
 
-    def approve(self, track_id: int, now: float, units: UnitState) -> FireOrders | None:
-        """Approve the open proposal at ``track_id``.
+    def approve(
+        self, track_id: int, now: float, units: UnitState, live: bool = True
+    ) -> FireOrders | None:
+        """Approve the open proposal at ``track_id`` (``live``: the track is still confirmed
+        and not destroyed).
 
         Returns its plan (one row) when it can still go out as proposed: its first launch
-        is not past, and its launcher has the rounds, is neither reloading nor busy then,
-        its battery does not hold fire and has the guidance channels (``units.guiding``).
-        Otherwise (None) the approval becomes a standing order from any battery, served
-        at the next decision cycle.
+        is at least the battery's reaction time away, and its launcher has the rounds, is
+        neither reloading nor busy then, its battery does not hold fire and has the guidance
+        channels (``units.guiding``). Otherwise (None) the approval becomes a standing order
+        from any battery, served at the next decision cycle.
         """
         row = self._proposal(track_id, "approve")
+        if not live:
+            raise ConsoleError(f"track {track_id} is not a live confirmed track")
         p = self.proposals
         self.proposals = take(p, np.arange(len(p.track_id)) != row)
         lau, shots, when = int(p.launcher[row]), int(p.shots[row]), float(p.launch_time[row])
         b = int(self.world.units.battery[lau])
         guiding = 0 if units.guiding is None else int(units.guiding[b])
         as_planned = (
-            when >= now - 1e-9
+            when >= now + self.world.units.reaction_s[b] - 1e-9
             and units.ready[lau] >= shots
             and not np.isfinite(units.reload_done[lau])
             and units.next_free[lau] <= when + 1e-9
@@ -282,7 +287,7 @@ class Console:
                 continue
             shut = closed | (lb != b) if b >= 0 else closed
             after, done = fire(_shut(units, shut), replace(a, engage=a.engage | sel), sel)
-            units = _reopen(after, units, shut)
+            units = self._reopen(after, units, shut, done)
             out.append(done)
             origin.append(o.origin[rows_of(o.track_id, done.track_id)])
         fired = concat(*out).track_id if out else np.empty(0, np.int64)
@@ -291,7 +296,7 @@ class Console:
         rest = eligible & ~standing & ~np.isin(a.track_id, self.rejected)
         after, own = fire(_shut(units, closed), a, rest)
         if self.auto:
-            units = _reopen(after, units, closed)
+            units = self._reopen(after, units, closed, own)
             out.append(own)
             origin.append(np.full(len(own.track_id), AUTOMATIC, np.int64))
         else:
@@ -300,8 +305,35 @@ class Console:
             return units, no_orders(), np.empty(0, np.int64)
         return units, concat(*out), np.concatenate(origin)
 
-    def _closes(self, a: Assessment, rows: IntArray, battery: IntArray) -> FloatArray:
-        """When the window of tracks ``a[rows]`` closes, from ``battery`` (-1: any), s."""
+    def _reopen(
+        self, after: UnitState, before: UnitState, shut: NDArray[np.bool_], done: FireOrders
+    ) -> UnitState:
+        """Fire control's launchers with the rounds of those ``shut`` put back (it gave them
+        no order, so nothing else of theirs changed), and each battery's guidance count with
+        the rounds just ordered, for the cycle's next call."""
+        guiding = before.guiding
+        if guiding is not None:
+            b = self.world.units.battery[done.launcher]
+            ordered = np.bincount(b, weights=done.shots, minlength=len(guiding))
+            guiding = guiding + ordered.astype(np.int64)
+        return replace(after, ready=np.where(shut, before.ready, after.ready), guiding=guiding)
+
+    def clear(self, now: float) -> None:
+        """No track is left in the picture: every proposal ends and every order lapses."""
+        gone = "track lost or destroyed"
+        if len(self.proposals.track_id):
+            self.log.add("proposal_expired", now, track_id=self.proposals.track_id, detail=gone)
+            self.proposals = Proposals()
+        if len(self.orders.track_id):
+            self.log.add("order_lapsed", now, track_id=self.orders.track_id, detail=gone)
+            self.orders = Orders()
+
+    def _closes(
+        self, a: Assessment, rows: IntArray, battery: IntArray, held_too: bool = False
+    ) -> FloatArray:
+        """When the window of tracks ``a[rows]`` closes, from ``battery`` (-1: any), s: the
+        latest launch less the reaction time, over the launchers not holding fire (and
+        those holding it too, with ``held_too``)."""
         u = self.world.units
         if len(rows) == 0:
             return np.empty(0)
@@ -317,7 +349,8 @@ class Console:
             )
             - u.reaction_s[u.battery][None, :]
         )
-        open_ = ~self.held[u.battery][None, :] & (
+        held = np.zeros_like(self.held) if held_too else self.held
+        open_ = ~held[u.battery][None, :] & (
             (battery[:, None] < 0) | (u.battery[None, :] == battery[:, None])
         )
         return np.asarray(np.where(open_, latest, -np.inf).max(axis=1, initial=-np.inf))
@@ -330,7 +363,8 @@ class Console:
         row = rows_of(a.track_id, o.track_id)
         gone = row < 0
         closes = np.full(len(row), -np.inf)
-        closes[~gone] = self._closes(a, row[~gone], o.battery[~gone])
+        # A hold of fire is the operator's, and lifted at will: it lapses no order.
+        closes[~gone] = self._closes(a, row[~gone], o.battery[~gone], held_too=True)
         lapse = gone | (closes < now)
         if lapse.any():
             self.log.add(
@@ -366,11 +400,7 @@ class Console:
         )
         row = rows_of(a.track_id, p.track_id)
         gone = row < 0
-        # Approved as proposed, a plan goes out until its launch time, even after the last
-        # launch a new order could make.
-        p.closes[~gone] = np.maximum(
-            self._closes(a, row[~gone], np.full(int((~gone).sum()), -1)), p.launch_time[~gone]
-        )
+        p.closes[~gone] = self._closes(a, row[~gone], np.full(int((~gone).sum()), -1))
         proposed = np.zeros(len(row), bool)
         proposed[~gone] = rest[row[~gone]] & a.engage[row[~gone]]
         why = np.where(
@@ -409,9 +439,3 @@ class Console:
 def _shut(units: UnitState, shut: NDArray[np.bool_]) -> UnitState:
     """The launchers with those ``shut`` emptied for fire control."""
     return replace(units, ready=np.where(shut, 0, units.ready))
-
-
-def _reopen(after: UnitState, before: UnitState, shut: NDArray[np.bool_]) -> UnitState:
-    """Fire control's launchers with the rounds of those ``shut`` put back (it gave them no
-    order, so nothing else of theirs changed)."""
-    return replace(after, ready=np.where(shut, before.ready, after.ready))

@@ -230,6 +230,11 @@ class Engine:
         units = self.bmc.approve(track_id, self.t, self._guiding(), self.tracker.tracks)
         self.units = replace(units, guiding=None)
 
+    def hold(self, battery: str, on: bool) -> None:
+        """The operator holds fire on ``battery`` or releases it now
+        (:meth:`cupola.sim.bmc.BattleManager.hold`)."""
+        self.units = self.bmc.hold(battery, self.t, on, self.units)
+
     @property
     def over(self) -> bool:
         """Every threat is down, every interceptor has ended and nothing is ordered, or the

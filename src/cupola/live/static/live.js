@@ -6,8 +6,7 @@ maplibregl.setWorkerUrl("/static/vendor/maplibre-gl/maplibre-gl-worker.mjs");
 const state = { frames: 0, tracks: 0, intercepts: 0, impacts: 0, events: [], proposals: 0,
   approved: 0, paused: false, mode: null, score: null, drawMs: [], renders: 0 };
 window.cupola = state;
-// The panel's interactive tables are rebuilt only when what they show changes, so that a
-// button is not replaced under the pointer between two frames.
+// What the selected-track box shows (rebuilt only when it changes).
 const shown = {};
 let selected = null; // track id picked on the map or in the track list
 const timeline = new Map(); // "time kind track" -> event, for the timeline strip
@@ -143,36 +142,43 @@ function draw(f) {
   panel(f, tracks);
 }
 
-// A table's rows from arrays of cells: text, or a button {op, label, ...data} that sends an
-// operator action. A row may carry a class name as its `cls` property.
-function rows(id, cells) {
-  const table = document.getElementById(id);
-  table.replaceChildren(...cells.map((r) => {
-    const tr = document.createElement("tr");
-    if (r.cls) tr.className = r.cls;
-    if (r.track !== undefined) tr.dataset.track = r.track;
-    for (const c of r) {
-      const td = document.createElement("td");
-      if (c !== null && typeof c === "object") {
-        const b = document.createElement("button");
-        b.textContent = c.label;
-        b.dataset.op = c.op;
-        if (c.track !== undefined) b.dataset.track = c.track;
-        if (c.battery !== undefined) b.dataset.battery = c.battery;
-        td.append(b);
-      } else td.textContent = c;
-      tr.append(td);
-    }
-    return tr;
-  }));
+// A table cell: text, or a button {op, label, track?, battery?} that sends an operator action.
+function fill(td, c) {
+  if (c !== null && typeof c === "object") {
+    const b = td.firstChild;
+    if (b && b.tagName === "BUTTON" && b.dataset.op === c.op && b.textContent === c.label) return;
+    const button = document.createElement("button");
+    button.textContent = c.label;
+    button.dataset.op = c.op;
+    if (c.track !== undefined) button.dataset.track = c.track;
+    if (c.battery !== undefined) button.dataset.battery = c.battery;
+    td.replaceChildren(button);
+  } else if (td.textContent !== String(c) || td.firstChild?.tagName === "BUTTON") {
+    td.textContent = c;
+  }
 }
 
-// Rebuild table `id` only when `cells` differ from what it shows.
-function rowsOnce(id, cells) {
-  const key = JSON.stringify([cells, cells.map((r) => [r.cls, r.track])]);
-  if (shown[id] === key) return;
-  shown[id] = key;
-  rows(id, cells);
+// A table's rows, keyed: a row whose key stays is updated in place (its buttons kept, so a
+// click is never lost to a row rebuilt under the pointer); rows are kept in the given order.
+// Each row is an array of cells with `key`, and optionally `cls` and `track` properties.
+function rows(id, items) {
+  const table = document.getElementById(id);
+  const have = new Map([...table.children].map((tr) => [tr.dataset.key, tr]));
+  items.forEach((r, i) => {
+    const key = String(r.key ?? i);
+    let tr = have.get(key);
+    have.delete(key);
+    if (!tr) {
+      tr = document.createElement("tr");
+      tr.dataset.key = key;
+    }
+    tr.className = r.cls ?? "";
+    if (r.track !== undefined) tr.dataset.track = r.track;
+    while (tr.children.length > r.length) tr.lastChild.remove();
+    r.forEach((c, k) => fill(tr.children[k] ?? tr.appendChild(document.createElement("td")), c));
+    if (table.children[i] !== tr) table.insertBefore(tr, table.children[i] ?? null);
+  });
+  for (const tr of have.values()) tr.remove();
 }
 
 const row = (cells, props) => Object.assign(cells, props);
@@ -184,18 +190,20 @@ function queue(f) {
     cells.push(row([`T${p.track_id}`, p.threatens ?? "open ground", p.launcher,
       `by ${p.closes === null ? "?" : p.closes.toFixed(1)} s`,
       { op: "approve", label: "approve", track: p.track_id },
-      { op: "reject", label: "reject", track: p.track_id }], { cls: "proposal" }));
+      { op: "reject", label: "reject", track: p.track_id }],
+    { key: `p${p.track_id}`, cls: "proposal" }));
   }
   for (const o of f.orders ?? []) {
-    cells.push([`T${o.track_id}`, o.origin, o.battery ?? "any battery", "next cycle"]);
+    cells.push(row([`T${o.track_id}`, o.origin, o.battery ?? "any battery", "next cycle"],
+      { key: `o${o.track_id}` }));
   }
-  for (const q of f.queue ?? []) {
-    cells.push([`T${q.track_id}`, "launch", q.launcher, `t = ${q.time.toFixed(1)} s`]);
-  }
+  (f.queue ?? []).forEach((q, k) => cells.push(row([`T${q.track_id}`, "launch", q.launcher,
+    `t = ${q.time.toFixed(1)} s`], { key: `q${q.track_id}.${k}` })));
   if (!cells.length) {
-    cells.push([operator ? "no proposal open" : f.mode === "replay" ? "replay" : "no round waiting"]);
+    cells.push(row([operator ? "no proposal open" : f.mode === "replay" ? "replay"
+      : "no round waiting"], { key: "none" }));
   }
-  rowsOnce("queue", cells);
+  rows("queue", cells);
   state.proposals = (f.proposals ?? []).length;
 }
 
@@ -212,9 +220,9 @@ function scoreBoard(score) {
   if (score.error) { document.getElementById("verdict").textContent = score.error; return; }
   document.getElementById("verdict").textContent =
     `You did ${score.verdict}${score.verdict === "as good as" ? "" : " than"} the battle manager.`;
-  rowsOnce("score-figures", [["", "you", "automatic"],
+  rows("score-figures", [["", "you", "automatic"],
     ...score.figures.map((r) => [r.figure, r.trainee, r.automatic])]);
-  rowsOnce("score-decisions", Object.entries(score.decisions));
+  rows("score-decisions", Object.entries(score.decisions));
 }
 
 const MARKS = { engagement: ["#1f3b73", 0], intercept: ["#1a9641", 1], impact: ["#b2182b", 2],
@@ -260,13 +268,13 @@ function panel(f, tracks) {
     ["zones under alert", f.alerts.length], ["intercepts", state.intercepts],
     ["impacts", state.impacts]]);
   const live = f.mode !== "replay";
-  rowsOnce("batteries", f.batteries.map((b) => [b.name, `${b.ready_rounds} ready`,
+  rows("batteries", f.batteries.map((b) => row([b.name, `${b.ready_rounds} ready`,
     `${b.stock} stock`, ...(live ? [b.hold_fire
       ? { op: "release", label: "release", battery: b.name }
-      : { op: "hold", label: "hold fire", battery: b.name }] : [])]));
-  rowsOnce("tracks", tracks.slice(0, 30).map((t) => row([`T${t.track_id}`, t.class,
+      : { op: "hold", label: "hold fire", battery: b.name }] : [])], { key: b.name })));
+  rows("tracks", tracks.slice(0, 30).map((t) => row([`T${t.track_id}`, t.class,
     `${Math.round(t.alt_m)} m`, t.threatens ?? ""],
-    { track: t.track_id, cls: t.track_id === selected ? "selected" : "" })));
+    { key: t.track_id, track: t.track_id, cls: t.track_id === selected ? "selected" : "" })));
   const picked = tracks.find((t) => t.track_id === selected);
   const sel = picked && live ? `T${picked.track_id} ${picked.class}` : "";
   if (shown.selected !== sel) {
@@ -340,6 +348,5 @@ document.getElementById("timeline").addEventListener("click", (e) => {
   const c = e.currentTarget;
   if (!c.classList.contains("seekable")) return;
   const time = (e.offsetX / (c.width - 2)) * Number(c.dataset.end);
-  timeline.clear();
-  send({ action: "seek", time: Math.max(0, time) });
+  send({ action: "seek", time: Math.max(0, time) }); // the marks so far stay
 });
