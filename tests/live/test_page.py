@@ -22,6 +22,15 @@ def _browser(p):  # type: ignore[no-untyped-def]
     )
 
 
+def _open(browser, base: str, requests: list[str], errors: list[str]):  # type: ignore[no-untyped-def]
+    """A page of ``base`` whose requests and script errors are recorded."""
+    page = browser.new_page(viewport={"width": 1200, "height": 800})
+    page.on("request", lambda r: requests.append(r.url))
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(f"{base}/")
+    return page
+
+
 def _only_local(requests: list[str], base: str) -> None:
     ws = base.replace("http://", "ws://")
     outside = [u for u in requests if not (u.startswith((base + "/", ws + "/")))]
@@ -35,10 +44,7 @@ def test_the_page_shows_the_raid_and_takes_control(served, tmp_path: Path) -> No
     with sync_playwright() as p:
         browser = _browser(p)
         try:
-            page = browser.new_page(viewport={"width": 1200, "height": 800})
-            page.on("request", lambda r: requests.append(r.url))
-            page.on("pageerror", lambda e: errors.append(str(e)))
-            page.goto(f"{base}/")
+            page = _open(browser, base, requests, errors)
             page.wait_for_function("window.cupola && window.cupola.tracks > 0", timeout=60_000)
             # The tracks are on the map, not just in the panel (the map tiles its sources in a
             # worker: wait for it).
@@ -75,10 +81,7 @@ def test_an_operator_approves_an_engagement_from_the_page(served_operator, tmp_p
     with sync_playwright() as p:
         browser = _browser(p)
         try:
-            page = browser.new_page(viewport={"width": 1200, "height": 800})
-            page.on("request", lambda r: requests.append(r.url))
-            page.on("pageerror", lambda e: errors.append(str(e)))
-            page.goto(f"{base}/")
+            page = _open(browser, base, requests, errors)
             page.fill("#token", token)
             page.wait_for_function("window.cupola.mode === 'operator'", timeout=60_000)
             for _ in range(10):  # a proposal's window may close before the pause lands

@@ -46,11 +46,11 @@ def level_path(y: float, z: float = 1000.0, speed: float = 1000.0) -> ThreatSamp
     )
 
 
-def test_the_sequence_meets_the_earliest_point_then_waits_the_reengagement_time() -> None:
-    t = np.arange(10.0)
-    sample = ThreatSample(
+def ten_points() -> ThreatSample:
+    """One threat with a point every second from 0 to 9 s, first engaged at 2 s."""
+    return ThreatSample(
         path=np.zeros((1, 10, 3)),
-        path_time=t[None],
+        path_time=np.arange(10.0)[None],
         engage_from=np.array([2.0]),
         impact_time=np.array([10.0]),
         impact=np.zeros((1, 3)),
@@ -59,6 +59,11 @@ def test_the_sequence_meets_the_earliest_point_then_waits_the_reengagement_time(
         type_idx=np.zeros(1, np.int64),
         weight=np.ones(1),
     )
+
+
+def test_the_sequence_meets_the_earliest_point_then_waits_the_reengagement_time() -> None:
+    t = np.arange(10.0)
+    sample = ten_points()
     dl = (t - 1.5)[None, None, :]  # every point needs a launch 1.5 s before it
     one = np.array([[0]])
     every_second = (0.0, 1.0)  # decisions at the launch, a path point every second
@@ -79,17 +84,7 @@ def test_the_sequence_meets_the_earliest_point_then_waits_the_reengagement_time(
 
 def test_sites_tied_on_the_grid_go_to_the_preferred_one() -> None:
     t = np.arange(10.0)
-    sample = ThreatSample(
-        path=np.zeros((1, 10, 3)),
-        path_time=t[None],
-        engage_from=np.array([2.0]),
-        impact_time=np.array([10.0]),
-        impact=np.zeros((1, 3)),
-        value=np.ones(1),
-        hits=np.ones((1, 1), bool),
-        type_idx=np.zeros(1, np.int64),
-        weight=np.ones(1),
-    )
+    sample = ten_points()
     # Site 0 meets the point at 4, site 1 the one at 5: a second apart, the same on a 2 s grid
     # from a decision at 1 (both met at 5); site 1 preferred.
     dl = Deadlines(np.stack([t - 1.5, t - 2.5])[:, None, :])
