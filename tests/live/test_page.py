@@ -74,7 +74,7 @@ def test_the_page_shows_the_raid_and_takes_control(served, tmp_path: Path) -> No
 
 def test_an_operator_approves_an_engagement_from_the_page(served_operator, tmp_path: Path) -> None:
     """Operator mode: the battle manager's proposal shows in the engagement queue; the
-    trainee pauses to think, approves it, and the engagement goes out as proposed."""
+    trainee pauses to think, approves it, plays on, and the engagement goes out."""
     base, token = served_operator.base, served_operator.token
     requests: list[str] = []
     errors: list[str] = []
@@ -94,7 +94,11 @@ def test_an_operator_approves_an_engagement_from_the_page(served_operator, tmp_p
             shot = tmp_path / "proposal.png"
             page.screenshot(path=str(shot))
             page.click("#queue button[data-op=approve]")
-            page.wait_for_function("window.cupola.approved > 0", timeout=10_000)
+            # Approved as proposed it goes out at once; a launch less than the reaction time
+            # away waits for the next decision cycle: play on.
+            page.wait_for_function("document.querySelector('#reply').textContent === ''")
+            page.click("button[data-action=play]")
+            page.wait_for_function("window.cupola.approved > 0", timeout=20_000)
             assert page.text_content("#reply") == ""
             events = page.text_content("#events")
             assert "approved by the operator" in events
