@@ -136,3 +136,27 @@ def test_the_score_at_the_end_and_the_session_replayed(world, tmp_path: Path) ->
     assert f["mode"] == "replay"
     with pytest.raises(ControlError, match="a replay cannot approve"):
         replay.apply(Control(action="approve", track_id=1))
+
+
+@pytest.mark.parametrize(
+    ("args", "why"),
+    [
+        (["--run", "runs/x", "--operator"], "--operator: a replay (--run) is not a live run"),
+        (["--run", "runs/x", "--out", "runs/y"], "--out: a replay (--run) is not a live run"),
+        (["border-town", "--out", "{full}"], "folder exists and is not empty"),
+    ],
+)
+def test_serve_refuses_bad_operator_options(args: list[str], why: str, tmp_path: Path) -> None:
+    """One line, exit 2, nothing served and nothing written."""
+    from typer.testing import CliRunner
+
+    from cupola.cli import app
+
+    full = tmp_path / "full"
+    full.mkdir()
+    (full / "mine.txt").write_text("keep me")
+    args = [a.replace("{full}", str(full)) for a in args]
+    res = CliRunner().invoke(app, ["serve", *args])
+    assert res.exit_code == 2
+    assert why in res.output
+    assert (full / "mine.txt").read_text() == "keep me"
