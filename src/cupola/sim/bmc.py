@@ -669,8 +669,8 @@ class BattleManager:
         """Take the rounds due at ``t`` out of the queue.
 
         A round leaves at the start of the first tick at or after its planned time (at most
-        one tick late). Rounds at a track that is gone or killed, and those of a battery
-        holding fire, are cancelled and go back on their launcher.
+        one tick late). Rounds at a track that is gone or killed are cancelled and go back on
+        their launcher. (A battery holding fire has none waiting: :meth:`hold` returned them.)
 
         Returns
         -------
@@ -684,15 +684,11 @@ class BattleManager:
         if not due.any():
             return Pending(), units
         live = np.isin(p.track, tr.track_id)
-        held = self.console.held[self.world.units.battery[p.launcher]]
-        cancel = due & (~live | self.book.killed[p.track] | held)
-        if cancel.any():
-            ready = units.ready.copy()
-            np.add.at(ready, p.launcher[cancel], 1)
-            np.subtract.at(self.book.in_flight, p.track[cancel], 1)
-            units = UnitState(ready, units.next_free, units.reload_done, units.stock)
-        self.pending = p.take(~due)
-        return p.take(due & ~cancel), units
+        cancel = due & (~live | self.book.killed[p.track])
+        go = p.take(due & ~cancel)
+        units = self._cancel(cancel, units)
+        self.pending = self.pending.take(self.pending.time > t + 1e-9)
+        return go, units
 
     def hold(self, battery: str, now: float, on: bool, units: UnitState) -> UnitState:
         """The operator holds fire on ``battery`` (``on``) or releases it
@@ -701,26 +697,24 @@ class BattleManager:
         self.console.hold(battery, now, on)
         if not on:
             return units
-        p = self.pending
-        mine = self.world.units.battery[p.launcher] == self.console.battery_index(battery)
-        if not mine.any():
-            return units
-        ready = units.ready.copy()
-        np.add.at(ready, p.launcher[mine], 1)
-        np.subtract.at(self.book.in_flight, p.track[mine], 1)
-        self.pending = p.take(~mine)
-        return UnitState(ready, units.next_free, units.reload_done, units.stock)
+        b = self.console.battery_index(battery)
+        return self._cancel(self.world.units.battery[self.pending.launcher] == b, units)
 
     def cancel_all(self, units: UnitState) -> UnitState:
         """Cancel every round still waiting to launch (the run is over) and put it back on
         its launcher."""
-        p = self.pending
-        if len(p.time) == 0:
+        return self._cancel(np.ones(len(self.pending.time), bool), units)
+
+    def _cancel(self, rows: NDArray[np.bool_], units: UnitState) -> UnitState:
+        """Take the waiting rounds ``rows`` out of the queue, each back on its launcher and
+        no longer counted at its track; returns the launchers after."""
+        if not rows.any():
             return units
+        p = self.pending
         ready = units.ready.copy()
-        np.add.at(ready, p.launcher, 1)
-        np.subtract.at(self.book.in_flight, p.track, 1)
-        self.pending = Pending()
+        np.add.at(ready, p.launcher[rows], 1)
+        np.subtract.at(self.book.in_flight, p.track[rows], 1)
+        self.pending = p.take(~rows)
         return UnitState(ready, units.next_free, units.reload_done, units.stock)
 
     def on_bursts(

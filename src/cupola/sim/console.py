@@ -162,7 +162,7 @@ class Console:
         if not live:
             raise ConsoleError(f"track {track_id} is not a live confirmed track")
         p = self.proposals
-        self.proposals = take(p, np.arange(len(p.track_id)) != row)
+        self._drop(track_id)
         lau, shots, when = int(p.launcher[row]), int(p.shots[row]), float(p.launch_time[row])
         b = int(self.world.units.battery[lau])
         guiding = 0 if units.guiding is None else int(units.guiding[b])
@@ -190,8 +190,8 @@ class Console:
 
     def reject(self, track_id: int, now: float) -> None:
         """Reject the open proposal at ``track_id``: it is not proposed again."""
-        row = self._proposal(track_id, "reject")
-        self.proposals = take(self.proposals, np.arange(len(self.proposals.track_id)) != row)
+        self._proposal(track_id, "reject")
+        self._drop(track_id)
         self.rejected = np.union1d(self.rejected, [track_id]).astype(np.int64)
         self.log.add("rejected", now, track_id=track_id, detail="rejected by the operator")
 
@@ -203,8 +203,7 @@ class Console:
         b = -1 if battery is None else self.battery_index(battery)
         if b >= 0 and self.held[b]:
             raise ConsoleError(f"{battery} holds fire: release it first")
-        keep = self.proposals.track_id != track_id
-        self.proposals = take(self.proposals, keep)
+        self._drop(track_id)
         self.rejected = self.rejected[self.rejected != track_id]
         self._order(track_id, b, BY_HAND)
         where = "any battery" if battery is None else battery
@@ -229,6 +228,10 @@ class Console:
         if len(rows) == 0:
             raise ConsoleError(f"cannot {verb}: no open proposal at track {track_id}")
         return int(rows[0])
+
+    def _drop(self, track_id: int) -> None:
+        """Close the proposal at ``track_id``, if one is open."""
+        self.proposals = take(self.proposals, self.proposals.track_id != track_id)
 
     def _order(self, track_id: int, battery: int, origin: int) -> None:
         o = self.orders

@@ -142,27 +142,32 @@ class Deadlines:
     ) -> None:
         r, n, p = dl.shape
         self.shape = (r, n, p)
-        #: (R, N, P) the deadlines, s.
-        self.deadlines = dl
         #: ``reach(sites, points)``: reach probability of sites (B, K, 1) at path points
         #: (B, K, N) (:func:`index`), or None.
         self.reach = reach
         top = np.maximum.accumulate(np.maximum(dl, self.FLOOR), axis=2)
         shift = (np.arange(r * n, dtype=np.float64) * self.SPAN).reshape(r, n, 1)
         self._sorted = (top + shift).ravel()
-        #: The earliest points of every site from ``start`` (N,), the first engagements'
-        #: launches, found once: (R, N) points and whether there is one.
+        #: The first engagements' launches (N,) of the sample, and every site's earliest
+        #: points from them, found once (:meth:`first_from_start`).
         self.start = start
         self._from_start: tuple[IntArray, NDArray[np.bool_]] | None = None
         if start is not None:
             self._from_start = self.first(np.arange(r)[:, None], start[None])
 
+    def first_from_start(
+        self, rows: IntArray, start: FloatArray
+    ) -> tuple[IntArray, NDArray[np.bool_]]:
+        """:meth:`first` from the first engagements' launches ``start`` (N,): looked up when
+        they are those the index was built with."""
+        found = self._from_start
+        if found is not None and self.start is not None and np.array_equal(start, self.start):
+            return found[0][rows, 0], found[1][rows, 0]
+        return self.first(rows, np.broadcast_to(start, (len(rows), len(start))))
+
     def first(self, rows: IntArray, launch: FloatArray) -> tuple[IntArray, NDArray[np.bool_]]:
         """Earliest point each of ``rows`` (B, K) can meet from ``launch`` (B, N): (B, K, N)
         point indices (0 where none) and whether there is one."""
-        start, found = self.start, self._from_start
-        if found is not None and start is not None and (launch == start[None]).all():
-            return found[0][rows, 0], found[1][rows, 0]
         _, n, p = self.shape
         block = rows[:, :, None] * n + np.arange(n)[None, None, :]  # B, K, N
         query = launch[:, None, :] + block * self.SPAN
@@ -180,7 +185,7 @@ def sequence(
     max_engagements: int = MAX_ENGAGEMENTS,
     prefer: Callable[[IntArray, int], FloatArray] | None = None,
 ) -> tuple[IntArray, NDArray[np.bool_], IntArray, FloatArray]:
-    """Engagements of B layouts of K sites each (``rows`` (B, K) of the sites of ``dl``).
+    r"""Engagements of B layouts of K sites each (``rows`` (B, K) of the sites of ``dl``).
 
     Engagement :math:`e`, from its earliest launch :math:`\tau_e`, meets the threat at the
     earliest time any site can (module docstring). The battle manager's intercept times are
@@ -226,7 +231,10 @@ def sequence(
     score = np.ones(shape)
     j = np.arange(n)[None, None, :]
     for e in range(max_engagements):
-        first, can = dl.first(rows, launch)  # B, K, N
+        if e == 0:  # layout-independent: every site's, found once per index
+            first, can = dl.first_from_start(rows, sample.engage_from)
+        else:
+            first, can = dl.first(rows, launch)  # B, K, N
         if not can.any():
             break
         decided = np.where(np.isfinite(launch), launch - reaction, 0.0)[:, None, :]

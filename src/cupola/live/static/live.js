@@ -6,8 +6,7 @@ maplibregl.setWorkerUrl("/static/vendor/maplibre-gl/maplibre-gl-worker.mjs");
 const state = { frames: 0, tracks: 0, intercepts: 0, impacts: 0, events: [], proposals: 0,
   approved: 0, paused: false, mode: null, score: null, drawMs: [], renders: 0 };
 window.cupola = state;
-// What the selected-track box shows (rebuilt only when it changes).
-const shown = {};
+let selectedShown = ""; // what the selected-track box shows (rebuilt only when it changes)
 let selected = null; // track id picked on the map or in the track list
 const timeline = new Map(); // "time kind track" -> event, for the timeline strip
 
@@ -277,8 +276,8 @@ function panel(f, tracks) {
     { key: t.track_id, track: t.track_id, cls: t.track_id === selected ? "selected" : "" })));
   const picked = tracks.find((t) => t.track_id === selected);
   const sel = picked && live ? `T${picked.track_id} ${picked.class}` : "";
-  if (shown.selected !== sel) {
-    shown.selected = sel;
+  if (selectedShown !== sel) {
+    selectedShown = sel;
     const box = document.getElementById("selected");
     box.replaceChildren();
     if (sel) {
