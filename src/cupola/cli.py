@@ -650,12 +650,15 @@ def plan(
     table.add_column("layout")
     table.add_column("sites")
     table.add_column("defended (model)", justify="right")
+    table.add_column("rounds asked / had (model)", justify="right")
     mc = summary["monte_carlo"]
     if mc:
         table.add_column(f"hits ({runs} runs)", justify="right")
     for name in ("planned", "naive"):
         sites = "; ".join(f"{x['lat']:.4f}, {x['lon']:.4f}" for x in summary[name]["sites"])
-        cells = [name, sites, f"{summary[name]['defended_value_per_raid']:,.0f}"]
+        r = summary[name]["rounds_per_raid"]
+        rounds = "" if r is None else f"{r['asked']:,.1f} / {r['available']:,.1f}"
+        cells = [name, sites, f"{summary[name]['defended_value_per_raid']:,.0f}", rounds]
         if mc:
             h = mc["layouts"][name]["hits_on_defended_assets"]
             half = "" if h["ci95"] is None else f" ± {h['ci95']:.2f}"

@@ -132,6 +132,7 @@ def _summary(p: Plan, rows: list[dict[str, Any]], mc: dict[str, Any] | None) -> 
         "planned": {
             "sites": _site_list(p.planned),
             "defended_value_per_raid": p.planned_value,
+            "rounds_per_raid": _rounds(p.rounds.get("planned")),
             "objective": lay.objective,
             "method": lay.method,
             "mexclp": {
@@ -146,9 +147,15 @@ def _summary(p: Plan, rows: list[dict[str, Any]], mc: dict[str, Any] | None) -> 
         "naive": {
             "sites": _site_list(p.naive),
             "defended_value_per_raid": p.naive_value,
+            "rounds_per_raid": _rounds(p.rounds.get("naive")),
         },
         "curve": p.curve,
         "coverage": [{k: v for k, v in r.items() if k != "geometry"} for r in rows],
         "seconds": p.seconds,
         "monte_carlo": mc,
     }
+
+
+def _rounds(balance: tuple[float, float] | None) -> dict[str, float] | None:
+    """Rounds a layout is asked per raid and has, in the model (:mod:`.rounds`)."""
+    return None if balance is None else {"asked": balance[0], "available": balance[1]}

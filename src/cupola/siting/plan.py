@@ -28,6 +28,7 @@ from cupola.siting.coverage import coverage, kill_probability
 from cupola.siting.layout import naive_sites, with_batteries
 from cupola.siting.optimise import Layout, choose
 from cupola.siting.refine import SequenceModel
+from cupola.siting.rounds import rounds_per_raid
 from cupola.siting.sample import ThreatSample, sample_threats, subset
 from cupola.siting.sites import Candidates, exclude, grid, read_candidates, read_exclusions
 from cupola.siting.timeline import Deadlines, deadlines, decision_grid, reengage_s, sequence
@@ -75,7 +76,9 @@ class PlanOptions:
 
 @dataclass(frozen=True)
 class Plan:
-    """A plan (module docstring); values per raid, in the assets' value units."""
+    """A plan (module docstring); values per raid, in the assets' value units; ``rounds``
+    the rounds per raid the planned and the naive layouts are asked and have
+    (:meth:`.refine.SequenceModel.rounds_balance`)."""
 
     scenario: Scenario
     world: World
@@ -92,6 +95,7 @@ class Plan:
     naive_value: float
     threatened_value: float
     model: SequenceModel
+    rounds: dict[str, tuple[float, float] | None] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -186,6 +190,7 @@ def plan(sc: Scenario, source: str, options: PlanOptions) -> Plan:
         path_grid,
         alt,
         offsets,
+        rounds_per_raid(sc, sample),
     )
     refined = model.refine(c.pos, cost, [s.sites for s in starts])
     curve = [
@@ -225,6 +230,10 @@ def plan(sc: Scenario, source: str, options: PlanOptions) -> Plan:
         naive_value=naive_value,
         threatened_value=float(sample.worth.sum()),
         model=model,
+        rounds={
+            "planned": model.rounds_balance(c.pos[layout.sites]),
+            "naive": model.rounds_balance(n_pos),
+        },
         seconds=seconds,
     )
 

@@ -21,8 +21,9 @@ from numpy.typing import NDArray
 
 from cupola.engage.base import InterceptorTypes
 from cupola.siting.optimise import grow, improve
+from cupola.siting.rounds import Rounds
 from cupola.siting.sample import ThreatSample
-from cupola.siting.timeline import Deadlines, index, survival, threat_velocity
+from cupola.siting.timeline import Deadlines, index, tally, threat_velocity
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -54,6 +55,8 @@ class SequenceModel:
         The battery's launchers, from its position, ENU, m: a site's launchers are the
         engagement sequence's sites (the battle manager chooses among launchers, and a few
         hundred metres between them decide which meets a threat first).
+    rounds : Rounds or None
+        The rounds each battery has per raid (:mod:`.rounds`); None for as many as it asks.
     """
 
     itypes: InterceptorTypes
@@ -64,6 +67,7 @@ class SequenceModel:
     grid: tuple[float, float]
     min_altitude_m: float
     offsets: FloatArray = field(default_factory=lambda: np.zeros((1, 3)))
+    rounds: Rounds | None = None
 
     def values(self, sites: FloatArray, layouts: IntArray) -> FloatArray:
         """(B,) expected value each layout (rows of ``layouts`` into ``sites``) defends per
@@ -105,15 +109,36 @@ class SequenceModel:
 
     def _values(self, dl: Deadlines, layouts: IntArray) -> FloatArray:
         """Values of ``layouts`` (B, K) of sites, from their launchers' indexed deadlines."""
-        worth = self.sample.worth
+        s = self.sample
         rows = self._rows(layouts)
         out = np.zeros(len(layouts))
         for a in range(0, len(layouts), CHUNK):
-            alive = survival(
-                dl, rows[a : a + CHUNK], self.sample, self.kill, self.reengage, self.grid
-            )
-            out[a : a + CHUNK] = (1.0 - alive) @ worth
+            part = rows[a : a + CHUNK]
+            alive, fired, killed, _ = tally(dl, part, s, self.kill, self.reengage, self.grid)
+            if self.rounds is None:
+                out[a : a + CHUNK] = (1.0 - alive) @ s.worth
+            else:
+                reach = self._reach(dl, part, layouts.shape[1])
+                out[a : a + CHUNK] = self.rounds.value(fired, killed, reach, s.weight, s.worth)
         return out
+
+    def _reach(self, dl: Deadlines, rows: IntArray, k: int) -> NDArray[np.bool_]:
+        """(B, K, N) whether each battery of layouts of launcher ``rows`` (B, K * L) can
+        engage each threat at all."""
+        _, can = dl.first_from_start(rows, self.sample.engage_from)  # B, K * L, N
+        return np.asarray(can.reshape(len(rows), k, -1, can.shape[-1]).any(axis=2))
+
+    def rounds_balance(self, sites: FloatArray) -> tuple[float, float] | None:
+        """Rounds a layout of batteries at ``sites`` (K, 3) is asked per raid, and the rounds
+        it has to meet them (:meth:`.rounds.Rounds.balance`); None without :attr:`rounds`."""
+        if self.rounds is None:
+            return None
+        dl = self._index(self.launchers(sites))
+        rows = self._rows(np.arange(len(sites))[None, :])
+        s = self.sample
+        _, fired, _, _ = tally(dl, rows, s, self.kill, self.reengage, self.grid)
+        asked, have = self.rounds.balance(fired, self._reach(dl, rows, len(sites)), s.weight)
+        return float(asked[0]), float(have[0])
 
     def refine(
         self, sites: FloatArray, cost: FloatArray, starts: list[IntArray]

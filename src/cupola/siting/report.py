@@ -66,11 +66,18 @@ def render_plan(p: Plan, rows: list[dict[str, Any]], mc: dict[str, Any] | None) 
         ),
         ("naive layout, expected value defended", f"{p.naive_value:,.0f}"),
     ]
+    for name in ("planned", "naive"):
+        balance = p.rounds.get(name)
+        if balance is not None:
+            facts.append(
+                (f"{name} layout, rounds asked / had per raid", _balance(*balance)),
+            )
     caveat = (
         "<p>The model's expected value defended sees the battle manager's engagement "
-        "sequence and the interceptor's turn, not saturation (more threats than rounds or "
-        "launch rate), the tracker's errors or the threat evaluation. The Monte Carlo check "
-        "below, with the full simulation, does.</p>"
+        "sequence, the interceptor's turn and a shortage of rounds (the rounds a raid asks of "
+        "the batteries against those they have, over the campaign), not the launch rate, the "
+        "tracker's errors or the threat evaluation. The Monte Carlo check below, with the "
+        "full simulation, does.</p>"
     )
     table = "".join(
         f"<tr><th style='text-align:left'>{escape(a)}</th><td>{escape(b)}</td></tr>"
@@ -242,3 +249,9 @@ def _monte_carlo(mc: dict[str, Any] | None) -> str:
         "the same raids for both.</p>"
         f"<table>{head}{''.join(body)}</table>"
     )
+
+
+def _balance(asked: float, have: float) -> str:
+    """Rounds asked and had per raid, and whether the layout runs short."""
+    short = " (short: the layout defends value per round)" if asked > have else ""
+    return f"{asked:,.1f} / {have:,.1f}{short}"

@@ -277,14 +277,47 @@ def survival(
     grid : (float, float)
         :func:`decision_grid`.
     """
+    return tally(dl, layouts, sample, kill, reengage, grid)[0]
+
+
+def tally(
+    dl: Deadlines,
+    layouts: IntArray,
+    sample: ThreatSample,
+    kill: FloatArray,
+    reengage: float,
+    grid: tuple[float, float],
+) -> tuple[FloatArray, FloatArray, FloatArray, IntArray]:
+    r"""Each layout's engagements of each threat, with what they cost and what they kill.
+
+    Engagement :math:`e` is fired if the threat survived the ones before it, with probability
+    :math:`a_e = \prod_{e' < e} (1 - \rho_{e'} P_k)`, and kills it with probability
+    :math:`a_e \rho_e P_k`; the survival is :math:`1 - \sum_e a_e \rho_e P_k`. Parameters
+    as :func:`survival`.
+
+    Returns
+    -------
+    alive : (B, N) float64
+        Survival.
+    fired : (B, N, E) float64
+        :math:`a_e`, 0 where there is no engagement :math:`e`.
+    killed : (B, N, E) float64
+        :math:`a_e \rho_e P_k`.
+    site : (B, N, E) int64
+        The layout's site (0..K-1) that fires engagement :math:`e`.
+    """
     layouts = np.asarray(layouts, np.int64).reshape(len(layouts), -1)
     assert dl.reach is not None, "survival needs the sites' reach (timeline.index)"
     reach = dl.reach
     sites = layouts[:, :, None]
-    _, engaged, _, rho = sequence(
+    _, engaged, site, rho = sequence(
         dl, layouts, sample, reengage, grid, prefer=lambda first, _: reach(sites, first)
     )
-    return np.asarray(np.prod(np.where(engaged, 1.0 - rho * kill[None, :, None], 1.0), axis=2))
+    p = np.where(engaged, rho * kill[None, :, None], 0.0)
+    left = np.cumprod(1.0 - p, axis=2)
+    before = np.concatenate([np.ones((*left.shape[:2], 1)), left[:, :, :-1]], axis=2)
+    fired = np.where(engaged, before, 0.0)
+    return np.asarray(left[:, :, -1]), fired, fired * p, site
 
 
 def index(
