@@ -790,6 +790,140 @@ def serve(
     )
 
 
+@app.command()
+def feed(
+    listen: Annotated[
+        str, typer.Option(help="Where plots arrive: udp://HOST:PORT (loopback unless asked).")
+    ] = "udp://127.0.0.1:4800",
+    format: Annotated[
+        str, typer.Option("--format", help="Plots in: asterix48 (CAT048) or plots-jsonl.")
+    ] = "asterix48",
+    scenario: Annotated[
+        str | None,
+        typer.Option(
+            help="Radars, defended assets, alert zones and batteries: a built-in "
+            "scenario name or a scenario file."
+        ),
+    ] = None,
+    sensors: Annotated[
+        Path | None, typer.Option(help="A sensors file instead of a scenario (not yet).")
+    ] = None,
+    cot: Annotated[
+        str | None,
+        typer.Option(help="Send the picture as CoT to udp://, tcp:// or tls://HOST:PORT."),
+    ] = None,
+    cat062: Annotated[
+        str | None, typer.Option(help="Send the tracks as ASTERIX CAT062 to udp://HOST:PORT.")
+    ] = None,
+    journal: Annotated[
+        Path, typer.Option(help="Event log (SQLite); continued if it exists.")
+    ] = Path("feed.sqlite"),
+    http: Annotated[
+        str, typer.Option(help="Status endpoint HOST:PORT (GET /status), or none.")
+    ] = "127.0.0.1:4801",
+    allow_remote: Annotated[
+        bool, typer.Option(help="Let --listen and --http bind beyond loopback.")
+    ] = False,
+    day: Annotated[
+        str | None, typer.Option(help="UTC date the plots' times count from (default today).")
+    ] = None,
+    tls_cert: Annotated[Path | None, typer.Option(help="Client certificate (PEM), tls://.")] = None,
+    tls_key: Annotated[Path | None, typer.Option(help="Its key (PEM), if separate.")] = None,
+    tls_ca: Annotated[Path | None, typer.Option(help="Server's certificate authority (PEM).")] = (
+        None
+    ),
+    protobuf: Annotated[
+        bool, typer.Option(help="CoT as TAK protocol 1 (protobuf) instead of XML.")
+    ] = False,
+    stale_s: Annotated[float, typer.Option(help="CoT events stand this long, s.")] = 10.0,
+    status_every: Annotated[float, typer.Option(help="A status line every this many s.")] = 5.0,
+    simulated: Annotated[
+        bool, typer.Option(help="Mark what is published as simulated (CoT how m-s, CAT062 SIM).")
+    ] = False,
+) -> None:
+    """Run the battle manager live on radar plots arriving over UDP, and publish its picture
+    (tracks, predicted impacts, alerts, batteries) as CoT and CAT062. Recommends
+    engagements; orders none. Stop with Ctrl-C."""
+    import asyncio
+
+    from cupola.feed.service import Feed
+    from cupola.feed.setup import feed_setup
+
+    try:
+        world, options = feed_setup(
+            listen=listen,
+            fmt=format,
+            scenario=scenario,
+            sensors=sensors,
+            cot=cot,
+            cat062=cat062,
+            journal=journal,
+            http=http,
+            allow_remote=allow_remote,
+            day=day,
+            tls_cert=tls_cert,
+            tls_key=tls_key,
+            tls_ca=tls_ca,
+            protobuf=protobuf,
+            stale_s=stale_s,
+            status_every_s=status_every,
+            simulated=simulated,
+        )
+        service = Feed(
+            world,
+            options,
+            lambda line: err_console.print(line, markup=False, highlight=False, soft_wrap=True),
+        )
+        asyncio.run(service.run())
+    except OSError as exc:
+        _fail(CupolaError(f"--listen/--http: {exc.strerror or exc}"))
+    except CupolaError as exc:
+        _fail(exc)
+
+
+@app.command()
+def replay(
+    run_dir: Annotated[Path, typer.Argument(help="A run folder (from `cupola run`).")],
+    to: Annotated[str, typer.Option(help="udp://HOST:PORT to send the plots to.")] = (
+        "udp://127.0.0.1:4800"
+    ),
+    format: Annotated[
+        str, typer.Option("--format", help="asterix48 (CAT048) or plots-jsonl.")
+    ] = "asterix48",
+    speed: Annotated[float, typer.Option(help="Times the original pace.")] = 1.0,
+    keep_time: Annotated[
+        bool,
+        typer.Option(help="Keep the run's times (seconds after 00:00 UTC) instead of now's."),
+    ] = False,
+) -> None:
+    """Send a run's radar plots to a UDP port as a live stream: the feed's test source."""
+    from cupola.feed.base import endpoint
+    from cupola.feed.replay import read_run
+    from cupola.feed.replay import replay as send
+    from cupola.feed.setup import check_format
+
+    try:
+        check_format(format)
+        where = endpoint(to, "--to", ("udp",))
+        if not speed > 0:
+            raise CupolaError(f"--speed: must be above 0, got {speed:g}")
+        rec = read_run(run_dir)
+        with _counting("replay", "scans", 1) as show:
+            sent = send(rec, where, format, speed, keep_time, progress=show)
+    except OSError as exc:
+        _fail(CupolaError(f"--to: {exc.strerror or exc}"))
+        return
+    except CupolaError as exc:
+        _fail(exc)
+        return
+    out_console.print(
+        f"sent {sent.plots:,} plots in {sent.scans:,} scans ({sent.datagrams:,} datagrams) "
+        f"to {where}" + (f"; {sent.unencoded} could not be encoded" if sent.unencoded else ""),
+        highlight=False,
+        markup=False,
+    )
+
+
 def main() -> None:
     """Entry point of the ``cupola`` script."""
     try:

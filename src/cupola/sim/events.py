@@ -145,6 +145,12 @@ class EventLog:
         """The chunks added after the first ``cursor`` ones, in the order they were added."""
         return self._chunks[cursor:]
 
+    def drain(self) -> list[dict[str, NDArray[Any]]]:
+        """Take every chunk out of the log (a long-running service that keeps its events
+        elsewhere: :mod:`cupola.feed.journal`), in the order they were added."""
+        out, self._chunks = self._chunks, []
+        return out
+
     def count(self, kind: str) -> int:
         """Number of events of ``kind`` so far."""
         return sum(len(c["time"]) for c in self._chunks if c["kind"][0] == kind)

@@ -1,0 +1,229 @@
+"""The feed on a bad stream: garbage, truncated records, duplicates, out-of-order plots, NaN,
+a burst at ten times the rate and a stall. Each bad record is rejected and counted under its
+reason; the service keeps tracking, as on the clean stream."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from cupola.core.table import take
+from cupola.feed import cat048, plots_jsonl
+from cupola.feed.base import Endpoint
+from cupola.feed.journal import read_events
+from cupola.feed.replay import Recording, read_run
+from cupola.feed.service import Feed, FeedOptions
+from cupola.scenario import load
+from cupola.sensors.base import PlotTable
+from cupola.sim.world import World, compile_world
+
+from .conftest import free_port
+
+Send = Callable[[bytes], None]
+
+
+def scans_of(p: PlotTable) -> list[PlotTable]:
+    cut = np.flatnonzero((np.diff(p.time) != 0) | (np.diff(p.sensor_id) != 0)) + 1
+    return [
+        take(p, slice(a, b)) for a, b in zip(np.r_[0, cut], np.r_[cut, len(p.time)], strict=True)
+    ]
+
+
+def datagrams(rec: Recording, fmt: str) -> list[list[bytes]]:
+    """Each scan's datagrams."""
+    if fmt == "plots-jsonl":
+        return [plots_jsonl.encode(s) for s in scans_of(rec.plots)]
+    return [cat048.encode(s, rec.heights)[0] for s in scans_of(rec.plots)]
+
+
+def run_feed(
+    world: World,
+    journal: Path,
+    fmt: str,
+    script: Callable[[Send], Awaitable[None]],
+    status_every_s: float = 5.0,
+) -> tuple[dict[str, Any], list[str], list[dict[str, Any]]]:
+    """Run the feed in this process while ``script`` sends datagrams; returns its counters,
+    status lines and logged events."""
+    port = free_port()
+    options = FeedOptions(
+        listen=Endpoint("udp", "127.0.0.1", port),
+        format=fmt,
+        journal=journal,
+        day=datetime(2026, 11, 23, tzinfo=UTC),
+        status_every_s=status_every_s,
+    )
+    lines: list[str] = []
+
+    async def main() -> dict[str, Any]:
+        feed = Feed(world, options, lines.append)
+        task = asyncio.create_task(feed.run(signals=False))
+        await asyncio.sleep(0.1)
+        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        try:
+            await script(lambda d: sock.sendto(d, ("127.0.0.1", port)) and None)
+            await asyncio.sleep(0.4)
+        finally:
+            sock.close()
+        status = feed.status()
+        feed.stop.set()
+        await task
+        return status
+
+    status = asyncio.run(main())
+    return status, lines, read_events(journal)
+
+
+def paced(scans: list[list[bytes]], gap_s: float = 0.004) -> Callable[[Send], Awaitable[None]]:
+    async def script(send: Send) -> None:
+        for data in scans:
+            for d in data:
+                send(d)
+            await asyncio.sleep(gap_s)
+
+    return script
+
+
+def confirmed(events: list[dict[str, Any]]) -> int:
+    return sum(e["kind"] == "track_confirmed" for e in events)
+
+
+@pytest.fixture(scope="module")
+def stream(recorded: Path) -> tuple[World, Recording]:
+    rec = read_run(recorded)
+    return compile_world(load(recorded / "scenario.yaml")), rec
+
+
+@pytest.fixture(scope="module")
+def clean(stream: tuple[World, Recording], tmp_path_factory: pytest.TempPathFactory) -> int:
+    """Tracks confirmed on the clean CAT048 stream."""
+    world, rec = stream
+    path = tmp_path_factory.mktemp("clean") / "j.sqlite"
+    status, _, events = run_feed(world, path, "asterix48", paced(datagrams(rec, "asterix48")))
+    assert status["plots_accepted"] == len(rec.plots.time)
+    assert status["rejected_total"] == 0
+    n = confirmed(events)
+    assert n >= 20
+    return n
+
+
+def test_garbage_and_truncated_records_are_counted_and_tracking_goes_on(
+    stream: tuple[World, Recording], clean: int, tmp_path: Path
+) -> None:
+    world, rec = stream
+    scans = datagrams(rec, "asterix48")
+    rng = np.random.default_rng(0)
+    bad: list[list[bytes]] = []
+    cut = 0
+    for k, data in enumerate(scans):
+        if k % 10 == 3:  # a scan cut short: its datagram's length says more than there is
+            bad.append([data[0][: len(data[0]) // 2]])
+            cut += 1
+            continue
+        bad.append(data)
+        if k % 5 == 0:
+            bad.append([rng.bytes(int(rng.integers(1, 300)))])
+    status, _, events = run_feed(world, tmp_path / "j.sqlite", "asterix48", paced(bad))
+    junk = len(scans) // 5 + (1 if len(scans) % 5 else 0)
+    reasons = status["rejected"]
+    assert reasons.get("truncated", 0) + reasons.get("garbage", 0) == junk + cut
+    assert reasons.get("truncated", 0) >= cut
+    lost = sum(len(s.time) for k, s in enumerate(scans_of(rec.plots)) if k % 10 == 3)
+    assert status["plots_accepted"] == len(rec.plots.time) - lost
+    assert confirmed(events) >= 0.8 * clean
+
+
+def test_duplicates_are_rejected_and_change_nothing(
+    stream: tuple[World, Recording], clean: int, tmp_path: Path
+) -> None:
+    world, rec = stream
+    twice = [[d, d] for data in datagrams(rec, "asterix48") for d in data]
+    status, _, events = run_feed(world, tmp_path / "j.sqlite", "asterix48", paced(twice))
+    assert status["rejected"] == {"duplicate": len(rec.plots.time)}
+    assert status["plots_accepted"] == len(rec.plots.time)
+    assert confirmed(events) == clean
+
+
+def test_out_of_order_plots_are_put_back_in_order_or_counted_late(
+    stream: tuple[World, Recording], clean: int, tmp_path: Path
+) -> None:
+    world, rec = stream
+    scans = datagrams(rec, "asterix48")
+    # Every pair of scans sent the wrong way round, back to back (within the hold).
+    swapped = [scans[k + 1] + scans[k] for k in range(0, len(scans) - 1, 2)]
+    swapped += scans[len(scans) - len(scans) % 2 :]
+    stale = scans[len(scans) // 3]
+    swapped.insert(len(swapped) // 2, stale)  # a scan from long ago, again
+    stale_plots = len(scans_of(rec.plots)[len(scans) // 3].time)
+    status, _, events = run_feed(world, tmp_path / "j.sqlite", "asterix48", paced(swapped))
+    assert status["rejected"] == {"late": stale_plots}
+    assert status["plots_accepted"] == len(rec.plots.time)
+    assert confirmed(events) == clean
+
+
+def test_nan_values_are_rejected_and_counted(
+    stream: tuple[World, Recording], clean: int, tmp_path: Path
+) -> None:
+    world, rec = stream
+    p = rec.plots
+    spoilt = PlotTable(
+        p.time.copy(), p.sensor_id, p.range_m.copy(), p.azimuth_rad, p.elevation_rad, p.truth_id
+    )
+    spoilt.range_m[::50] = np.nan
+    spoilt.time[7::97] = np.nan
+    nan = np.isnan(spoilt.range_m) | np.isnan(spoilt.time)
+    scans = [plots_jsonl.encode(s) for s in scans_of(take(spoilt, ~np.isnan(spoilt.time)))]
+    scans.append(plots_jsonl.encode(take(spoilt, np.isnan(spoilt.time))))
+    status, _, events = run_feed(world, tmp_path / "j.sqlite", "plots-jsonl", paced(scans))
+    assert status["rejected"] == {"not finite": int(nan.sum())}
+    assert status["plots_accepted"] == len(p.time) - int(nan.sum())
+    assert confirmed(events) >= 0.8 * clean
+
+
+def test_a_burst_at_ten_times_the_rate_loses_nothing(
+    stream: tuple[World, Recording], clean: int, tmp_path: Path
+) -> None:
+    world, rec = stream
+    scans = datagrams(rec, "asterix48")
+    third = len(scans) // 3
+
+    async def script(send: Send) -> None:
+        for k, data in enumerate(scans):
+            for d in data:
+                send(d)
+            await asyncio.sleep(0.002 if third <= k < 2 * third else 0.02)
+
+    status, _, events = run_feed(world, tmp_path / "j.sqlite", "asterix48", script)
+    assert status["rejected_total"] == 0
+    assert status["plots_accepted"] == len(rec.plots.time)
+    assert confirmed(events) == clean
+
+
+def test_a_stall_is_reported_and_tracking_resumes(
+    stream: tuple[World, Recording], clean: int, tmp_path: Path
+) -> None:
+    world, rec = stream
+    scans = datagrams(rec, "asterix48")
+    half = len(scans) // 2
+    resumed = float(scans_of(rec.plots)[half].time[0])
+
+    async def script(send: Send) -> None:
+        await paced(scans[:half])(send)
+        await asyncio.sleep(1.2)  # the radar goes quiet
+        await paced(scans[half:])(send)
+
+    status, lines, events = run_feed(
+        world, tmp_path / "j.sqlite", "asterix48", script, status_every_s=0.5
+    )
+    assert any("no data for" in line for line in lines)
+    assert status["plots_accepted"] == len(rec.plots.time)
+    after = [e for e in events if e["kind"] == "track_confirmed" and e["time"] >= resumed]
+    assert after
+    assert confirmed(events) == clean
