@@ -740,10 +740,17 @@ def serve(
     overwrite: Annotated[
         bool, typer.Option(help="Replace the --out folder if it holds a previous run.")
     ] = False,
+    attach: Annotated[
+        str | None,
+        typer.Option(
+            help="Show a running `cupola feed` instead: its status address http://HOST:PORT "
+            "(SCENARIO: the one it runs)."
+        ),
+    ] = None,
 ) -> None:
-    """Run SCENARIO in real time, or replay a run folder, and show it in the browser at the
-    printed address: frames on /ws, state on /api/state, control on /api/control (and from
-    the page) with the printed token."""
+    """Run SCENARIO in real time, replay a run folder, or show a running feed, in the
+    browser at the printed address: frames on /ws, state on /api/state, control on
+    /api/control (and from the page) with the printed token."""
     import secrets
 
     import uvicorn
@@ -763,14 +770,23 @@ def serve(
     if run is not None and (operator or out is not None):
         given = "--operator" if operator else "--out"
         _fail(CupolaError(f"{given}: a replay (--run) is not a live run; leave one of them out"))
+    if attach is not None and (operator or out is not None or run is not None):
+        given = "--operator" if operator else "--out" if out is not None else "--run"
+        _fail(CupolaError(f"{given}: --attach shows a running feed; leave one of them out"))
     try:
         if out is not None:
             check_output(out, overwrite)  # before the run, not after it
-        live: Run = (
-            ReplayRun(Recording(run))
-            if run is not None
-            else LiveRun(compile_world(load(scenario), scenario), seed, operator, out, overwrite)
-        )
+        live: Run
+        if attach is not None:
+            from cupola.feed.base import endpoint
+            from cupola.live.attach import FeedView
+
+            where = endpoint(attach, "--attach", ("http",))
+            live = FeedView(compile_world(load(scenario), scenario), str(where))
+        elif run is not None:
+            live = ReplayRun(Recording(run))
+        else:
+            live = LiveRun(compile_world(load(scenario), scenario), seed, operator, out, overwrite)
     except CupolaError as exc:
         _fail(exc)
         return

@@ -4,23 +4,35 @@ command."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
+import signal
 import socket
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pytest
 import yaml
 
+from cupola.core.table import take
+from cupola.feed import cat048, plots_jsonl
+from cupola.feed.base import Endpoint
+from cupola.feed.journal import read_events
+from cupola.feed.replay import Recording
+from cupola.feed.service import Feed, FeedOptions
 from cupola.output.runfolder import write_run
 from cupola.scenario import load
+from cupola.sensors.base import PlotTable
 from cupola.sim.engine import simulate
 from cupola.sim.summary import summarize
-from cupola.sim.world import compile_world
+from cupola.sim.world import World, compile_world
 
 #: The ``cupola`` command in the test's interpreter.
 CUPOLA = [sys.executable, "-c", "from cupola.cli import main; main()"]
@@ -95,3 +107,91 @@ def seconds_of_day(stamp: str) -> float:
     clock = stamp.split("T")[1].rstrip("Z")
     h, m, s = clock.split(":")
     return int(h) * 3600 + int(m) * 60 + float(s)
+
+
+Send = Callable[[bytes], None]
+
+
+def scans_of(p: PlotTable) -> list[PlotTable]:
+    cut = np.flatnonzero((np.diff(p.time) != 0) | (np.diff(p.sensor_id) != 0)) + 1
+    return [
+        take(p, slice(a, b)) for a, b in zip(np.r_[0, cut], np.r_[cut, len(p.time)], strict=True)
+    ]
+
+
+def datagrams(rec: Recording, fmt: str) -> list[list[bytes]]:
+    """Each scan's datagrams."""
+    if fmt == "plots-jsonl":
+        return [plots_jsonl.encode(s) for s in scans_of(rec.plots)]
+    return [cat048.encode(s, rec.heights)[0] for s in scans_of(rec.plots)]
+
+
+def run_feed(
+    world: World,
+    journal: Path,
+    fmt: str,
+    script: Callable[[Send], Awaitable[None]],
+    status_every_s: float = 5.0,
+    **more: Any,
+) -> tuple[dict[str, Any], list[str], list[dict[str, Any]]]:
+    """Run the feed in this process while ``script`` sends datagrams; returns its counters,
+    status lines and logged events."""
+    port = free_port()
+    options = FeedOptions(
+        listen=Endpoint("udp", "127.0.0.1", port),
+        format=fmt,
+        journal=journal,
+        day=datetime(2026, 11, 23, tzinfo=UTC),
+        status_every_s=status_every_s,
+        **more,
+    )
+    lines: list[str] = []
+
+    async def main() -> dict[str, Any]:
+        feed = Feed(world, options, lines.append)
+        task = asyncio.create_task(feed.run(signals=False))
+        await asyncio.sleep(0.1)
+        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        try:
+            await script(lambda d: sock.sendto(d, ("127.0.0.1", port)) and None)
+            await asyncio.sleep(0.4)
+        finally:
+            sock.close()
+        status = feed.status()
+        feed.stop.set()
+        await task
+        return status
+
+    status = asyncio.run(main())
+    return status, lines, read_events(journal)
+
+
+def paced(scans: list[list[bytes]], gap_s: float = 0.004) -> Callable[[Send], Awaitable[None]]:
+    async def script(send: Send) -> None:
+        for data in scans:
+            for d in data:
+                send(d)
+            await asyncio.sleep(gap_s)
+
+    return script
+
+
+@contextlib.contextmanager
+def feed(*args: str) -> Iterator[subprocess.Popen[str]]:
+    """``cupola feed ARGS``, waited for until it listens, stopped with SIGINT on exit."""
+    proc = subprocess.Popen(
+        [*CUPOLA, "feed", *args], stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=ENV
+    )
+    try:
+        assert proc.stderr is not None
+        first = proc.stderr.readline()
+        assert "listening on" in first, first + (proc.stderr.read() if proc.poll() else "")
+        yield proc
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGINT)
+        try:
+            proc.communicate(timeout=20)  # and close the pipes
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.communicate()

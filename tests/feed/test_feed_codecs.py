@@ -288,3 +288,54 @@ def test_cot_as_tak_protobuf_round_trips() -> None:
 def test_cot_parser_refuses_what_is_not_a_safe_event(data: bytes) -> None:
     with pytest.raises(ValueError, match="not a CoT event"):
         cot.parse(data)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    lat=st.floats(-89.0, 89.0),
+    lon=st.floats(-179.0, 179.0),
+    hae=st.floats(-400.0, 30_000.0),
+    ce=st.floats(0.0, 9999999.0),
+    text=st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), max_size=40),
+)
+def test_the_track_template_writes_what_pytak_writes(
+    lat: float, lon: float, hae: float, ce: float, text: str
+) -> None:
+    """The template against pytak's ElementTree event (``cot._event``), parsed: the same
+    attributes, point (to the 7 decimals written) and detail, whatever the text."""
+    opts = cot.CotOptions(datetime(2026, 11, 23, tzinfo=UTC), stale_s=7.5)
+    t = 3725.25
+    fast = cot.parse(
+        cot.track_event(
+            uid="cupola-track-1",
+            cot_type="a-h-A-W-M-S-S",
+            how="m-f",
+            times=(cot.stamp(opts, t), cot.stamp(opts, t + 7.5)),
+            point=(lat, lon, hae, ce, 3.0),
+            course=12.34,
+            speed=300.0,
+            remarks=text,
+            callsign=f"T1 {text}",
+        )
+    )
+    detail = [cot._el("track", course="12.3", speed="300.0"), cot._remarks(text)]
+    slow = cot.parse(
+        cot._event(
+            opts,
+            "cupola-track-1",
+            "a-h-A-W-M-S-S",
+            t,
+            (lat, lon, round(hae, 1), round(ce, 1), 3.0),
+            detail,
+            f"T1 {text}",
+        )
+    )
+    for key in ("version", "uid", "type", "how", "time", "start", "stale"):
+        assert fast[key] == slow[key]
+    for key in ("lat", "lon"):
+        assert fast["point"][key] == pytest.approx(slow["point"][key], abs=1.5e-7)
+    for key in ("hae", "ce", "le"):
+        assert fast["point"][key] == pytest.approx(slow["point"][key], abs=0.051)
+    assert [(c.tag, c.attrib, c.text or "") for c in fast["detail"]] == [
+        (c.tag, c.attrib, c.text or "") for c in slow["detail"]
+    ]

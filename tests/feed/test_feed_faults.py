@@ -5,9 +5,6 @@ reason; the service keeps tracking, as on the clean stream."""
 from __future__ import annotations
 
 import asyncio
-import socket
-from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,80 +12,13 @@ import numpy as np
 import pytest
 
 from cupola.core.table import take
-from cupola.feed import cat048, plots_jsonl
-from cupola.feed.base import Endpoint
-from cupola.feed.journal import read_events
+from cupola.feed import plots_jsonl
 from cupola.feed.replay import Recording, read_run
-from cupola.feed.service import Feed, FeedOptions
 from cupola.scenario import load
 from cupola.sensors.base import PlotTable
 from cupola.sim.world import World, compile_world
 
-from .conftest import free_port
-
-Send = Callable[[bytes], None]
-
-
-def scans_of(p: PlotTable) -> list[PlotTable]:
-    cut = np.flatnonzero((np.diff(p.time) != 0) | (np.diff(p.sensor_id) != 0)) + 1
-    return [
-        take(p, slice(a, b)) for a, b in zip(np.r_[0, cut], np.r_[cut, len(p.time)], strict=True)
-    ]
-
-
-def datagrams(rec: Recording, fmt: str) -> list[list[bytes]]:
-    """Each scan's datagrams."""
-    if fmt == "plots-jsonl":
-        return [plots_jsonl.encode(s) for s in scans_of(rec.plots)]
-    return [cat048.encode(s, rec.heights)[0] for s in scans_of(rec.plots)]
-
-
-def run_feed(
-    world: World,
-    journal: Path,
-    fmt: str,
-    script: Callable[[Send], Awaitable[None]],
-    status_every_s: float = 5.0,
-) -> tuple[dict[str, Any], list[str], list[dict[str, Any]]]:
-    """Run the feed in this process while ``script`` sends datagrams; returns its counters,
-    status lines and logged events."""
-    port = free_port()
-    options = FeedOptions(
-        listen=Endpoint("udp", "127.0.0.1", port),
-        format=fmt,
-        journal=journal,
-        day=datetime(2026, 11, 23, tzinfo=UTC),
-        status_every_s=status_every_s,
-    )
-    lines: list[str] = []
-
-    async def main() -> dict[str, Any]:
-        feed = Feed(world, options, lines.append)
-        task = asyncio.create_task(feed.run(signals=False))
-        await asyncio.sleep(0.1)
-        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        try:
-            await script(lambda d: sock.sendto(d, ("127.0.0.1", port)) and None)
-            await asyncio.sleep(0.4)
-        finally:
-            sock.close()
-        status = feed.status()
-        feed.stop.set()
-        await task
-        return status
-
-    status = asyncio.run(main())
-    return status, lines, read_events(journal)
-
-
-def paced(scans: list[list[bytes]], gap_s: float = 0.004) -> Callable[[Send], Awaitable[None]]:
-    async def script(send: Send) -> None:
-        for data in scans:
-            for d in data:
-                send(d)
-            await asyncio.sleep(gap_s)
-
-    return script
+from .conftest import Send, datagrams, paced, run_feed, scans_of
 
 
 def confirmed(events: list[dict[str, Any]]) -> int:

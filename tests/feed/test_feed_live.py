@@ -5,14 +5,11 @@ restart goes on."""
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import signal
-import subprocess
 import time
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,28 +22,7 @@ from cupola.feed.journal import read_events
 from cupola.scenario import load
 from cupola.sim.world import compile_world
 
-from .conftest import CUPOLA, ENV, free_port, receiver, run_cupola, seconds_of_day
-
-
-@contextlib.contextmanager
-def feed(*args: str) -> Iterator[subprocess.Popen[str]]:
-    """``cupola feed ARGS``, waited for until it listens, stopped with SIGINT on exit."""
-    proc = subprocess.Popen(
-        [*CUPOLA, "feed", *args], stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=ENV
-    )
-    try:
-        assert proc.stderr is not None
-        first = proc.stderr.readline()
-        assert "listening on" in first, first + (proc.stderr.read() if proc.poll() else "")
-        yield proc
-    finally:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGINT)
-        try:
-            proc.communicate(timeout=20)  # and close the pipes
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.communicate()
+from .conftest import feed, free_port, receiver, run_cupola, seconds_of_day
 
 
 def status(port: int) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from numpy.typing import NDArray
 
 from cupola.assess.uncertainty import ellipse
 from cupola.core.table import take
+from cupola.engage.base import empty_interceptors
 from cupola.fire import UnitState
 from cupola.sensors.base import PlotTable, RadarParams
 from cupola.sim.bmc import BattleManager
@@ -107,6 +108,8 @@ class FeedCore:
             reload_done=np.full(len(u.ready), np.nan),
             stock=u.stock.copy(),
         )
+        #: None in flight: the feed orders nothing (for :func:`cupola.live.frames.frame`).
+        self.interceptors = empty_interceptors()
         self.t = -np.inf
         self.next_decision = -np.inf
         self.cycles = 0

@@ -23,6 +23,7 @@ import contextlib
 import signal
 import socket
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -39,10 +40,13 @@ from cupola.feed.journal import Journal
 from cupola.feed.scans import Scan, Scans
 from cupola.feed.status import start as start_status
 from cupola.feed.transport import CotOut, Tls, UdpOut
+from cupola.live.frames import frame
 from cupola.sim.world import World
 
 #: Receive buffer asked of the kernel for the listening socket, bytes (bursts wait there).
 RCVBUF = 8 * 2**20
+#: Events kept for ``GET /frame`` (an attached page that falls further behind loses some).
+RECENT_EVENTS = 2000
 
 
 @dataclass(frozen=True)
@@ -112,6 +116,10 @@ class Feed:
         self.published_time = -np.inf
         self.cycles_published = 0
         self.alerted = np.empty(0, np.int64)
+        #: The picture as a live frame after the last batch, and the recent events, numbered.
+        self.last_frame: dict[str, Any] | None = None
+        self.recent: deque[tuple[int, dict[str, Any]]] = deque(maxlen=RECENT_EVENTS)
+        self.event_seq = 0
 
     # -- in ----------------------------------------------------------------------------------
     def received(self, data: bytes) -> None:
@@ -149,7 +157,8 @@ class Feed:
         transport, _ = await loop.create_datagram_endpoint(lambda: _Listener(self), sock=sock)
         server = None
         if o.http is not None:
-            server = await start_status(o.http.host, o.http.port, self.status)
+            routes = {"/status": lambda _: self.status(), "/frame": self.frame}
+            server = await start_status(o.http.host, o.http.port, routes)
         self.say(
             f"feed: listening on {o.listen} ({o.format}); journal {o.journal} "
             f"(session {self.journal.session})"
@@ -198,6 +207,7 @@ class Feed:
         c.feed_time = round(self.core.t, 3)
         c.cycles = self.core.cycles
         await self._publish()
+        self._frame()
         done = time.monotonic()
         c.latency.extend(done - s.arrived for s in batch)
         c.events_logged += self.journal.write(self.core.events())
@@ -248,6 +258,27 @@ class Feed:
             await asyncio.sleep(every)
             self.say(self.counters.line(previous, every))
             previous = self.counters.as_dict()
+
+    def _frame(self) -> None:
+        """The live frame of the picture now, its events numbered into :attr:`recent`."""
+        f, _ = frame(self.core, 0)  # the log holds this batch's events until the journal's
+        for e in f.pop("events"):
+            self.event_seq += 1
+            self.recent.append((self.event_seq, e))
+        f["time"] = round(self.core.t, 3)
+        self.last_frame = f
+
+    def frame(self, query: dict[str, str]) -> dict[str, Any]:
+        """``GET /frame?since=N``: the last frame, with the events after event ``N``
+        (those still in :attr:`recent`) and ``cursor``, the last one's number."""
+        try:
+            since = int(query.get("since", "0"))
+        except ValueError:
+            raise ValueError("since: give an event number (an integer)") from None
+        if self.last_frame is None:
+            raise ValueError("no picture yet: no scan has been processed")
+        events = [e for k, e in self.recent if k > since]
+        return {**self.last_frame, "events": events, "cursor": self.event_seq}
 
     def status(self) -> dict[str, Any]:
         """The counters, with the session and the destinations' errors."""

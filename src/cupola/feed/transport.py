@@ -88,7 +88,9 @@ class CotOut:
             return False
         self.next_try = now + RETRY_S
         try:
-            _, self.writer = await pytak.protocol_factory(self.config)
+            with warnings.catch_warnings():  # pytak sets ssl's deprecated OP_NO_TLSv1 flags
+                warnings.filterwarnings("ignore", "ssl.OP_NO", DeprecationWarning)
+                _, self.writer = await pytak.protocol_factory(self.config)
         except (OSError, ConnectionError, SyntaxError, ValueError) as exc:
             self.error = f"{self.where}: {exc}"
             return False

@@ -34,7 +34,7 @@ frame (:class:`cupola.core.frames.LocalFrame`) once per frame, vectorised over e
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 from numpy.typing import NDArray
@@ -42,12 +42,32 @@ from numpy.typing import NDArray
 from cupola.assess.classify import KIND_NAMES
 from cupola.assess.uncertainty import ellipse
 from cupola.core.frames import LocalFrame
+from cupola.engage.base import InterceptorTable
+from cupola.fire import UnitState
 from cupola.live.base import FRAME_VERSION
+from cupola.sim.bmc import BattleManager
 from cupola.sim.console import APPROVED
-from cupola.sim.engine import Engine
+from cupola.sim.events import EventLog
+from cupola.sim.world import World
+from cupola.tracking.base import TrackerState
 
 
-def frame(engine: Engine, cursor: int) -> tuple[dict[str, Any], int]:
+class Source(Protocol):
+    """What a frame is drawn from: a run's engine (:class:`cupola.sim.engine.Engine`) or a
+    live feed's battle manager (:class:`cupola.feed.core.FeedCore`)."""
+
+    world: World
+    tracker: TrackerState
+    bmc: BattleManager
+    units: UnitState
+    interceptors: InterceptorTable
+    log: EventLog
+
+    @property
+    def t(self) -> float: ...
+
+
+def frame(engine: Source, cursor: int) -> tuple[dict[str, Any], int]:
     """The frame of ``engine`` now, with the events after the first ``cursor`` chunks of its
     log; returns the frame and the new cursor."""
     w = engine.world
@@ -116,7 +136,7 @@ def frame(engine: Engine, cursor: int) -> tuple[dict[str, Any], int]:
     return out, cursor
 
 
-def _console(engine: Engine) -> dict[str, Any]:
+def _console(engine: Source) -> dict[str, Any]:
     """The mode, the open proposals, the standing orders and the queue of rounds."""
     c = engine.bmc.console
     u = engine.world.units
@@ -172,7 +192,7 @@ def _console(engine: Engine) -> dict[str, Any]:
     return {"mode": mode, "proposals": proposals, "orders": orders, "queue": queue}
 
 
-def _impacts(engine: Engine, shown: set[int]) -> list[dict[str, Any]]:
+def _impacts(engine: Source, shown: set[int]) -> list[dict[str, Any]]:
     """Predicted impacts of the ``shown`` tracks at the last decision cycle."""
     rows = engine.bmc.assessment_rows
     if not rows:
@@ -224,7 +244,7 @@ def impact_rows(
     ]
 
 
-def _events(engine: Engine, cursor: int) -> tuple[list[dict[str, Any]], int]:
+def _events(engine: Source, cursor: int) -> tuple[list[dict[str, Any]], int]:
     chunks = engine.log.since(cursor)
     rows: list[dict[str, Any]] = []
     for c in chunks:  # a few chunks a tick, each vectorised

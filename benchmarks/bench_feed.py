@@ -1,0 +1,175 @@
+"""The live feed under 1,000 targets in the air: the plots per second it sustains, and the
+latency from a plot in to its track out as CoT.
+
+The city raid, six times larger and fired in the first ten seconds (1,260 rockets and mortar
+rounds), with the batteries holding fire so that every threat stays in the air until it
+lands: from about t = 10 s to t = 30 s over a thousand are flying. Its radar plots are
+recorded once (the engine), encoded as ASTERIX CAT048 and sent over loopback UDP to
+``cupola feed`` (a separate process, as deployed) at 1, 2, 4 and 8 times the radars' pace;
+the feed's CoT goes to a UDP socket here.
+
+Reported for each pace: the plots per second offered at the peak, whether the feed kept up
+(every plot accepted, and the last scan's tracks out within a second of its plots), and the
+latency from the last datagram of a scan sent to the first CoT event of a track that scan
+updated received, over the scans of the peak (median and 95th percentile); with the feed's own
+count of the same (plot in to CoT sent) from its status endpoint. Nothing here is a pass/fail
+test. Run with ``make bench``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+from cupola.core.table import take
+from cupola.feed import cat048
+from cupola.scenario import load_text
+from cupola.scenario.load import _read_builtin
+from cupola.sim.engine import simulate
+from cupola.sim.world import compile_world
+
+PACES = (1.0, 2.0, 4.0, 8.0)
+END_S = 40.0
+
+
+def scenario_text() -> str:
+    data = yaml.safe_load(_read_builtin("city-mixed-raid"))
+    for salvo in data["raid"]["salvos"]:
+        salvo["count"] *= 6
+        salvo["start_s"] = 0
+        salvo["duration_s"] = 10
+    data["name"] = "city-mixed-raid-x6-hold-fire"
+    data["doctrine"]["engage_threshold"] = 1e12
+    data["sim"]["max_time_s"] = END_S
+    return yaml.safe_dump(data)
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def status(port: int) -> dict:
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/status", timeout=5) as r:
+        return json.load(r)
+
+
+def run_pace(scenario: Path, scans: list[tuple[float, list[bytes], int]], pace: float) -> None:
+    sink = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sink.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8 * 2**20)
+    sink.bind(("127.0.0.1", 0))
+    sink.settimeout(0.2)
+    first_seen: dict[str, float] = {}
+    stop = threading.Event()
+
+    def receive() -> None:
+        while not stop.is_set():
+            try:
+                data, _ = sink.recvfrom(65536)
+            except TimeoutError:
+                continue
+            now = time.monotonic()
+            if b"cupola-track-" in data:
+                t = data.split(b' time="', 1)[1][11:23].decode()
+                first_seen.setdefault(t, now)
+
+    rx = threading.Thread(target=receive, daemon=True)
+    rx.start()
+    listen, http = free_port(), free_port()
+    with tempfile.TemporaryDirectory() as tmp:
+        proc = subprocess.Popen(
+            [sys.executable, "-c", "from cupola.cli import main; main()", "feed",
+             "--listen", f"udp://127.0.0.1:{listen}", "--scenario", str(scenario),
+             "--cot", f"udp://127.0.0.1:{sink.getsockname()[1]}", "--http", f"127.0.0.1:{http}",
+             "--journal", f"{tmp}/j.sqlite", "--day", "2026-11-23", "--status-every", "1000"],
+            stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
+        )  # fmt: skip
+        assert proc.stderr is not None
+        proc.stderr.readline()
+        out = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        sent_at: dict[str, float] = {}
+        t0, wall0 = scans[0][0], time.monotonic()
+        for t, data, _ in scans:
+            wait = wall0 + (t - t0) / pace - time.monotonic()
+            if wait > 0:
+                time.sleep(wait)
+            for d in data:
+                out.sendto(d, ("127.0.0.1", listen))
+            stamp = time.strftime("%H:%M:%S", time.gmtime(t)) + f".{round((t % 1) * 1000):03d}"
+            sent_at[stamp] = time.monotonic()
+        time.sleep(1.0)
+        s = status(http)
+        proc.terminate()
+        proc.communicate(timeout=30)
+        out.close()
+    stop.set()
+    rx.join()
+    sink.close()
+    offered = sum(n for _, _, n in scans)
+    peak = [
+        first_seen[k] - v
+        for k, v in sent_at.items()
+        if k in first_seen and "00:00:10" <= k[:8] <= "00:00:30"
+    ]
+    per_s: dict[int, int] = {}
+    for t, _, n in scans:
+        per_s[int(t)] = per_s.get(int(t), 0) + n
+    rate = max(per_s.values()) * pace
+    kept = s["plots_accepted"] == offered - s["rejected_total"] and s["rejected_total"] == 0
+    lag_ok = bool(peak) and float(np.percentile(peak, 95)) < 1.0
+    lat = s["latency_ms"]
+    print(
+        f"  {pace:3.0f}x: {rate:7,.0f} plots/s at the peak, {s['tracks']:5} tracks at the end; "
+        f"accepted {s['plots_accepted']:,} of {offered:,}; "
+        f"latency median {1000 * np.median(peak):6.1f} ms, "
+        f"p95 {1000 * np.percentile(peak, 95):7.1f} ms "
+        f"(feed's own p50 {lat['p50']} ms, p95 {lat['p95']} ms) "
+        f"-> {'kept up' if kept and lag_ok else 'fell behind'}"
+    )
+
+
+def main() -> None:
+    print(
+        f"bench_feed: {platform.python_implementation()} {platform.python_version()}, "
+        f"{os.cpu_count()} cores"
+    )
+    text = scenario_text()
+    world = compile_world(load_text(text, "city-mixed-raid-x6-hold-fire"))
+    clock = time.perf_counter()
+    result = simulate(world, seed=0)
+    p = result.plots
+    print(f"recorded {len(p.time):,} plots in {time.perf_counter() - clock:.1f} s (engine)")
+    heights = {r.radar_id: float(r.position[2]) for r in world.radars}
+    cut = np.flatnonzero((np.diff(p.time) != 0) | (np.diff(p.sensor_id) != 0)) + 1
+    scans = []
+    clock = time.perf_counter()
+    for a, b in zip(np.r_[0, cut], np.r_[cut, len(p.time)], strict=True):
+        s = take(p, slice(int(a), int(b)))
+        data, bad = cat048.encode(s, heights)
+        scans.append((float(s.time[0]), data, len(s.time) - bad))
+    n = sum(x[2] for x in scans)
+    print(
+        f"encoded as CAT048 in {time.perf_counter() - clock:.1f} s: {n:,} plots, {len(scans)} scans"
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "scenario.yaml"
+        path.write_text(text)
+        for pace in PACES:
+            run_pace(path, scans, pace)
+
+
+if __name__ == "__main__":
+    main()

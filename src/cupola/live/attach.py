@@ -1,0 +1,115 @@
+"""The live page attached to a running feed (``cupola serve SCENARIO --attach URL``).
+
+:class:`FeedView` is a :class:`.base.Run` whose frames come from a ``cupola feed``'s
+``GET /frame`` (:mod:`cupola.feed.status`), fetched at each frame interval with the events
+since the previous fetch: the same picture the feed publishes as CoT, on the map. The feed
+runs at the radars' pace and takes no orders (it recommends), so pause freezes the page and
+every other control is refused. A feed that does not answer leaves the last picture on the
+page, and ``/api/state`` says why (``feed_error``).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import httpx2
+
+from cupola.live.base import FRAME_VERSION, Control, ControlError, Pace
+from cupola.sim.world import World
+
+#: Longest wait for the feed's answer, s (a frame interval is 0.2 s).
+TIMEOUT_S = 0.5
+
+
+def empty_frame() -> dict[str, Any]:
+    """A frame with nothing in it (before the feed's first picture)."""
+    return {
+        "type": "frame",
+        "version": FRAME_VERSION,
+        "time": 0.0,
+        "tracks": [],
+        "interceptors": [],
+        "batteries": [],
+        "impacts": [],
+        "alerts": [],
+        "mode": "operator",
+        "proposals": [],
+        "orders": [],
+        "queue": [],
+        "events": [],
+    }
+
+
+class FeedView(Pace):
+    """Frames of a running feed (module docstring).
+
+    Parameters
+    ----------
+    world : World
+        The scenario the feed runs (its assets, zones and batteries are the page's layers).
+    url : str
+        The feed's HTTP endpoint, ``http://HOST:PORT``.
+    """
+
+    def __init__(self, world: World, url: str) -> None:
+        self._world = world
+        self.url = url.rstrip("/")
+        self.client = httpx2.Client(timeout=TIMEOUT_S)
+        self.last = empty_frame()
+        self.cursor = 0
+        self.fresh: list[dict[str, Any]] = []
+        self.error: str | None = None
+
+    @property
+    def done(self) -> bool:
+        return False
+
+    @property
+    def world(self) -> World:
+        return self._world
+
+    def advance(self, wall_s: float) -> int:
+        """Fetch the feed's picture (unless paused); returns 1 when a frame came."""
+        if self.paused:
+            return 0
+        try:
+            r = self.client.get(f"{self.url}/frame", params={"since": self.cursor})
+            body = r.json()
+        except (httpx2.HTTPError, json.JSONDecodeError) as exc:
+            self.error = f"the feed at {self.url} does not answer: {type(exc).__name__}"
+            return 0
+        if r.status_code != 200 or not isinstance(body, dict) or body.get("type") != "frame":
+            self.error = str(body.get("error", r.status_code) if isinstance(body, dict) else "")
+            return 0
+        self.error = None
+        self.cursor = int(body.pop("cursor", self.cursor))
+        self.fresh += body.get("events", [])
+        self.last = body
+        return 1
+
+    def apply(self, control: Control) -> None:
+        if control.action in ("pause", "play"):
+            self.set_pace(control)
+            return
+        raise ControlError(
+            f"{control.action}: the page shows a live feed, which runs at the radars' pace and "
+            "takes no orders (it recommends engagements); pause and play only"
+        )
+
+    def state(self) -> dict[str, Any]:
+        return {
+            "time": self.last["time"],
+            "speed": 1.0,
+            "paused": self.paused,
+            "done": False,
+            "mode": "feed",
+            "feed": self.url,
+            "feed_error": self.error,
+        }
+
+    def frame(self) -> dict[str, Any]:
+        """The last picture, with the events fetched since the previous frame."""
+        out = {**self.last, "events": self.fresh}
+        self.fresh = []
+        return out
