@@ -44,6 +44,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_campaign.py
 	$(BIN)/python benchmarks/bench_siting.py
 	$(BIN)/python benchmarks/bench_live.py
+	$(BIN)/python benchmarks/bench_feed.py
 
 bench-tracking: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[bench]'

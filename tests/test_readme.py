@@ -196,3 +196,74 @@ def test_readme_plan_command_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     result = CliRunner().invoke(app, [*args[1:], "--samples", "200", "--workers", "1"])
     assert result.exit_code == 0, result.output
     assert (tmp_path / "runs" / "plan" / "scenario.yaml").is_file()
+
+
+def test_readme_feed_demo_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The README's feed demo as written, on free ports (the defaults' and the CoT and CAT062
+    destinations replaced) and with the replay at 40 times its pace: the CoT socket gets
+    tracks, and the attach command's options parse."""
+    import socket
+    import threading
+
+    from typer.main import get_command
+
+    lines = [
+        shlex.split(ln.split("#")[0])
+        for ln in _block_after("### Into command-and-control networks", "sh").splitlines()
+        if ln.strip()
+    ]
+    run, feed, replay, serve = (ln[1:] for ln in lines)
+    assert (run[0], feed[0], replay[0], serve[0]) == ("run", "feed", "replay", "serve")
+    monkeypatch.chdir(tmp_path)
+    assert CliRunner().invoke(app, run).exit_code == 0
+    ports = []
+    for kind in (socket.SOCK_DGRAM, socket.SOCK_DGRAM, socket.SOCK_STREAM):
+        with socket.socket(socket.AF_INET, kind) as s:
+            s.bind(("127.0.0.1", 0))
+            ports.append(s.getsockname()[1])
+    listen, cat, http = ports
+    sink = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sink.bind(("127.0.0.1", 0))
+    sink.settimeout(0.3)
+    got: list[bytes] = []
+    done = threading.Event()
+
+    def receive() -> None:
+        while not done.is_set():
+            try:
+                got.append(sink.recvfrom(65536)[0])
+            except TimeoutError:
+                continue
+
+    thread = threading.Thread(target=receive, daemon=True)
+    thread.start()
+    cot = feed.index("--cot") + 1
+    feed[cot] = f"udp://127.0.0.1:{sink.getsockname()[1]}"
+    feed[feed.index("--cat062") + 1] = f"udp://127.0.0.1:{cat}"
+    feed += ["--listen", f"udp://127.0.0.1:{listen}", "--http", f"127.0.0.1:{http}"]
+    cupola = [sys.executable, "-c", "from cupola.cli import main; main()"]
+    proc = subprocess.Popen(
+        [*cupola, *feed], stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True
+    )
+    try:
+        assert proc.stderr is not None
+        assert "listening on" in proc.stderr.readline()
+        replay[replay.index("--speed") + 1] = "40"
+        sent = subprocess.run(
+            [*cupola, *replay, "--to", f"udp://127.0.0.1:{listen}"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert sent.returncode == 0, sent.stderr
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=20)
+        done.set()
+        thread.join()
+        sink.close()
+    assert any(b"cupola-track-" in d for d in got)
+    group = get_command(app)
+    ctx = group.commands["serve"].make_context("serve", serve[1:])  # parsed, not run
+    assert ctx.params["attach"] == "http://127.0.0.1:4801"
+    assert ctx.params["scenario"] == "border-town"
