@@ -115,3 +115,8 @@ def test_a_short_raid_lowers_the_models_value_and_not_a_full_one() -> None:
     )
     got = short.values(sites, np.array([[0, 1]]))
     assert got[0] < 0.5 * want[0]
+
+
+def test_the_supply_of_k_batteries() -> None:
+    assert Rounds(own=7.0, shared=18.0, cap=60.0, shots=1).supply(2) == 32.0
+    assert Rounds(own=80.0, shared=0.0, cap=60.0, shots=1).supply(3) == 180.0

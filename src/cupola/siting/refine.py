@@ -130,15 +130,15 @@ class SequenceModel:
 
     def rounds_balance(self, sites: FloatArray) -> tuple[float, float] | None:
         """Rounds a layout of batteries at ``sites`` (K, 3) is asked per raid, and the rounds
-        it has to meet them (:meth:`.rounds.Rounds.balance`); None without :attr:`rounds`."""
+        its batteries have (:meth:`.rounds.Rounds.supply`); None without :attr:`rounds`."""
         if self.rounds is None:
             return None
         dl = self._index(self.launchers(sites))
         rows = self._rows(np.arange(len(sites))[None, :])
         s = self.sample
         _, fired, _, _ = tally(dl, rows, s, self.kill, self.reengage, self.grid)
-        asked, have = self.rounds.balance(fired, self._reach(dl, rows, len(sites)), s.weight)
-        return float(asked[0]), float(have[0])
+        asked, _ = self.rounds.balance(fired, self._reach(dl, rows, len(sites)), s.weight)
+        return float(asked[0]), self.rounds.supply(len(sites))
 
     def refine(
         self, sites: FloatArray, cost: FloatArray, starts: list[IntArray]

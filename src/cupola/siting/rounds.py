@@ -87,6 +87,11 @@ class Rounds:
         share = np.where(demand > have, have / np.maximum(demand, 1e-12), 1.0)
         return np.asarray(defended * share, np.float64)
 
+    def supply(self, k: int) -> float:
+        """Rounds ``k`` batteries have per raid: their own (no more than a raid lets each
+        fire) and the depot's."""
+        return k * min(self.own, self.cap) + self.shared
+
     def balance(
         self, fired: FloatArray, reach: NDArray[np.bool_], weight: FloatArray
     ) -> tuple[FloatArray, FloatArray]:
