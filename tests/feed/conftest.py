@@ -64,6 +64,7 @@ class Receiver:
 
     def __init__(self) -> None:
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8 * 2**20)  # a burst of CoT
         self.sock.bind(("127.0.0.1", 0))
         self.sock.settimeout(0.2)
         self.port = int(self.sock.getsockname()[1])
@@ -109,7 +110,14 @@ def seconds_of_day(stamp: str) -> float:
     return int(h) * 3600 + int(m) * 60 + float(s)
 
 
-Send = Callable[[bytes], None]
+class Send:
+    """Sends datagrams to the feed under test; ``port`` is where it listens."""
+
+    def __init__(self, sock: socket.socket, port: int) -> None:
+        self.sock, self.port = sock, port
+
+    def __call__(self, data: bytes) -> None:
+        self.sock.sendto(data, ("127.0.0.1", self.port))
 
 
 def scans_of(p: PlotTable) -> list[PlotTable]:
@@ -153,14 +161,13 @@ def run_feed(
         await asyncio.sleep(0.1)
         sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         try:
-            await script(lambda d: sock.sendto(d, ("127.0.0.1", port)) and None)
+            await script(Send(sock, port))
             await asyncio.sleep(0.4)
         finally:
             sock.close()
-        status = feed.status()
         feed.stop.set()
         await task
-        return status
+        return feed.status()  # after the stop: what was queued has been sent
 
     status = asyncio.run(main())
     return status, lines, read_events(journal)

@@ -5,6 +5,7 @@ reason; the service keeps tracking, as on the clean stream."""
 from __future__ import annotations
 
 import asyncio
+import json
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,7 @@ from cupola.scenario import load
 from cupola.sensors.base import PlotTable
 from cupola.sim.world import World, compile_world
 
-from .conftest import Send, datagrams, paced, run_feed, scans_of
+from .conftest import CUPOLA, ENV, Send, datagrams, paced, run_feed, scans_of
 
 
 def confirmed(events: list[dict[str, Any]]) -> int:
@@ -156,4 +157,82 @@ def test_a_stall_is_reported_and_tracking_resumes(
     assert status["plots_accepted"] == len(rec.plots.time)
     after = [e for e in events if e["kind"] == "track_confirmed" and e["time"] >= resumed]
     assert after
+    assert confirmed(events) == clean
+
+
+def _jsonl(rows: list[dict[str, Any]]) -> bytes:
+    return "".join(json.dumps(r) + "\n" for r in rows).encode()
+
+
+def test_hostile_values_are_rejected_and_a_jump_in_time_restarts_the_picture(
+    stream: tuple[World, Recording], clean: int, tmp_path: Path
+) -> None:
+    """A plot from far in the future, a radar the feed does not have, an integer of 400
+    digits, a range of 1e300, a datagram of 64 KiB of noise: each rejected under its reason.
+    Then the radar goes quiet for a second and comes back 150 s later in its own time (a gap
+    the tracker cannot predict across, but the wall clock makes plausible): the picture starts
+    again and tracking goes on."""
+    world, rec = stream
+    scans = [plots_jsonl.encode(s) for s in scans_of(rec.plots)]
+    half = len(scans) // 2
+    good = {"sensor_id": 0, "range_m": 9000.0, "azimuth_rad": 1.0, "elevation_rad": 0.1}
+    nxt = float(scans_of(rec.plots)[half // 2].time[0])  # the scan sent next
+    hostile = [
+        _jsonl([{**good, "time": 1e12}]),
+        _jsonl([{**good, "time": nxt, "sensor_id": 999}]),
+        b'{"time": 1' + b"0" * 400 + b', "sensor_id": 0, "range_m": 1, "azimuth_rad": 0, '
+        b'"elevation_rad": 0}\n',
+        _jsonl([{**good, "time": nxt, "range_m": 1e300}]),
+        np.random.default_rng(1).bytes(65_000),
+    ]
+    later = scans_of(rec.plots)[half:]
+    shifted = [
+        plots_jsonl.encode(
+            PlotTable(s.time + 150.0, s.sensor_id, s.range_m, s.azimuth_rad, s.elevation_rad,
+                      s.truth_id)
+        )
+        for s in later
+    ]  # fmt: skip
+
+    async def script(send: Send) -> None:
+        await paced(scans[: half // 2])(send)
+        for d in hostile:
+            send(d)
+        await paced(scans[half // 2 : half])(send)
+        await asyncio.sleep(1.2)
+        await paced(shifted)(send)
+
+    status, _, events = run_feed(world, tmp_path / "j.sqlite", "plots-jsonl", script)
+    r = status["rejected"]
+    assert r["implausible time"] == 1
+    assert r["unknown sensor"] == 1
+    assert r["not finite"] == 1
+    assert r["garbage"] >= 1
+    assert r["out of range"] >= 1
+    assert "tracker error" not in r
+    assert status["plots_accepted"] == len(rec.plots.time)
+    back = float(later[0].time[0]) + 150.0
+    jumped = [e for e in events if e["kind"] == "track_confirmed" and e["time"] >= back]
+    assert len(jumped) >= 0.3 * clean
+
+
+def test_a_burst_from_another_process_at_200_times_the_pace_loses_nothing(
+    stream: tuple[World, Recording], recorded: Path, clean: int, tmp_path: Path
+) -> None:
+    """`cupola replay --speed 200` (a separate process, as a radar is): every plot accepted,
+    the kernel dropped no datagram, the same tracks as the clean stream."""
+    world, rec = stream
+
+    async def script(send: Send) -> None:
+        proc = await asyncio.create_subprocess_exec(
+            *CUPOLA, "replay", str(recorded), "--to", f"udp://127.0.0.1:{send.port}",
+            "--speed", "200", "--keep-time",
+            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL, env=ENV,
+        )  # fmt: skip
+        assert await proc.wait() == 0
+
+    status, _, events = run_feed(world, tmp_path / "j.sqlite", "asterix48", script)
+    assert status["kernel_drops"] in (0, None)
+    assert status["rejected_total"] == 0
+    assert status["plots_accepted"] == len(rec.plots.time)
     assert confirmed(events) == clean

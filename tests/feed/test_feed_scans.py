@@ -77,3 +77,17 @@ def test_scans_given_out_are_time_ordered_and_account_for_every_plot(
     out += s.flush(now=100.0, everything=True)
     assert [x.time for x in out] == sorted(x.time for x in out)
     assert sum(len(x.plots.time) for x in out) + sum(s.rejected.values()) == 2 * len(times)
+
+
+def test_a_radar_still_building_an_earlier_scan_holds_back_a_later_one() -> None:
+    """Radar 0 at 10.0, then radar 1 at 9.95, then radar 0 at 11.0: radar 0's scan at 10.0 is
+    complete, but radar 1's at 9.95 must reach the tracker first."""
+    s = Scans(hold_s=0.5)
+    assert s.add(plots(10.0, 0, 2), now=0.0) == []
+    assert s.add(plots(9.95, 1, 2), now=0.01) == []
+    assert s.add(plots(11.0, 0, 2), now=0.05) == []  # 10.0 complete, waiting for radar 1
+    out = s.add(plots(10.95, 1, 2), now=0.06)  # radar 1's 9.95 complete: both go
+    assert [(x.time, x.sensor) for x in out] == [(9.95, 1), (10.0, 0)]
+    out = s.flush(now=1.0)
+    assert [(x.time, x.sensor) for x in out] == [(10.95, 1), (11.0, 0)]
+    assert not +s.rejected

@@ -172,7 +172,7 @@ def test_cot_as_tak_protobuf_over_udp(stream: tuple[World, Recording], tmp_path:
             protobuf=True,
         )
     assert len(got.got) == status["cot_sent"] > 300
-    assert all(d[:1] == b"\xbf" for d in got.got)
+    assert all(d[:3] == b"\xbf\x01\xbf" for d in got.got)  # mesh framing over UDP
     uids = {takproto.parse_proto(bytearray(d)).cotEvent.uid for d in got.got}
     assert any(u.startswith("cupola-track-") for u in uids)
 

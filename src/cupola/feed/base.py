@@ -3,19 +3,24 @@ rejected, and network endpoints.
 
 A *decoder* turns one datagram into plots (a :class:`~cupola.sensors.base.PlotTable`, in
 the plots contract: ``time`` s, ``sensor_id``, ``range_m``, ``azimuth_rad`` clockwise from
-north, ``elevation_rad``) and counts what it could not use, by reason; it never raises on
-what arrives. An *encoder* does the reverse, in datagrams of at most :data:`MAX_DATAGRAM`
-bytes.
+north, ``elevation_rad``) and counts what it could not use, by reason (and the service counts
+a decoder that raises as a ``decoder error``, :meth:`cupola.feed.service.Feed.received`).
+An *encoder* does the reverse, in datagrams of at most :data:`MAX_DATAGRAM` bytes.
 
-Times are seconds of the feed's day: ``time`` since 00:00 UTC of the day the feed started
-(ASTERIX carries the time of day; :class:`DayClock` unwraps midnight).
+Times are seconds of the feed's day: ``time`` since 00:00 UTC of the day given (``--day``),
+or of the day the feed started. ASTERIX carries the time of day: with a day given (a
+recording), :class:`DayClock` unwraps midnight from one record to the next; without (a live
+radar), each time of day is put on the day that brings it nearest the UTC clock
+(:func:`nearest_day`).
 """
 
 from __future__ import annotations
 
 import ipaddress
+import time
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Protocol
 from urllib.parse import urlsplit
 
@@ -58,6 +63,19 @@ def plot_table(
         np.asarray(el, np.float64),
         np.full(len(t), -1, np.int64),
     )
+
+
+def today() -> datetime:
+    """00:00 UTC today."""
+    d = datetime.now(UTC).date()
+    return datetime(d.year, d.month, d.day, tzinfo=UTC)
+
+
+def nearest_day(tod: NDArray[np.float64], base: datetime) -> NDArray[np.float64]:
+    """Times of day (s) as seconds from ``base`` (00:00 UTC of a day), each on the day that
+    puts it nearest the UTC clock now: a live radar's plots are seconds old."""
+    now = time.time() - base.timestamp()
+    return np.asarray(tod + DAY_S * np.round((now - tod) / DAY_S), np.float64)
 
 
 class DayClock:

@@ -22,14 +22,21 @@ the radar's noise. Plots beyond 256 NM or out of the height item's range are not
 
 Decoding rejects, by reason: a datablock that is not one (``garbage``) or cut short
 (``truncated``), a category other than 48 (``other category``), a record without position,
-time or height (``incomplete``), a SIC the feed has no radar for (``unknown sensor``), and a
-height the range cannot reach (``bad height``).
+time or height (``incomplete``), a time of day of a day or more (``bad time``), a test target
+(I048/020 TST, ``test target``), a SIC the feed has no radar for (``unknown sensor``), and a
+height the range cannot reach (``bad height``). The SAC and the SIM bit are not read.
+
+The elevation is that of a flat earth, which is how Cupola's radars and replays write it. A
+real radar's I048/110 is a height above mean sea level, under which the earth's curvature
+drops away: :math:`r^2 / (2 k R)` with the 4/3-earth :math:`k R`, 590 m at 100 km, an
+elevation bias of 6 mrad there, which the decoder does not correct.
 """
 
 from __future__ import annotations
 
 import math
 from collections import Counter
+from datetime import datetime
 from typing import Any
 
 import numpy as np
@@ -37,7 +44,7 @@ from numpy.typing import NDArray
 
 from cupola.feed.asterix import FT_M, NM_M, datablocks, fits, pack, quantity, records
 from cupola.feed.asterix import time_of_day as tod
-from cupola.feed.base import MAX_DATAGRAM, DayClock, Decoded, plot_table
+from cupola.feed.base import DAY_S, MAX_DATAGRAM, DayClock, Decoded, nearest_day, plot_table
 from cupola.sensors.base import PlotTable
 
 #: Largest range and height CAT048 can carry, m (16 bits of 1/256 NM; 14 signed of 25 ft).
@@ -94,11 +101,16 @@ def encode(
 
 
 class Decoder:
-    """CAT048 datagrams to plots (module docstring), with the radars' heights by SIC and a
-    :class:`~cupola.feed.base.DayClock` across midnight."""
+    """CAT048 datagrams to plots (module docstring), with the radars' heights by SIC.
 
-    def __init__(self, heights: dict[int, float]) -> None:
+    Times of day become seconds of the feed's day (:mod:`.base`): with ``live`` (00:00 UTC of
+    the feed's day), each on the day nearest the UTC clock; without, unwrapped across midnight
+    from one record to the next (a recording).
+    """
+
+    def __init__(self, heights: dict[int, float], live: datetime | None = None) -> None:
         self.heights = heights
+        self.live = live
         self.clock = DayClock()
 
     def __call__(self, data: bytes) -> Decoded:
@@ -123,7 +135,8 @@ class Decoder:
                     continue
                 for c, v in zip(cols, row, strict=True):
                     c.append(v)
-        t = self.clock(np.asarray(cols[0], np.float64))
+        tod = np.asarray(cols[0], np.float64)
+        t = self.clock(tod) if self.live is None else nearest_day(tod, self.live)
         return Decoded(plot_table(t, *cols[1:]), rejected)
 
     def _row(self, rec: Any) -> tuple[float, ...] | str:
@@ -134,6 +147,12 @@ class Decoder:
         item = rec.get_item("010")
         if t is None or rho is None or theta is None or h is None or item is None:
             return "incomplete"
+        if t >= DAY_S:
+            return "bad time"
+        report = rec.get_item("020")
+        tst = report.variation.get_item("TST") if report is not None else None
+        if tst is not None and tst.as_uint() == 1:
+            return "test target"
         sic = int(item.variation.get_item("SIC").as_uint())
         z = self.heights.get(sic)
         if z is None:

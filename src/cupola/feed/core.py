@@ -34,6 +34,9 @@ from cupola.tracking.scan import valid_plots
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 
+#: A gap in the feed's time after which the picture starts again, s.
+GAP_S = 60.0
+
 
 @dataclass(frozen=True)
 class Picture:
@@ -116,13 +119,23 @@ class FeedCore:
 
     def scan(self, time: float, sensor: int, plots: PlotTable) -> int:
         """Take one complete scan (time order across scans is the caller's,
-        :class:`cupola.feed.scans.Scans`); returns the plots rejected (an unknown radar, or
-        values the tracker cannot use)."""
+        :class:`cupola.feed.scans.Scans`); returns the plots rejected: of an unknown radar,
+        values the tracker cannot use, a range beyond twice the radar's, an azimuth outside
+        [0, 2π]. After a gap of more than :data:`GAP_S` in the feed's time, the picture starts
+        again (:meth:`restart`): tracks that old are not worth predicting."""
         radar = self.radars.get(sensor)
         if radar is None:
             return len(plots.time)
-        ok = valid_plots(plots)
+        with np.errstate(invalid="ignore"):
+            ok = (
+                valid_plots(plots)
+                & (plots.range_m <= 2.0 * radar.max_range_m)
+                & (plots.azimuth_rad >= 0.0)
+                & (plots.azimuth_rad <= 2.0 * np.pi)
+            )
         plots = take(plots, ok)
+        if np.isfinite(self.t) and time - self.t > GAP_S:
+            self.restart(time)
         self.tracker, out = self.track_step(self.world.tracker, self.tracker, plots, radar, time)
         tr = self.tracker.tracks
         self.bmc.book.ensure(self.tracker.next_id)
@@ -139,6 +152,20 @@ class FeedCore:
             del self.bmc.assessment_rows[:-1]  # only the last cycle's is published
             self.cycles += 1
         return int((~ok).sum()) + int(out.rejected.sum())
+
+    def restart(self, time: float) -> None:
+        """Drop every track (logged as deleted) and the battle manager's notes; track ids go
+        on from where they were."""
+        tr = self.tracker.tracks
+        gone = tr.track_id[tr.confirmed]
+        if len(gone):
+            self.log.add("track_deleted", time, track_id=gone)
+        next_id = self.tracker.next_id
+        self.tracker = TrackerState(empty_tracks(), next_id)
+        self.bmc = BattleManager(self.world, self.log, self.stage_seconds, operator=True)
+        self.bmc.book.ensure(next_id)
+        self.t = -np.inf
+        self.next_decision = -np.inf
 
     def events(self) -> list[dict[str, NDArray[Any]]]:
         """The events logged since the last call (:meth:`cupola.sim.events.EventLog.drain`)."""

@@ -12,17 +12,18 @@ Every event has ``version``, ``uid`` (stable: the same track is updated in place
 and le m, the 1-sigma circular and vertical errors; 9999999 unknown) and a ``detail`` with
 ``contact callsign``:
 
-- a track, ``uid`` ``cupola-<service>-track-<id>``: ``type`` by the battle manager's kind
-  (rocket, mortar round, ballistic missile: ``a-h-A-W-M-S-S``; drone ``a-h-A-M-F-Q``; cruise
-  missile ``a-h-A-W-M-L``; not yet classified ``a-u-A``), ``track course speed`` (degrees
-  true, m/s), ``remarks`` with the asset it threatens and the engagement recommended;
-- a predicted impact, ``uid`` ``...-impact-<track>``: a circle (``u-d-c-c``, radius the 95 %
-  ellipse's major semi-axis), red when it falls on a defended asset;
-- an alert zone under alert, ``uid`` ``...-zone-<id>``: its outline as a closed shape
-  (``u-d-f``, ``link point`` vertices), filled red; when the alert is lifted, the same uid
-  again with ``stale`` = ``time``, which removes it;
-- a battery, ``uid`` ``...-battery-<k>``: ``a-f-G-U-C-D`` (friendly air defence) with its
-  rounds and hold-fire state in ``remarks``.
+- a track, ``uid`` ``<service>-track-<id>`` (``cupola`` by default): ``type`` by the battle
+  manager's kind (rocket, mortar round, ballistic missile: ``a-h-A-W-M-S-S``; drone
+  ``a-h-A-M-F-Q``; cruise missile ``a-h-A-W-M-L``; not yet classified ``a-u-A``),
+  ``track course speed`` (degrees true, m/s), ``remarks`` with the asset it threatens and the
+  engagement recommended;
+- a predicted impact, ``uid`` ``<service>-impact-<track>``: a circle (``u-d-c-c``, radius the
+  95 % ellipse's major semi-axis), red when it falls on a defended asset;
+- an alert zone under alert, ``uid`` ``<service>-zone-<id>``: its outline as a closed shape
+  (``u-d-f``, ``link point`` vertices), filled red, sent every decision cycle while the alert
+  stands; when it is lifted, the same uid again with ``stale`` = ``time``, which removes it;
+- a battery, ``uid`` ``<service>-battery-<k>``: ``a-f-G-U-C-D`` (friendly air defence) with
+  its rounds and hold-fire state in ``remarks``.
 
 Heights are the scenario frame's up coordinate, taken as height above the ellipsoid (no
 geoid). Incoming XML (:func:`parse`) goes through defusedxml, never the standard library's

@@ -69,9 +69,13 @@ def _row(line: str) -> tuple[float, ...] | str:
             return "not a number"
         if kind is int and (not isinstance(v, int) or not 0 <= v < 2**31):
             return "bad sensor id"
-        if not math.isfinite(v):
+        try:
+            f = float(v)
+        except OverflowError:  # an integer of hundreds of digits
             return "not finite"
-        values.append(float(v))
+        if not math.isfinite(f):
+            return "not finite"
+        values.append(f)
     return tuple(values)
 
 

@@ -14,7 +14,15 @@ Rejected and counted, by reason:
 - ``not finite``: a time that is not a number (never grouped).
 
 Plots of one radar whose times go back within the scan being built are kept in their scan
-(out of order within the hold time is put back in order); the others are late.
+(out of order within the hold time is put back in order); the others are late. A complete
+scan waits while another radar is still building an earlier one, so that radars scanning at
+different times interleave in time order.
+
+A scan is the plots of one time: Cupola's radars and replays stamp a scan's plots with one
+time. A real radar stamps each plot with its own detection time over the antenna's sweep,
+which this assembly would cut into scans of one plot each (every track not in them counted a
+miss); grouping a real radar's plots by sweep (its north marker or sector messages, ASTERIX
+CAT034) is not done yet.
 """
 
 from __future__ import annotations
@@ -64,6 +72,8 @@ class Scans:
     def __init__(self, hold_s: float = 0.3) -> None:
         self.hold_s = hold_s
         self.building: dict[int, _Building] = {}
+        #: Complete scans waiting for the other radars (:meth:`_ordered`).
+        self.waiting: list[Scan] = []
         #: Time of the last scan given out, s; later plots must be newer.
         self.done_time = -np.inf
         self.rejected: Counter[str] = Counter()
@@ -131,9 +141,16 @@ class Scans:
         return out
 
     def _ordered(self, scans: list[Scan]) -> list[Scan]:
-        """Scans in time order, those older than the last given out rejected as late."""
+        """The complete scans that can go to the tracker, in time order: those no later than
+        the earliest scan another radar is still building (which must go first); those older
+        than the last given out rejected as late."""
+        self.waiting += scans
+        floors = [min(b.plots) for b in self.building.values() if b.plots]
+        mark = min(floors, default=np.inf)
+        now = [x for x in self.waiting if x.time <= mark]
+        self.waiting = [x for x in self.waiting if x.time > mark]
         out = []
-        for scan in sorted(scans, key=lambda x: (x.time, x.sensor)):
+        for scan in sorted(now, key=lambda x: (x.time, x.sensor)):
             if scan.time < self.done_time:
                 self.rejected["late"] += len(scan.plots.time)
                 continue

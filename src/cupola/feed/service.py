@@ -2,18 +2,24 @@
 
 One asyncio loop, one thread:
 
-1. each datagram is decoded as it arrives (:mod:`.cat048` or :mod:`.plots_jsonl`), what cannot
+1. each datagram is read as it arrives (and everything waiting in the socket before a radar's
+   scan is taken to be complete), decoded (:mod:`.cat048` or :mod:`.plots_jsonl`), what cannot
    be used rejected and counted, and its plots cut into scans (:mod:`.scans`);
 2. complete scans go to the tracker and the battle manager (:mod:`.core`) in time order;
-3. after each batch of scans, the tracks they updated go out as CoT events and CAT062 records;
-   after a decision cycle, the predicted impacts, the alert zones raised and lifted and the
-   batteries as well (:mod:`.cot`, :mod:`.cat062`, :mod:`.transport`);
-4. the events logged go to the journal (:mod:`.journal`), one transaction a batch;
-5. every ``status_every_s``, a status line; ``GET /status`` answers the counters
-   (:mod:`.status`).
+3. the events logged go to the journal (:mod:`.journal`), one transaction a batch, before
+   anything is published: a track id sent out is in the journal;
+4. the tracks the batch updated go out as CoT events and CAT062 records; after a decision
+   cycle, the predicted impacts, the alert zones under alert (every cycle) and lifted, and the
+   batteries as well (:mod:`.cot`, :mod:`.cat062`, :mod:`.transport`: CoT from a sender task
+   of its own, so that the network never holds up tracking);
+5. every ``status_every_s``, a status line; ``GET /status`` answers the counters and ``GET
+   /frame`` the picture (:mod:`.status`).
 
-SIGINT or SIGTERM stops it: the scans being built are finished and published, the journal
-written and closed. A kill -9 loses only what was not yet committed: the batch being processed.
+What cannot be used is counted, never a stop: a datagram its decoder cannot read, a plot of a
+radar the scenario does not have, a time far ahead of the picture (:meth:`Feed._plausible`),
+a scan the tracker fails on, a journal write or a publication that fails. SIGINT or SIGTERM
+stops it: the scans being built are finished and published, the journal written and closed.
+A kill -9 loses only what was not yet committed: the batch being processed.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ import asyncio
 import contextlib
 import signal
 import socket
+import sqlite3
 import time
 from collections import deque
 from collections.abc import Callable
@@ -31,22 +38,32 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
+from cupola.core.table import take
 from cupola.feed import cat048, cat062, cot, plots_jsonl
-from cupola.feed.base import Decoded, Decoder, Endpoint
+from cupola.feed.base import DAY_S, Decoded, Decoder, Endpoint, today
 from cupola.feed.core import FeedCore, Picture
-from cupola.feed.counters import Counters
+from cupola.feed.counters import Counters, KernelDrops
 from cupola.feed.journal import Journal
 from cupola.feed.scans import Scan, Scans
 from cupola.feed.status import start as start_status
 from cupola.feed.transport import CotOut, Tls, UdpOut
-from cupola.live.frames import frame
+from cupola.live.frames import event_rows, frame
 from cupola.sim.world import World
 
 #: Receive buffer asked of the kernel for the listening socket, bytes (bursts wait there).
 RCVBUF = 8 * 2**20
 #: Events kept for ``GET /frame`` (an attached page that falls further behind loses some).
 RECENT_EVENTS = 2000
+#: How far a plot's time may run ahead of the picture's, s, plus this many times the wall-clock
+#: time since the picture's last scan (a replay at up to this pace).
+AHEAD_S = 60.0
+MAX_PACE = 100.0
+#: Least time between two notes of one kind of failure, s.
+NOTE_EVERY_S = 10.0
+#: Longest spell of reading the socket at once, s.
+READ_BUDGET_S = 0.05
 
 
 @dataclass(frozen=True)
@@ -56,7 +73,7 @@ class FeedOptions:
     listen: Endpoint
     format: str
     journal: Path
-    day: datetime
+    day: datetime | None = None
     cot: Endpoint | None = None
     cat062: Endpoint | None = None
     http: Endpoint | None = None
@@ -69,14 +86,6 @@ class FeedOptions:
     service: str = "cupola"
     sac: int = 0
     sic: int = 0
-
-
-class _Listener(asyncio.DatagramProtocol):
-    def __init__(self, feed: Feed) -> None:
-        self.feed = feed
-
-    def datagram_received(self, data: bytes, addr: Any) -> None:
-        self.feed.received(data)
 
 
 class Feed:
@@ -96,15 +105,20 @@ class Feed:
         self.options = options
         self.say = say
         self.counters = Counters()
-        self.journal = Journal(options.journal, options.day)
+        #: 00:00 UTC of the day the feed's times count from: ``day``, or the day it started.
+        self.day = options.day or today()
+        self.journal = Journal(options.journal, self.day)
         self.core = FeedCore(world, self.journal.first_track_id)
+        self.core_wall = time.monotonic()
+        self.sensors = np.array(sorted(self.core.radars), np.int64)
         self.scans = Scans(options.hold_s)
         heights = {r.radar_id: float(r.position[2]) for r in world.radars}
+        live = self.day if options.day is None else None
         self.decode: Decoder = (
-            cat048.Decoder(heights) if options.format == "asterix48" else plots_jsonl.decode
+            cat048.Decoder(heights, live) if options.format == "asterix48" else plots_jsonl.decode
         )
         self.cot_opts = cot.CotOptions(
-            options.day, options.stale_s, options.service, options.simulated
+            self.day, options.stale_s, options.service, options.simulated
         )
         self.cot = (
             CotOut(options.cot, options.tls, options.protobuf) if options.cot is not None else None
@@ -116,49 +130,98 @@ class Feed:
         self.published_time = -np.inf
         self.cycles_published = 0
         self.alerted = np.empty(0, np.int64)
-        #: The picture as a live frame after the last batch, and the recent events, numbered.
-        self.last_frame: dict[str, Any] | None = None
+        self.noted: dict[str, float] = {}
+        self.drops: Callable[[], int | None] = lambda: None
+        #: The recent events, numbered, for ``GET /frame``.
         self.recent: deque[tuple[int, dict[str, Any]]] = deque(maxlen=RECENT_EVENTS)
         self.event_seq = 0
 
     # -- in ----------------------------------------------------------------------------------
+    def _drain(self) -> bool:
+        """Read the datagrams waiting in the socket, for at most :data:`READ_BUDGET_S` (so
+        that the status endpoint and the publication are not held up by a backlog); True
+        when the socket is empty."""
+        until = time.monotonic() + READ_BUDGET_S
+        while time.monotonic() < until:
+            try:
+                data = self.sock.recv(65536)
+            except (BlockingIOError, InterruptedError):
+                return True
+            except OSError:  # an ICMP error reported on the socket: nothing to read
+                return True
+            self.received(data)
+        return False
+
     def received(self, data: bytes) -> None:
-        """One datagram: decode, count, cut into scans."""
+        """One datagram: decode, check, count, cut into scans. Never raises: what cannot be
+        used is counted by reason."""
         now = time.monotonic()
         c = self.counters
         c.datagrams += 1
         c.bytes_in += len(data)
         c.last_datagram = now
-        got: Decoded = self.decode(data)
+        try:
+            got: Decoded = self.decode(data)
+        except Exception as exc:  # a decoder's bug must not cost the service: count, go on
+            c.rejected["decoder error"] += 1
+            self._note(f"decoder error: {type(exc).__name__}: {exc}")
+            return
         c.rejected.update(got.rejected)
-        before = sum(self.scans.rejected.values())
-        self.ready += self.scans.add(got.plots, now)
-        dropped = sum(self.scans.rejected.values()) - before
-        c.plots += len(got.plots.time) - dropped
-        c.rejected.update(+self.scans.rejected)  # the positive counts only
-        self.scans.rejected.clear()
+        plots = got.plots
+        known = np.isin(plots.sensor_id, self.sensors)
+        c.rejected["unknown sensor"] += int((~known).sum())
+        plausible = self._plausible(plots.time, now)
+        c.rejected["implausible time"] += int((known & ~plausible).sum())
+        self.ready += self.scans.add(take(plots, known & plausible), now)
+        c.received += int((known & plausible).sum())
         if self.ready:
             self.wake.set()
+
+    def _plausible(self, t: NDArray[np.float64], now: float) -> NDArray[np.bool_]:
+        """Plot times the feed can take: not more than :data:`AHEAD_S` ahead of its picture,
+        plus :data:`MAX_PACE` times the wall-clock time since (a replay may run fast); with no
+        ``day`` given (a live radar), within half a day of the UTC clock as well."""
+        ok = np.isfinite(t)
+        if np.isfinite(self.core.t):
+            ok &= t <= self.core.t + AHEAD_S + MAX_PACE * (now - self.core_wall)
+        if self.options.day is None:
+            clock = time.time() - self.day.timestamp()
+            ok &= np.abs(t - clock) <= DAY_S / 2
+        return np.asarray(ok, bool)
 
     # -- the loop ----------------------------------------------------------------------------
     async def run(self, signals: bool = True) -> Counters:
         """Listen, process and publish until SIGINT or SIGTERM (with ``signals``, in the
         main thread) or until :attr:`stop` is set."""
         loop = asyncio.get_running_loop()
-        if signals:
-            for sig in (signal.SIGINT, signal.SIGTERM):
-                loop.add_signal_handler(sig, self.stop.set)
         o = self.options
         sock = socket.socket(
             socket.AF_INET6 if ":" in o.listen.host else socket.AF_INET, socket.SOCK_DGRAM
         )
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RCVBUF)
-        sock.bind((o.listen.host, o.listen.port))
-        transport, _ = await loop.create_datagram_endpoint(lambda: _Listener(self), sock=sock)
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RCVBUF)
+            sock.bind((o.listen.host, o.listen.port))
+        except OSError:
+            sock.close()
+            self.journal.close()
+            raise
+        self.drops = KernelDrops(sock)
+        sock.setblocking(False)
+        self.sock = sock
+        loop.add_reader(sock.fileno(), self._drain)
         server = None
         if o.http is not None:
             routes = {"/status": lambda _: self.status(), "/frame": self.frame}
-            server = await start_status(o.http.host, o.http.port, routes)
+            try:
+                server = await start_status(o.http.host, o.http.port, routes)
+            except OSError:
+                loop.remove_reader(sock.fileno())
+                sock.close()
+                self.journal.close()
+                raise
+        if signals:
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                loop.add_signal_handler(sig, self.stop.set)
         self.say(
             f"feed: listening on {o.listen} ({o.format}); journal {o.journal} "
             f"(session {self.journal.session})"
@@ -172,17 +235,24 @@ class Feed:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self.wake.wait(), o.hold_s / 2)
                 self.wake.clear()
-                self.ready += self.scans.flush(time.monotonic())
+                # What waited in the socket while the last batch was processed comes first: a
+                # radar's scan is complete after a quiet hold only once the socket is empty.
+                if self._drain():
+                    self.ready += self.scans.flush(time.monotonic())
                 await self._process()
+            while not self._drain():
+                pass
             self.ready += self.scans.flush(time.monotonic(), everything=True)
             await self._process()
         finally:
             status.cancel()
-            transport.close()
+            loop.remove_reader(sock.fileno())
+            sock.close()
             if server is not None:
                 server.close()
             if self.cot is not None:
-                self.cot.close()
+                await self.cot.close()
+                self._count_cot()
             if self.cat062 is not None:
                 self.cat062.close()
             self.journal.close()
@@ -193,46 +263,70 @@ class Feed:
         return self.counters
 
     async def _process(self) -> None:
-        """Scans ready to the tracker, then publish and log."""
+        """Scans ready to the tracker; the events to the journal; then publish. A failure of
+        one step is counted and the feed goes on."""
+        self._count_scans()
         if not self.ready:
             return
         batch, self.ready = self.ready, []
         c = self.counters
         for scan in batch:
-            bad = self.core.scan(scan.time, scan.sensor, scan.plots)
-            if bad:
-                c.rejected["unusable"] += bad
-                c.plots -= bad
+            n = len(scan.plots.time)
+            try:
+                bad = self.core.scan(scan.time, scan.sensor, scan.plots)
+            except Exception as exc:  # one scan the tracker cannot take: count it, go on
+                c.rejected["tracker error"] += n
+                self._note(f"tracker error at t={scan.time:.3f} s: {type(exc).__name__}: {exc}")
+                self.core.restart(scan.time)
+                continue
+            c.rejected["out of range"] += bad
+            c.plots += n - bad
             c.scans += 1
-        c.feed_time = round(self.core.t, 3)
+        self.core_wall = time.monotonic()
+        c.feed_time = round(self.core.t, 3) if np.isfinite(self.core.t) else None
         c.cycles = self.core.cycles
-        await self._publish()
-        self._frame()
+        chunks = self.core.events()
+        try:  # logged before published: a track id sent out is in the journal
+            c.events_logged += self.journal.write(chunks)
+        except sqlite3.Error as exc:
+            c.journal_errors += 1
+            self._note(f"journal error: {exc}")
+        self._remember(chunks)
+        try:
+            self._publish()
+        except Exception as exc:
+            c.publish_errors += 1
+            self._note(f"publish error: {type(exc).__name__}: {exc}")
         done = time.monotonic()
         c.latency.extend(done - s.arrived for s in batch)
-        c.events_logged += self.journal.write(self.core.events())
 
-    async def _publish(self) -> None:
+    def _publish(self) -> None:
         pic = self.core.picture()
         self.counters.tracks = len(pic.track_id)
         fresh = pic.track_time > self.published_time
         self.published_time = pic.time
         sub = _rows(pic, fresh)
-        events = cot.track_events(sub, self.world, self.cot_opts)
-        records: list[bytes] = []
+        c = self.counters
         if self.cat062 is not None:
             lon, lat = self.world.frame.to_geodetic(sub.pos[:, 0], sub.pos[:, 1])
             tracks = cat062.Tracks(sub.track_time, sub.track_id, lat, lon, sub.pos, sub.vel)
-            records, _ = cat062.encode(
+            records, left_out = cat062.encode(
                 tracks, self.options.sac, self.options.sic, simulated=self.options.simulated
             )
+            sent, failed = self.cat062.send(records)
+            c.cat062_sent += sent
+            c.cat062_failed += failed
+            c.cat062_unencoded += left_out
+        if self.cot is None:
+            return
+        events = cot.track_events(sub, self.world, self.cot_opts)
         if self.core.cycles > self.cycles_published:
             self.cycles_published = self.core.cycles
             events += cot.impact_events(pic, self.world, self.cot_opts)
-            raised = np.setdiff1d(pic.alerted, self.alerted)
             lifted = np.setdiff1d(self.alerted, pic.alerted)
             self.alerted = pic.alerted
-            events += cot.zone_events(self.world, self.cot_opts, raised, pic.time)
+            # Zones under alert every cycle (a client that joins late, or lost one, sees them).
+            events += cot.zone_events(self.world, self.cot_opts, pic.alerted, pic.time)
             events += cot.zone_events(self.world, self.cot_opts, lifted, pic.time, lifted=True)
             events += cot.battery_events(
                 self.world,
@@ -241,47 +335,68 @@ class Feed:
                 self.core.bmc.console.held,
                 pic.time,
             )
-        c = self.counters
+        self.cot.offer(events)
+        self._count_cot()
+
+    def _count_cot(self) -> None:
         if self.cot is not None:
-            sent, failed = await self.cot.send(events)
-            c.cot_sent += sent
-            c.cot_failed += failed
-        if self.cat062 is not None:
-            sent, failed = self.cat062.send(records)
-            c.cat062_sent += sent
-            c.cat062_failed += failed
+            self.counters.cot_sent = self.cot.sent
+            self.counters.cot_failed = self.cot.failed
+
+    def _count_scans(self) -> None:
+        """The plots :class:`.scans.Scans` rejected (on arrival or when flushing)."""
+        rejected = +self.scans.rejected
+        self.counters.rejected.update(rejected)
+        self.counters.received -= sum(rejected.values())
+        self.scans.rejected.clear()
+
+    def _note(self, line: str) -> None:
+        """Say a failure, at most once every :data:`NOTE_EVERY_S` for each kind."""
+        kind = line.split(":", 1)[0]
+        now = time.monotonic()
+        if now - self.noted.get(kind, -np.inf) >= NOTE_EVERY_S:
+            self.noted[kind] = now
+            self.say(f"feed: {line}")
 
     async def _status_lines(self) -> None:
         every = self.options.status_every_s
         previous: dict[str, Any] | None = None
         while True:
             await asyncio.sleep(every)
+            self._count_scans()
+            self._count_cot()
+            self.counters.kernel_drops = self.drops()
             self.say(self.counters.line(previous, every))
             previous = self.counters.as_dict()
 
-    def _frame(self) -> None:
-        """The live frame of the picture now, its events numbered into :attr:`recent`."""
-        f, _ = frame(self.core, 0)  # the log holds this batch's events until the journal's
-        for e in f.pop("events"):
-            self.event_seq += 1
-            self.recent.append((self.event_seq, e))
-        f["time"] = round(self.core.t, 3)
-        self.last_frame = f
+    def _remember(self, chunks: list[dict[str, NDArray[Any]]]) -> None:
+        """This batch's events, numbered, for ``GET /frame``."""
+        for chunk in chunks:
+            for e in event_rows(self.world.frame, chunk):
+                self.event_seq += 1
+                self.recent.append((self.event_seq, e))
 
     def frame(self, query: dict[str, str]) -> dict[str, Any]:
-        """``GET /frame?since=N``: the last frame, with the events after event ``N``
-        (those still in :attr:`recent`) and ``cursor``, the last one's number."""
+        """``GET /frame?since=N``: the picture now as a live frame, with the events after
+        event ``N`` (those still in :attr:`recent`), ``cursor`` (the last one's number) and
+        ``session`` (a new one restarts the numbering)."""
         try:
             since = int(query.get("since", "0"))
         except ValueError:
             raise ValueError("since: give an event number (an integer)") from None
-        if self.last_frame is None:
+        if not np.isfinite(self.core.t):
             raise ValueError("no picture yet: no scan has been processed")
-        events = [e for k, e in self.recent if k > since]
-        return {**self.last_frame, "events": events, "cursor": self.event_seq}
+        out, _ = frame(self.core, 0)  # the log was drained into the journal: no events
+        out["events"] = [e for k, e in self.recent if k > since]
+        out["cursor"] = self.event_seq
+        out["session"] = self.journal.session
+        return out
 
     def status(self) -> dict[str, Any]:
         """The counters, with the session and the destinations' errors."""
+        self._count_scans()
+        self._count_cot()
+        self.counters.kernel_drops = self.drops()
         out = self.counters.as_dict()
         out["session"] = self.journal.session
         out["cot_error"] = None if self.cot is None else self.cot.error

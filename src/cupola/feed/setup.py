@@ -108,13 +108,12 @@ def feed_setup(
     )
 
 
-def _day(text: str | None) -> datetime:
-    """00:00 UTC of ``text`` (YYYY-MM-DD), or of today."""
+def _day(text: str | None) -> datetime | None:
+    """00:00 UTC of ``text`` (YYYY-MM-DD); None without (a live feed: the UTC clock)."""
     if text is None:
-        d = datetime.now(UTC).date()
-    else:
-        try:
-            d = date.fromisoformat(text)
-        except ValueError:
-            raise InputError("--day", "", f"{text!r}: give a date as YYYY-MM-DD") from None
+        return None
+    try:
+        d = date.fromisoformat(text)
+    except ValueError:
+        raise InputError("--day", "", f"{text!r}: give a date as YYYY-MM-DD") from None
     return datetime(d.year, d.month, d.day, tzinfo=UTC)

@@ -58,6 +58,7 @@ class FeedView(Pace):
         self.client = httpx2.Client(timeout=TIMEOUT_S)
         self.last = empty_frame()
         self.cursor = 0
+        self.session: int | None = None
         self.fresh: list[dict[str, Any]] = []
         self.error: str | None = None
 
@@ -83,6 +84,9 @@ class FeedView(Pace):
             self.error = str(body.get("error", r.status_code) if isinstance(body, dict) else "")
             return 0
         self.error = None
+        session = body.pop("session", None)
+        if session != self.session:  # the feed restarted: its events are numbered anew
+            self.session, self.cursor = session, 0
         self.cursor = int(body.pop("cursor", self.cursor))
         self.fresh += body.get("events", [])
         self.last = body
