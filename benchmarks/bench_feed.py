@@ -14,8 +14,8 @@ latency from the last datagram of a scan sent to the first CoT event of a track 
 updated received, over the scans of the peak (median and 95th percentile); with the feed's own
 count of the same (plot in to CoT sent) from its status endpoint; and the rate at which it
 worked through the whole recording (its plots over the time from the first sent to the last
-scan taken), which above the pace it keeps up with is the most it sustains. Nothing here is a pass/fail
-test. Run with ``make bench``.
+scan taken), which above the pace it keeps up with is the most it sustains. Nothing here is a
+pass/fail test. Run with ``make bench``.
 """
 
 from __future__ import annotations
