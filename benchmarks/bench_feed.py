@@ -34,11 +34,11 @@ from pathlib import Path
 
 import numpy as np
 import yaml
+from bench_live import saturation_data
 
 from cupola.core.table import take
 from cupola.feed import cat048
 from cupola.scenario import load_text
-from cupola.scenario.load import _read_builtin
 from cupola.sim.engine import simulate
 from cupola.sim.world import compile_world
 
@@ -47,11 +47,8 @@ END_S = 40.0
 
 
 def scenario_text() -> str:
-    data = yaml.safe_load(_read_builtin("city-mixed-raid"))
-    for salvo in data["raid"]["salvos"]:
-        salvo["count"] *= 6
-        salvo["start_s"] = 0
-        salvo["duration_s"] = 10
+    """The saturation raid of ``bench_live.py``, the batteries holding fire."""
+    data = saturation_data()
     data["name"] = "city-mixed-raid-x6-hold-fire"
     data["doctrine"]["engage_threshold"] = 1e12
     data["sim"]["max_time_s"] = END_S

@@ -25,6 +25,7 @@ import statistics
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -43,15 +44,21 @@ WINDOW_S = 20.0
 WATCH_S = 10.0
 
 
-def saturation_world() -> World:
-    """The city raid, six times larger, every salvo fired in the first ten seconds."""
-    data = yaml.safe_load(_read_builtin("city-mixed-raid"))
+def saturation_data() -> dict[str, Any]:
+    """The city raid, six times larger, every salvo fired in the first ten seconds (the
+    scenario as data)."""
+    data: dict[str, Any] = yaml.safe_load(_read_builtin("city-mixed-raid"))
     for salvo in data["raid"]["salvos"]:
         salvo["count"] *= 6
         salvo["start_s"] = 0
         salvo["duration_s"] = 10
     data["name"] = "city-mixed-raid-x6"
-    return compile_world(load_text(yaml.safe_dump(data), "city-mixed-raid-x6"))
+    return data
+
+
+def saturation_world() -> World:
+    """:func:`saturation_data`, compiled."""
+    return compile_world(load_text(yaml.safe_dump(saturation_data()), "city-mixed-raid-x6"))
 
 
 def ms(values: list[float]) -> str:

@@ -856,6 +856,12 @@ def feed(
     simulated: Annotated[
         bool, typer.Option(help="Mark what is published as simulated (CoT how m-s, CAT062 SIM).")
     ] = False,
+    uid_prefix: Annotated[
+        str, typer.Option(help="First part of every CoT uid (two feeds into one TAK server).")
+    ] = "cupola",
+    decode_workers: Annotated[
+        int, typer.Option(help="Processes decoding CAT048 beside the tracker (0: none).")
+    ] = 1,
 ) -> None:
     """Run the battle manager live on radar plots arriving over UDP, and publish its picture
     (tracks, predicted impacts, alerts, batteries) as CoT and CAT062. Recommends
@@ -884,6 +890,8 @@ def feed(
             stale_s=stale_s,
             status_every_s=status_every,
             simulated=simulated,
+            uid_prefix=uid_prefix,
+            decode_workers=decode_workers,
         )
         service = Feed(
             world,

@@ -236,3 +236,19 @@ def test_a_burst_from_another_process_at_200_times_the_pace_loses_nothing(
     assert status["rejected_total"] == 0
     assert status["plots_accepted"] == len(rec.plots.time)
     assert confirmed(events) == clean
+
+
+def test_decoding_in_a_worker_process_tracks_as_decoding_in_the_loop(
+    stream: tuple[World, Recording], clean: int, tmp_path: Path
+) -> None:
+    """CAT048 decoded by a worker process (``--decode-workers 1``), garbage among it: the
+    same plots taken and the same tracks as the clean stream decoded in the loop."""
+    world, rec = stream
+    scans = datagrams(rec, "asterix48")
+    mixed = [data + ([b"\x30\x00\x09junk"] if k % 7 == 0 else []) for k, data in enumerate(scans)]
+    status, _, events = run_feed(
+        world, tmp_path / "j.sqlite", "asterix48", paced(mixed), decode_workers=1
+    )
+    assert status["plots_accepted"] == len(rec.plots.time)
+    assert status["rejected"] == {"truncated": len(scans[::7])}
+    assert confirmed(events) == clean

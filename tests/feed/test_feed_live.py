@@ -173,6 +173,7 @@ def test_kill_minus_nine_loses_no_logged_event_and_a_restart_goes_on(
         (("--scenario", "border-town", "--journal", "/no/such/dir/j.sqlite"), "no such folder"),
         (("--scenario", "border-town", "--http", "0.0.0.0:80"), "--allow-remote"),
         (("--scenario", "border-town", "--cot", "udp://127.0.0.1"), "HOST:PORT"),
+        (("--scenario", "border-town", "--uid-prefix", "a b"), "--uid-prefix"),
     ],
 )
 def test_feed_bad_options_are_one_line(args: tuple[str, ...], message: str) -> None:

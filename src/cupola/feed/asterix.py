@@ -9,6 +9,7 @@ the encoders check ranges first (:func:`fits`).
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 from functools import cache
 from typing import Any
@@ -64,6 +65,24 @@ def records(category: int, raw: Any) -> list[Any] | str:
     if isinstance(got, ValueError):
         return "truncated" if "insufficient" in str(got) else "garbage"
     return list(got)
+
+
+def category_records(data: bytes, category: int, rejected: Counter[str]) -> Iterator[Any]:
+    """The records of ``category`` in ``data``'s datablocks; datablocks that cannot be read
+    or are of another category counted in ``rejected`` by reason."""
+    for block in datablocks(data):
+        if isinstance(block, str):
+            rejected[block] += 1
+            return
+        found, raw = block
+        if found != category:
+            rejected["other category"] += 1
+            continue
+        recs = records(category, raw)
+        if isinstance(recs, str):
+            rejected[recs] += 1
+            continue
+        yield from recs
 
 
 def quantity(record: Any, item: str, sub: str | None = None) -> float | None:

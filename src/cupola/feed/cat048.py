@@ -36,13 +36,13 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 import numpy as np
-from numpy.typing import NDArray
 
-from cupola.feed.asterix import FT_M, NM_M, datablocks, fits, pack, quantity, records
+from cupola.feed.asterix import FT_M, NM_M, category_records, fits, pack, quantity, spec
 from cupola.feed.asterix import time_of_day as tod
 from cupola.feed.base import DAY_S, MAX_DATAGRAM, DayClock, Decoded, nearest_day, plot_table
 from cupola.sensors.base import PlotTable
@@ -103,9 +103,10 @@ def encode(
 class Decoder:
     """CAT048 datagrams to plots (module docstring), with the radars' heights by SIC.
 
-    Times of day become seconds of the feed's day (:mod:`.base`): with ``live`` (00:00 UTC of
-    the feed's day), each on the day nearest the UTC clock; without, unwrapped across midnight
-    from one record to the next (a recording).
+    Times of day become seconds of the feed's day (:mod:`.base`, :meth:`timed`): with
+    ``live`` (00:00 UTC of the feed's day), each on the day nearest the UTC clock; without,
+    unwrapped across midnight from one record to the next (a recording). :func:`decode_tod`,
+    the stateless part, can run in another process.
     """
 
     def __init__(self, heights: dict[int, float], live: datetime | None = None) -> None:
@@ -114,56 +115,66 @@ class Decoder:
         self.clock = DayClock()
 
     def __call__(self, data: bytes) -> Decoded:
-        cols: list[list[float]] = [[], [], [], [], []]
-        rejected: Counter[str] = Counter()
-        for block in datablocks(data):
-            if isinstance(block, str):
-                rejected[block] += 1
-                break
-            category, raw = block
-            if category != 48:
-                rejected["other category"] += 1
-                continue
-            recs = records(48, raw)
-            if isinstance(recs, str):
-                rejected[recs] += 1
-                continue
-            for rec in recs:
-                row = self._row(rec)
-                if isinstance(row, str):
-                    rejected[row] += 1
-                    continue
-                for c, v in zip(cols, row, strict=True):
-                    c.append(v)
-        tod = np.asarray(cols[0], np.float64)
-        t = self.clock(tod) if self.live is None else nearest_day(tod, self.live)
-        return Decoded(plot_table(t, *cols[1:]), rejected)
+        return self.timed(decode_tod(data, self.heights))
 
-    def _row(self, rec: Any) -> tuple[float, ...] | str:
-        t = quantity(rec, "140")
-        rho = quantity(rec, "040", "RHO")
-        theta = quantity(rec, "040", "THETA")
-        h = quantity(rec, "110", "3DH")
-        item = rec.get_item("010")
-        if t is None or rho is None or theta is None or h is None or item is None:
-            return "incomplete"
-        if t >= DAY_S:
-            return "bad time"
-        report = rec.get_item("020")
-        tst = report.variation.get_item("TST") if report is not None else None
-        if tst is not None and tst.as_uint() == 1:
-            return "test target"
-        sic = int(item.variation.get_item("SIC").as_uint())
-        z = self.heights.get(sic)
-        if z is None:
-            return "unknown sensor"
-        r = rho * NM_M
-        s = (h * FT_M - z) / r if r > 0 else math.inf
-        if not -1.0 <= s <= 1.0:
-            return "bad height"
-        return t, float(sic), r, math.radians(theta), math.asin(s)
+    def timed(self, got: Decoded) -> Decoded:
+        """Plots with times of day (:func:`decode_tod`), in arrival order, on the feed's
+        clock."""
+        p = got.plots
+        t = self.clock(p.time) if self.live is None else nearest_day(p.time, self.live)
+        return Decoded(replace(p, time=t), got.rejected)
 
 
-def heights_of(positions: dict[int, NDArray[np.float64]]) -> dict[int, float]:
-    """The sensors' heights (up coordinate, m) from their positions by id."""
-    return {int(k): float(v[2]) for k, v in positions.items()}
+def decode_tod(data: bytes, heights: dict[int, float]) -> Decoded:
+    """A CAT048 datagram's plots, their ``time`` the time of day (s); rejections by reason."""
+    cols: list[list[float]] = [[], [], [], [], []]
+    rejected: Counter[str] = Counter()
+    for rec in category_records(data, 48, rejected):
+        row = _row(rec, heights)
+        if isinstance(row, str):
+            rejected[row] += 1
+            continue
+        for c, v in zip(cols, row, strict=True):
+            c.append(v)
+    return Decoded(plot_table(*cols), rejected)
+
+
+def decode_batch(datagrams: list[bytes], heights: dict[int, float]) -> list[Decoded | str]:
+    """:func:`decode_tod` of each datagram, or the error it raised (for a worker process)."""
+    out: list[Decoded | str] = []
+    for d in datagrams:
+        try:
+            out.append(decode_tod(d, heights))
+        except Exception as exc:  # reported back and counted, never lost in the worker
+            out.append(f"{type(exc).__name__}: {exc}")
+    return out
+
+
+def _row(rec: Any, heights: dict[int, float]) -> tuple[float, ...] | str:
+    t = quantity(rec, "140")
+    rho = quantity(rec, "040", "RHO")
+    theta = quantity(rec, "040", "THETA")
+    h = quantity(rec, "110", "3DH")
+    item = rec.get_item("010")
+    if t is None or rho is None or theta is None or h is None or item is None:
+        return "incomplete"
+    if t >= DAY_S:
+        return "bad time"
+    report = rec.get_item("020")
+    tst = report.variation.get_item("TST") if report is not None else None
+    if tst is not None and tst.as_uint() == 1:
+        return "test target"
+    sic = int(item.variation.get_item("SIC").as_uint())
+    z = heights.get(sic)
+    if z is None:
+        return "unknown sensor"
+    r = rho * NM_M
+    s = (h * FT_M - z) / r if r > 0 else math.inf
+    if not -1.0 <= s <= 1.0:
+        return "bad height"
+    return t, float(sic), r, math.radians(theta), math.asin(s)
+
+
+def warm_up() -> None:
+    """Import libasterix and its CAT048 edition (most of a second), in a worker at its start."""
+    spec(48)

@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from cupola.feed.asterix import FT_M, datablocks, fits, pack, quantity, records, uint
+from cupola.feed.asterix import FT_M, category_records, fits, pack, quantity, uint
 from cupola.feed.asterix import time_of_day as tod
 from cupola.feed.base import MAX_DATAGRAM
 
@@ -101,34 +101,22 @@ def decode(data: bytes) -> tuple[list[dict[str, Any]], Counter[str]]:
     datablocks and records that cannot be read counted by reason."""
     out: list[dict[str, Any]] = []
     rejected: Counter[str] = Counter()
-    for block in datablocks(data):
-        if isinstance(block, str):
-            rejected[block] += 1
-            break
-        category, raw = block
-        if category != 62:
-            rejected["other category"] += 1
-            continue
-        recs = records(62, raw)
-        if isinstance(recs, str):
-            rejected[recs] += 1
-            continue
-        for r in recs:
-            alt = quantity(r, "130")
-            roc = quantity(r, "220")
-            out.append(
-                {
-                    "time": quantity(r, "070"),
-                    "track_number": uint(r, "040"),
-                    "lat": quantity(r, "105", "LAT"),
-                    "lon": quantity(r, "105", "LON"),
-                    "x": quantity(r, "100", "X"),
-                    "y": quantity(r, "100", "Y"),
-                    "vx": quantity(r, "185", "VX"),
-                    "vy": quantity(r, "185", "VY"),
-                    "alt_m": None if alt is None else alt * FT_M,
-                    "vz": None if roc is None else roc * FT_M / 60.0,
-                    "sim": uint(r, "080", "SIM"),
-                }
-            )
+    for r in category_records(data, 62, rejected):
+        alt = quantity(r, "130")
+        roc = quantity(r, "220")
+        out.append(
+            {
+                "time": quantity(r, "070"),
+                "track_number": uint(r, "040"),
+                "lat": quantity(r, "105", "LAT"),
+                "lon": quantity(r, "105", "LON"),
+                "x": quantity(r, "100", "X"),
+                "y": quantity(r, "100", "Y"),
+                "vx": quantity(r, "185", "VX"),
+                "vy": quantity(r, "185", "VY"),
+                "alt_m": None if alt is None else alt * FT_M,
+                "vz": None if roc is None else roc * FT_M / 60.0,
+                "sim": uint(r, "080", "SIM"),
+            }
+        )
     return out, rejected

@@ -105,12 +105,7 @@ class FeedCore:
         self.track_step = TRACKERS[world.scenario.tracker.name]
         self.radars: dict[int, RadarParams] = {r.radar_id: r for r in world.radars}
         u = world.units
-        self.units = UnitState(
-            ready=u.ready.copy(),
-            next_free=np.zeros(len(u.ready)),
-            reload_done=np.full(len(u.ready), np.nan),
-            stock=u.stock.copy(),
-        )
+        self.units = UnitState.loaded(u.ready, u.stock)
         #: None in flight: the feed orders nothing (for :func:`cupola.live.frames.frame`).
         self.interceptors = empty_interceptors()
         self.t = -np.inf

@@ -26,12 +26,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import multiprocessing
 import signal
 import socket
 import sqlite3
 import time
 from collections import deque
 from collections.abc import Callable
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
@@ -56,8 +58,8 @@ from cupola.sim.world import World
 RCVBUF = 8 * 2**20
 #: Events kept for ``GET /frame`` (an attached page that falls further behind loses some).
 RECENT_EVENTS = 2000
-#: How far a plot's time may run ahead of the picture's, s, plus this many times the wall-clock
-#: time since the picture's last scan (a replay at up to this pace).
+#: How far a plot's time may run ahead of the newest taken, s, plus this many times the
+#: wall-clock time since that one came (a radar back after a silence).
 AHEAD_S = 60.0
 MAX_PACE = 100.0
 #: Least time between two notes of one kind of failure, s.
@@ -86,6 +88,8 @@ class FeedOptions:
     service: str = "cupola"
     sac: int = 0
     sic: int = 0
+    #: Processes decoding CAT048 beside the loop (0: the loop decodes).
+    decode_workers: int = 0
 
 
 class Feed:
@@ -109,14 +113,19 @@ class Feed:
         self.day = options.day or today()
         self.journal = Journal(options.journal, self.day)
         self.core = FeedCore(world, self.journal.first_track_id)
-        self.core_wall = time.monotonic()
+        #: The newest plot time taken, s, and when it came (wall clock, s).
+        self.newest = -np.inf
+        self.newest_wall = time.monotonic()
         self.sensors = np.array(sorted(self.core.radars), np.int64)
         self.scans = Scans(options.hold_s)
         heights = {r.radar_id: float(r.position[2]) for r in world.radars}
         live = self.day if options.day is None else None
-        self.decode: Decoder = (
-            cat048.Decoder(heights, live) if options.format == "asterix48" else plots_jsonl.decode
-        )
+        self.cat048 = cat048.Decoder(heights, live)
+        self.decode: Decoder = self.cat048 if options.format == "asterix48" else plots_jsonl.decode
+        self.heights = heights
+        #: CAT048 decoding in a worker process, and the batches it has under way, in order.
+        self.pool: ProcessPoolExecutor | None = None
+        self.decoding: deque[tuple[float, list[int], Future[list[Decoded | str]]]] = deque()
         self.cot_opts = cot.CotOptions(
             self.day, options.stale_s, options.service, options.simulated
         )
@@ -142,48 +151,95 @@ class Feed:
         that the status endpoint and the publication are not held up by a backlog); True
         when the socket is empty."""
         until = time.monotonic() + READ_BUDGET_S
+        batch: list[bytes] = []
+        empty = False
         while time.monotonic() < until:
             try:
                 data = self.sock.recv(65536)
-            except (BlockingIOError, InterruptedError):
-                return True
-            except OSError:  # an ICMP error reported on the socket: nothing to read
-                return True
-            self.received(data)
-        return False
+            except (BlockingIOError, InterruptedError, OSError):  # OSError: an ICMP report
+                empty = True
+                break
+            if self.pool is None:
+                self.received(data)
+            else:
+                self._arrived(data, time.monotonic())
+                batch.append(data)
+        if batch:
+            assert self.pool is not None
+            job = self.pool.submit(cat048.decode_batch, batch, self.heights)
+            job.add_done_callback(lambda _: self.loop.call_soon_threadsafe(self.wake.set))
+            self.decoding.append((time.monotonic(), [len(d) for d in batch], job))
+        return empty
+
+    def _decoded(self) -> None:
+        """Take the worker's decoded batches, in the order they were sent, as far as they
+        are done."""
+        while self.decoding and self.decoding[0][2].done():
+            now, sizes, job = self.decoding.popleft()
+            try:
+                results = job.result()
+            except Exception as exc:  # the worker died: its batch is lost, counted
+                self.counters.rejected["decoder error"] += len(sizes)
+                self._note(f"decoder error: the decoding process failed: {exc}")
+                self._restart_pool()
+                continue
+            for got in results:
+                if isinstance(got, str):
+                    self.counters.rejected["decoder error"] += 1
+                    self._note(f"decoder error: {got}")
+                    continue
+                self._take(self.cat048.timed(got), now)
+
+    def _restart_pool(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=False, cancel_futures=True)
+        self.pool = _start_pool(self.options.decode_workers)
 
     def received(self, data: bytes) -> None:
         """One datagram: decode, check, count, cut into scans. Never raises: what cannot be
         used is counted by reason."""
         now = time.monotonic()
+        self._arrived(data, now)
+        try:
+            got: Decoded = self.decode(data)
+        except Exception as exc:  # a decoder's bug must not cost the service: count, go on
+            self.counters.rejected["decoder error"] += 1
+            self._note(f"decoder error: {type(exc).__name__}: {exc}")
+            return
+        self._take(got, now)
+
+    def _arrived(self, data: bytes, now: float) -> None:
         c = self.counters
         c.datagrams += 1
         c.bytes_in += len(data)
         c.last_datagram = now
-        try:
-            got: Decoded = self.decode(data)
-        except Exception as exc:  # a decoder's bug must not cost the service: count, go on
-            c.rejected["decoder error"] += 1
-            self._note(f"decoder error: {type(exc).__name__}: {exc}")
-            return
+
+    def _take(self, got: Decoded, now: float) -> None:
+        """Decoded plots: checked, counted, cut into scans."""
+        c = self.counters
         c.rejected.update(got.rejected)
         plots = got.plots
         known = np.isin(plots.sensor_id, self.sensors)
         c.rejected["unknown sensor"] += int((~known).sum())
         plausible = self._plausible(plots.time, now)
         c.rejected["implausible time"] += int((known & ~plausible).sum())
-        self.ready += self.scans.add(take(plots, known & plausible), now)
-        c.received += int((known & plausible).sum())
+        taken = known & plausible
+        if taken.any():
+            self.newest = max(self.newest, float(plots.time[taken].max()))
+            self.newest_wall = now
+        self.ready += self.scans.add(take(plots, taken), now)
+        c.received += int(taken.sum())
         if self.ready:
             self.wake.set()
 
     def _plausible(self, t: NDArray[np.float64], now: float) -> NDArray[np.bool_]:
-        """Plot times the feed can take: not more than :data:`AHEAD_S` ahead of its picture,
-        plus :data:`MAX_PACE` times the wall-clock time since (a replay may run fast); with no
-        ``day`` given (a live radar), within half a day of the UTC clock as well."""
+        """Plot times the feed can take: not more than :data:`AHEAD_S` ahead of the newest
+        plot taken, plus :data:`MAX_PACE` times the wall-clock time since it came (a radar back
+        after a silence); with no ``day`` given (a live radar), within half a day of the UTC
+        clock as well. One corrupt time is refused; a stream, however fast, is not."""
         ok = np.isfinite(t)
-        if np.isfinite(self.core.t):
-            ok &= t <= self.core.t + AHEAD_S + MAX_PACE * (now - self.core_wall)
+        if np.isfinite(self.newest):
+            ok &= t <= self.newest + AHEAD_S + MAX_PACE * (now - self.newest_wall)
         if self.options.day is None:
             clock = time.time() - self.day.timestamp()
             ok &= np.abs(t - clock) <= DAY_S / 2
@@ -206,6 +262,9 @@ class Feed:
             self.journal.close()
             raise
         self.drops = KernelDrops(sock)
+        self.loop = loop
+        if o.format == "asterix48" and o.decode_workers > 0:
+            self.pool = _start_pool(o.decode_workers)
         sock.setblocking(False)
         self.sock = sock
         loop.add_reader(sock.fileno(), self._drain)
@@ -236,12 +295,16 @@ class Feed:
                     await asyncio.wait_for(self.wake.wait(), o.hold_s / 2)
                 self.wake.clear()
                 # What waited in the socket while the last batch was processed comes first: a
-                # radar's scan is complete after a quiet hold only once the socket is empty.
-                if self._drain():
+                # radar's scan is complete after a quiet hold only once the socket is empty
+                # and every datagram read is decoded.
+                empty = self._drain()
+                self._decoded()
+                if empty and not self.decoding:
                     self.ready += self.scans.flush(time.monotonic())
                 await self._process()
-            while not self._drain():
-                pass
+            while not self._drain() or self.decoding:
+                await asyncio.sleep(0.01)
+                self._decoded()
             self.ready += self.scans.flush(time.monotonic(), everything=True)
             await self._process()
         finally:
@@ -255,6 +318,8 @@ class Feed:
                 self._count_cot()
             if self.cat062 is not None:
                 self.cat062.close()
+            if self.pool is not None:
+                self.pool.shutdown(wait=True, cancel_futures=True)
             self.journal.close()
             if signals:
                 for sig in (signal.SIGINT, signal.SIGTERM):
@@ -282,7 +347,6 @@ class Feed:
             c.rejected["out of range"] += bad
             c.plots += n - bad
             c.scans += 1
-        self.core_wall = time.monotonic()
         c.feed_time = round(self.core.t, 3) if np.isfinite(self.core.t) else None
         c.cycles = self.core.cycles
         chunks = self.core.events()
@@ -414,4 +478,12 @@ def _rows(pic: Picture, keep: Any) -> Picture:
         cov=pic.cov[keep],
         kind=pic.kind[keep],
         asset=pic.asset[keep],
+    )
+
+
+def _start_pool(workers: int) -> ProcessPoolExecutor:
+    """Processes that decode CAT048 (spawned: the loop's process has threads and sockets), each
+    importing libasterix once, before the first datagram."""
+    return ProcessPoolExecutor(
+        workers, mp_context=multiprocessing.get_context("spawn"), initializer=cat048.warm_up
     )

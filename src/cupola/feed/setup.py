@@ -4,6 +4,7 @@ listens or is written."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -57,6 +58,8 @@ def feed_setup(
     stale_s: float,
     status_every_s: float,
     simulated: bool,
+    uid_prefix: str = "cupola",
+    decode_workers: int = 0,
 ) -> tuple[World, FeedOptions]:
     """The world and options of ``cupola feed`` (module docstring)."""
     check_format(fmt)
@@ -84,6 +87,12 @@ def feed_setup(
     status = None
     if http is not None and http != "none":
         status = _local(endpoint(f"http://{http}", "--http", ("http",)), "--http", allow_remote)
+    if not re.fullmatch(r"[A-Za-z0-9._-]{1,40}", uid_prefix):
+        raise InputError(
+            "--uid-prefix", "", f"{uid_prefix!r}: 1 to 40 letters, digits, '.', '_' or '-'"
+        )
+    if not 0 <= decode_workers <= 8:
+        raise InputError("--decode-workers", "", f"must be 0 to 8, got {decode_workers}")
     if stale_s <= 0:
         raise InputError("--stale-s", "", f"must be above 0, got {stale_s:g}")
     if status_every_s <= 0:
@@ -105,6 +114,8 @@ def feed_setup(
         stale_s=stale_s,
         status_every_s=status_every_s,
         simulated=simulated,
+        service=uid_prefix,
+        decode_workers=decode_workers,
     )
 
 

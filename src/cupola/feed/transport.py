@@ -153,7 +153,11 @@ class CotOut:
             self.task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self.task
+        writer = self.writer
         self._close_writer()
+        if writer is not None and hasattr(writer, "wait_closed"):
+            with contextlib.suppress(OSError, RuntimeError, TimeoutError):
+                await asyncio.wait_for(writer.wait_closed(), 2.0)
 
 
 class UdpOut:

@@ -74,6 +74,13 @@ class UnitState:
     stock: NDArray[np.int64]
     guiding: NDArray[np.int64] | None = None
 
+    @classmethod
+    def loaded(cls, ready: NDArray[np.int64], stock: NDArray[np.int64]) -> UnitState:
+        """Launchers holding ``ready`` rounds and batteries ``stock``, free now, no reload
+        under way (copies of both)."""
+        n = len(ready)
+        return cls(ready.copy(), np.zeros(n), np.full(n, np.nan), stock.copy())
+
 
 @dataclass(frozen=True, slots=True)
 class FireOrders:

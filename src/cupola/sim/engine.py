@@ -185,12 +185,7 @@ class Engine:
         self.tracker = TrackerState(empty_tracks(), 0)
         self.track_step = TRACKERS[sc.tracker.name]
         u = world.units
-        self.units = UnitState(
-            ready=u.ready.copy(),
-            next_free=np.zeros(len(u.ready)),
-            reload_done=np.full(len(u.ready), np.nan),
-            stock=u.stock.copy(),
-        )
+        self.units = UnitState.loaded(u.ready, u.stock)
         #: Rounds resupplied to each battery so far.
         self.delivered = np.zeros(len(u.stock), np.int64)
         self.log = EventLog()
