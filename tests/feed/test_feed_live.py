@@ -8,6 +8,8 @@ from __future__ import annotations
 import json
 import os
 import signal
+import sqlite3
+import subprocess
 import time
 import urllib.request
 from pathlib import Path
@@ -22,7 +24,7 @@ from cupola.feed.journal import read_events
 from cupola.scenario import load
 from cupola.sim.world import compile_world
 
-from .conftest import feed, free_port, receiver, run_cupola, seconds_of_day
+from .conftest import CUPOLA, ENV, feed, free_port, receiver, run_cupola, seconds_of_day
 
 
 def status(port: int) -> dict[str, Any]:
@@ -137,16 +139,34 @@ def test_kill_minus_nine_loses_no_logged_event_and_a_restart_goes_on(
         "--format",
         "plots-jsonl",
     )
-    with feed(*args) as proc:
-        sent = run_cupola(*replay, "--speed", "40", "--keep-time")
-        assert sent.returncode == 0, sent.stderr
-        before = settle(http, "events_logged")
-        assert before["events_logged"] > 50
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.wait(10)
+    with receiver() as got, feed(*args, "--cot", f"udp://127.0.0.1:{got.port}") as proc:
+        source = subprocess.Popen(
+            [*CUPOLA, *replay, "--speed", "10", "--keep-time"],
+            env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        try:
+            for _ in range(300):  # killed in the middle of the raid, while it works
+                before = status(http)
+                if before["events_logged"] > 100:
+                    break
+                time.sleep(0.05)
+            os.kill(proc.pid, signal.SIGKILL)
+            proc.wait(10)
+        finally:
+            source.kill()
+            source.wait(10)
+        time.sleep(0.3)
+        published = {cot.parse(d)["uid"] for d in got.got}
+    assert before["events_logged"] > 100
+    with sqlite3.connect(journal) as db:
+        assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
     kept = read_events(journal)
     assert len(kept) >= before["events_logged"]
     assert {e["session"] for e in kept} == {1}
+    logged = {e["track_id"] for e in kept if e["kind"] == "track_confirmed"}
+    tracks = {int(u.rsplit("-", 1)[1]) for u in published if u.startswith("cupola-track-")}
+    assert tracks
+    assert tracks <= logged  # every track sent out was in the journal first
     with feed(*args):
         sent = run_cupola(*replay, "--speed", "40")  # today's time: after the first session's
         assert sent.returncode == 0, sent.stderr
