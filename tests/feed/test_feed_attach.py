@@ -73,9 +73,12 @@ def test_a_page_attached_to_the_feed_shows_its_picture(recorded: Path, tmp_path:
             )
             assert paused.json()["state"]["paused"] is True
     view.paused = False
-    assert view.advance(0.2) == 0  # the feed has stopped: the last picture stays
-    assert "does not answer" in (view.state()["feed_error"] or "")
-    assert view.frame()["tracks"] == view.last["tracks"]
+    try:
+        assert view.fetch() is False  # the feed has stopped: the last picture stays
+        assert "does not answer" in (view.state()["feed_error"] or "")
+        assert view.frame()["tracks"] == view.last["tracks"]
+    finally:
+        view.close()
 
 
 def test_serve_attach_bad_options_are_one_line() -> None:

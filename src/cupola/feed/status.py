@@ -4,14 +4,13 @@
 --attach`` shows); anything else 404 or 405.
 
 A plain HTTP/1.0 responder on asyncio, not an application server: one short request a
-connection, read with a size limit and a timeout, so that a client that sends nothing, too
-much or garbage costs it nothing but that connection.
+connection, read with a size limit and a timeout, at most :data:`MAX_CONNECTIONS` at once, so
+that a client that sends nothing, too much or garbage costs it nothing but that connection.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 from collections.abc import Callable
 from typing import Any
@@ -19,6 +18,8 @@ from typing import Any
 #: Longest request head read, bytes; longest wait for it, s.
 MAX_HEAD = 8192
 TIMEOUT_S = 5.0
+#: Connections served at once.
+MAX_CONNECTIONS = 64
 
 
 #: A route: the query string's parameters to the JSON answer (``ValueError``: 400).
@@ -28,32 +29,65 @@ Route = Callable[[dict[str, str]], dict[str, Any]]
 def handler(
     routes: dict[str, Route],
 ) -> Callable[[asyncio.StreamReader, asyncio.StreamWriter], Any]:
-    """The connection handler of ``asyncio.start_server`` serving ``routes`` by path."""
+    """The connection handler of ``asyncio.start_server`` serving ``routes`` by path, at most
+    :data:`MAX_CONNECTIONS` at once (more are closed at once)."""
+    open_now = 0
 
     async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), TIMEOUT_S)
-            status, body = _answer(head[:MAX_HEAD], routes)
-        except (TimeoutError, asyncio.IncompleteReadError, asyncio.LimitOverrunError):
-            status, body = "400 Bad Request", {"error": "bad request"}
-        except ConnectionError:
+        nonlocal open_now
+        if open_now >= MAX_CONNECTIONS:
             writer.close()
             return
+        open_now += 1
+        try:
+            await _serve(reader, writer, routes)
+        finally:
+            open_now -= 1
+
+    return serve
+
+
+async def _serve(
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, routes: dict[str, Route]
+) -> None:
+    try:
+        try:
+            line = await asyncio.wait_for(_request_line(reader), TIMEOUT_S)
+            status, body = _answer(line, routes)
+        except (TimeoutError, asyncio.IncompleteReadError, ValueError):
+            status, body = "400 Bad Request", {"error": "bad request"}
         data = json.dumps(body).encode()
         writer.write(
             f"HTTP/1.0 {status}\r\nContent-Type: application/json\r\n"
             f"Content-Length: {len(data)}\r\nConnection: close\r\n\r\n".encode()
             + data
         )
-        with contextlib.suppress(ConnectionError):
-            await writer.drain()
+        await writer.drain()
+    except ConnectionError:
+        pass
+    finally:  # also when the server stops with the request under way
         writer.close()
 
-    return serve
+
+async def _request_line(reader: asyncio.StreamReader) -> bytes:
+    """The request line, once the head has ended (an empty line, CRLF or a bare LF as
+    netcat sends); at most :data:`MAX_HEAD` bytes in all (``ValueError`` beyond)."""
+    first = b""
+    size = 0
+    while True:
+        line = await reader.readline()  # ValueError past the stream's limit
+        if not line:
+            raise asyncio.IncompleteReadError(b"", None)
+        size += len(line)
+        if size > MAX_HEAD:
+            raise ValueError("request head too long")
+        if line in (b"\r\n", b"\n"):
+            return first
+        first = first or line
 
 
 def _answer(head: bytes, routes: dict[str, Route]) -> tuple[str, dict[str, Any]]:
-    line = head.split(b"\r\n", 1)[0].decode("latin-1").split()
+    line = head.decode("latin-1").split()
     if len(line) != 3 or not line[2].startswith("HTTP/"):
         return "400 Bad Request", {"error": "bad request line"}
     method, target = line[0], line[1]
