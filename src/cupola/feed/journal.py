@@ -23,6 +23,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from cupola.errors import InputError
+from cupola.sim.events import COLUMNS
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS sessions (
@@ -45,18 +46,6 @@ CREATE TABLE IF NOT EXISTS events (
     detail TEXT NOT NULL
 );
 """
-COLUMNS = (
-    "time",
-    "kind",
-    "threat_id",
-    "track_id",
-    "unit_id",
-    "zone_id",
-    "x_m",
-    "y_m",
-    "z_m",
-    "detail",
-)
 
 
 class Journal:
@@ -111,10 +100,6 @@ class Journal:
         self.db.execute("COMMIT")
         self.written += len(rows)
         return len(rows)
-
-    def count(self) -> int:
-        """Events in the journal, every session."""
-        return int(self.db.execute("SELECT count(*) FROM events").fetchone()[0])
 
     def close(self) -> None:
         self.db.close()

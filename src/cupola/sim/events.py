@@ -41,6 +41,20 @@ KINDS = (
     "fire_released",
 )
 
+#: The columns of the log, in order (``detail`` last).
+COLUMNS = (
+    "time",
+    "kind",
+    "threat_id",
+    "track_id",
+    "unit_id",
+    "zone_id",
+    "x_m",
+    "y_m",
+    "z_m",
+    "detail",
+)
+
 
 class EventLog:
     """Append-only log of event chunks; :meth:`table` returns the ordered columns."""
@@ -120,7 +134,7 @@ class EventLog:
 
     def table(self) -> dict[str, NDArray[Any]]:
         """All events as columns, stably sorted by time."""
-        names = ("time", "kind", "threat_id", "track_id", "unit_id", "zone_id", "x_m", "y_m", "z_m")
+        names = COLUMNS[:-1]
         if not self._chunks:
             cols: dict[str, NDArray[Any]] = {
                 "time": np.empty(0),
