@@ -267,3 +267,36 @@ def test_readme_feed_demo_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     ctx = group.commands["serve"].make_context("serve", serve[1:])  # parsed, not run
     assert ctx.params["attach"] == "http://127.0.0.1:4801"
     assert ctx.params["scenario"] == "border-town"
+
+
+def test_readme_feed_on_a_sensors_file_starts(tmp_path: Path) -> None:
+    """The README's ``cupola feed --sensors`` line, run from the repository's root on a free
+    port: it loads the example files and listens (what it publishes: tests/feed)."""
+    import os
+    import signal
+    import socket
+
+    (line,) = _block_after("On a real site there is no raid", "sh").strip().splitlines()
+    args = shlex.split(line)[1:]
+    assert args[0] == "feed"
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    args += ["--listen", f"udp://127.0.0.1:{port}", "--http", "none"]
+    args += ["--journal", str(tmp_path / "j.sqlite")]
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "from cupola.cli import main; main()", *args],
+        cwd=Path(__file__).parent.parent,
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        text=True,
+        env={**os.environ, "COLUMNS": "200"},
+    )
+    try:
+        assert proc.stderr is not None
+        first = proc.stderr.readline()
+        assert "listening on" in first, first + (proc.stderr.read() if proc.poll() else "")
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.communicate(timeout=20)
+    assert proc.returncode == 0

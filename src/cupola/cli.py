@@ -822,7 +822,19 @@ def feed(
         ),
     ] = None,
     sensors: Annotated[
-        Path | None, typer.Option(help="A sensors file instead of a scenario (not yet).")
+        Path | None,
+        typer.Option(
+            help="Instead of a scenario: a sensors file (YAML), a scenario without its raid: "
+            "radars, batteries, assets, zones (docs/formats.md)."
+        ),
+    ] = None,
+    zones: Annotated[
+        Path | None,
+        typer.Option(help="With --sensors: the alert zones (GeoJSON polygons, zone_id, name)."),
+    ] = None,
+    assets: Annotated[
+        Path | None,
+        typer.Option(help="With --sensors: defended assets (GeoJSON polygons, points, lines)."),
     ] = None,
     cot: Annotated[
         str | None,
@@ -877,6 +889,8 @@ def feed(
             fmt=format,
             scenario=scenario,
             sensors=sensors,
+            zones=zones,
+            assets=assets,
             cot=cot,
             cat062=cat062,
             journal=journal,

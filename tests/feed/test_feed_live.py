@@ -188,7 +188,7 @@ def test_kill_minus_nine_loses_no_logged_event_and_a_restart_goes_on(
         (("--listen", "tcp://127.0.0.1:4800", "--scenario", "border-town"), "udp://"),
         (("--scenario", "border-town", "--format", "asterix62"), "--format"),
         (("--scenario", "no-such-scenario"), "no-such-scenario"),
-        (("--sensors", "sensors.yaml"), "not implemented yet"),
+        (("--sensors", "sensors.yaml"), "no such file"),
         (("--scenario", "border-town", "--cot", "tls://127.0.0.1:8089"), "--tls-cert"),
         (("--scenario", "border-town", "--journal", "/no/such/dir/j.sqlite"), "no such folder"),
         (("--scenario", "border-town", "--http", "0.0.0.0:80"), "--allow-remote"),

@@ -13,6 +13,7 @@ from cupola.feed.base import PLOT_FORMATS, Endpoint, endpoint
 from cupola.feed.service import FeedOptions
 from cupola.feed.transport import Tls
 from cupola.scenario import load
+from cupola.scenario.deployment import load_deployment
 from cupola.sim.world import World, compile_world
 
 
@@ -45,6 +46,8 @@ def feed_setup(
     fmt: str,
     scenario: str | None,
     sensors: Path | None,
+    zones: Path | None = None,
+    assets: Path | None = None,
     cot: str | None,
     cat062: str | None,
     journal: Path,
@@ -64,18 +67,21 @@ def feed_setup(
     """The world and options of ``cupola feed`` (module docstring)."""
     check_format(fmt)
     where = _local(endpoint(listen, "--listen", ("udp",)), "--listen", allow_remote)
-    if sensors is not None:
+    if (scenario is None) == (sensors is None):
         raise InputError(
-            "--sensors",
+            "--scenario",
             "",
-            "not implemented yet: the feed takes its radars, assets, zones and batteries from "
-            "a scenario; give --scenario (a built-in name or a file)",
+            "give a scenario (a built-in name or a file) or --sensors SENSORS.yaml, one of them",
         )
-    if scenario is None:
-        raise InputError("--scenario", "", "give a scenario (a built-in name or a file)")
-    world = compile_world(load(scenario), scenario)
-    if not world.radars:
-        raise InputError(scenario, "radars", "the feed needs the radars its plots come from")
+    if sensors is None:
+        for option, given in (("--zones", zones), ("--assets", assets)):
+            if given is not None:
+                raise InputError(option, "", "goes with --sensors (a scenario has its own)")
+        assert scenario is not None
+        world = compile_world(load(scenario), scenario)
+    else:
+        deployment = load_deployment(sensors, _file(zones, "--zones"), _file(assets, "--assets"))
+        world = compile_world(deployment, str(sensors))
     cot_to = endpoint(cot, "--cot", ("udp", "tcp", "tls")) if cot is not None else None
     tls = None
     if cot_to is not None and cot_to.scheme == "tls":

@@ -12,7 +12,7 @@ import math
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 from pydantic import BaseModel
@@ -25,6 +25,7 @@ from cupola.scenario.schema import (
     AirBreathingThreat,
     BallisticThreat,
     Catalog,
+    Deployment,
     GeoPoint,
     InterceptorType,
     Scenario,
@@ -35,6 +36,8 @@ from cupola.scenario.zones import load_zones
 MAX_EXTENT_M = 400_000.0
 
 _BUILTIN = "cupola.scenario.builtin"
+
+D = TypeVar("D", bound=Deployment)
 
 #: The ``kind`` values of the lists that hold several kinds of item.
 _KINDS = {"assets": "area, point, route", "threat_types": "ballistic, air_breathing"}
@@ -59,14 +62,16 @@ def _parse_yaml(text: str, source: str) -> dict[str, Any]:
     return parse_yaml(text, source, ScenarioError, "scenario fields")
 
 
-def _validate(data: dict[str, Any], source: str) -> Scenario:
+def validate(data: dict[str, Any], source: str, model: type[D]) -> D:
+    """``data`` as a ``model`` (a scenario or a deployment); one :class:`ScenarioError`
+    naming the first problem."""
     if "schema_version" in data and data["schema_version"] != 1:
         raise _error(
             source,
             "schema_version",
             f"unsupported schema version {data['schema_version']!r}; this Cupola reads version 1",
         )
-    return validate_model(Scenario, data, source, ScenarioError, _KINDS)
+    return validate_model(model, data, source, ScenarioError, _KINDS)
 
 
 @cache
@@ -76,14 +81,14 @@ def catalog() -> Catalog:
     return Catalog.model_validate(yaml.safe_load(text))
 
 
-def threat_types(scenario: Scenario) -> dict[str, BallisticThreat | AirBreathingThreat]:
+def threat_types(scenario: Deployment) -> dict[str, BallisticThreat | AirBreathingThreat]:
     """Threat types by name: the catalog's, overridden by the scenario's own."""
     types = {t.name: t for t in catalog().threat_types}
     types.update({t.name: t for t in scenario.threat_types})
     return types
 
 
-def interceptor_types(scenario: Scenario) -> dict[str, InterceptorType]:
+def interceptor_types(scenario: Deployment) -> dict[str, InterceptorType]:
     """Interceptor types by name: the catalog's, overridden by the scenario's own."""
     types = {t.name: t for t in catalog().interceptor_types}
     types.update({t.name: t for t in scenario.interceptor_types})
@@ -134,7 +139,11 @@ def _walk_points(obj: Any, path: str) -> list[tuple[str, GeoPoint]]:
     return found
 
 
-def _check_references(sc: Scenario, source: str) -> None:
+def check_deployment(sc: Deployment, source: str) -> None:
+    """The cross-references and extent of a deployment: unique names and zone ids, known
+    interceptor and threat types, outlines that enclose an area, positions within
+    :data:`MAX_EXTENT_M` of the origin; :class:`ScenarioError` naming ``source`` otherwise."""
+
     def unique(names: list[str], field: str) -> None:
         seen: set[str] = set()
         for i, n in enumerate(names):
@@ -154,18 +163,10 @@ def _check_references(sc: Scenario, source: str) -> None:
                 raise _error(source, f"alert_zones.zones.{i}.zone_id", f"duplicate zone_id {z}")
 
     ttypes, itypes = threat_types(sc), interceptor_types(sc)
-    assets = {a.name for a in sc.assets}
-    for i, r in enumerate(sc.radars):
-        if r.revisit_s < sc.sim.dt_s:
-            raise _error(
-                source,
-                f"radars.{i}.revisit_s",
-                f"{r.revisit_s:g} s is shorter than the simulation tick "
-                f"sim.dt_s ({sc.sim.dt_s:g} s)",
-            )
+    campaign = isinstance(sc, Scenario) and sc.sustainment is not None
     for i, b in enumerate(sc.batteries):
         for k, ln in enumerate(b.launchers):
-            resupplied = b.stock > 0 or b.resupply_rounds_per_hour > 0 or sc.sustainment
+            resupplied = b.stock > 0 or b.resupply_rounds_per_hour > 0 or campaign
             if ln.ready_rounds == 0 and ln.capacity is None and resupplied:
                 raise _error(
                     source,
@@ -196,31 +197,6 @@ def _check_references(sc: Scenario, source: str) -> None:
                 f"doctrine.threat_library.{i}",
                 f"no ballistic threat type {name!r} (known: {', '.join(known)})",
             )
-    raids = [("raid", sc.raid)]
-    if sc.sustainment is not None:
-        _check_schedule(sc, source)
-        slots = enumerate(sc.sustainment.raids)
-        raids += [(f"sustainment.raids.{k}.raid", r.raid) for k, r in slots if r.raid is not None]
-    for where, raid in raids:
-        for i, s in enumerate(raid.salvos):
-            if s.threat not in ttypes:
-                raise _error(
-                    source,
-                    f"{where}.salvos.{i}.threat",
-                    f"unknown threat type {s.threat!r} (known: {', '.join(sorted(ttypes))})",
-                )
-            if s.aim.asset is not None and s.aim.asset not in assets:
-                raise _error(
-                    source,
-                    f"{where}.salvos.{i}.aim.asset",
-                    f"no defended asset named {s.aim.asset!r}",
-                )
-            if s.waypoints and isinstance(ttypes[s.threat], BallisticThreat):
-                raise _error(
-                    source,
-                    f"{where}.salvos.{i}.waypoints",
-                    "ballistic threats do not fly waypoints",
-                )
     outlines = [(f"assets.{i}", a.outline) for i, a in enumerate(sc.assets) if a.kind == "area"]
     zones = sc.alert_zones.zones or []
     outlines += [(f"alert_zones.zones.{i}", z.outline) for i, z in enumerate(zones)]
@@ -247,6 +223,47 @@ def _check_references(sc: Scenario, source: str) -> None:
                 f"{d / 1000:.0f} km from the origin; positions must lie within "
                 f"{MAX_EXTENT_M / 1000:.0f} km for the local flat frame",
             )
+
+
+def _check_references(sc: Scenario, source: str) -> None:
+    """:func:`check_deployment`, then the clock and the raids: radars no faster than the tick,
+    salvos of known threat types aimed at known assets, a campaign's schedule."""
+    check_deployment(sc, source)
+    ttypes = threat_types(sc)
+    assets = {a.name for a in sc.assets}
+    for i, r in enumerate(sc.radars):
+        if r.revisit_s < sc.sim.dt_s:
+            raise _error(
+                source,
+                f"radars.{i}.revisit_s",
+                f"{r.revisit_s:g} s is shorter than the simulation tick "
+                f"sim.dt_s ({sc.sim.dt_s:g} s)",
+            )
+    raids = [("raid", sc.raid)]
+    if sc.sustainment is not None:
+        _check_schedule(sc, source)
+        slots = enumerate(sc.sustainment.raids)
+        raids += [(f"sustainment.raids.{k}.raid", r.raid) for k, r in slots if r.raid is not None]
+    for where, raid in raids:
+        for i, s in enumerate(raid.salvos):
+            if s.threat not in ttypes:
+                raise _error(
+                    source,
+                    f"{where}.salvos.{i}.threat",
+                    f"unknown threat type {s.threat!r} (known: {', '.join(sorted(ttypes))})",
+                )
+            if s.aim.asset is not None and s.aim.asset not in assets:
+                raise _error(
+                    source,
+                    f"{where}.salvos.{i}.aim.asset",
+                    f"no defended asset named {s.aim.asset!r}",
+                )
+            if s.waypoints and isinstance(ttypes[s.threat], BallisticThreat):
+                raise _error(
+                    source,
+                    f"{where}.salvos.{i}.waypoints",
+                    "ballistic threats do not fly waypoints",
+                )
 
 
 def _check_schedule(sc: Scenario, source: str) -> None:
@@ -299,34 +316,38 @@ def load_text(text: str, source: str, base: Path | None = None) -> Scenario:
     """Parse and validate scenario YAML text; ``source`` names it in errors.
 
     An ``alert_zones.geojson`` file is read relative to ``base`` (default: the working
-    directory) and its zones take the place of the reference
-    (:func:`cupola.scenario.zones.load_zones`), so the scenario returned is self-contained.
+    directory) and its zones take the place of the reference (:func:`with_zone_file`), so the
+    scenario returned is self-contained.
     """
-    sc = _validate(_parse_yaml(text, source), source)
-    if sc.alert_zones.geojson is not None:
-        path = Path(sc.alert_zones.geojson)
-        if not path.is_absolute() and base is not None:
-            path = base / path
-        zones = load_zones(path)
-        for i, z in enumerate(zones):
-            if _encloses_no_area(z.outline):
-                raise _error(str(path), f"features.{i}.geometry", "encloses no area (too small)")
-            d = max(_distance_m(sc.origin, q) for q in z.outline)
-            if d > MAX_EXTENT_M:
-                raise _error(
-                    str(path),
-                    f"features.{i}",
-                    f"zone {z.zone_id} ({z.name}) lies {d / 1000:.0f} km from the scenario's "
-                    f"origin (at most {MAX_EXTENT_M / 1000:.0f} km; the wrong file, or "
-                    "latitude and longitude swapped?)",
-                )
-        sc = sc.model_copy(
-            update={
-                "alert_zones": sc.alert_zones.model_copy(update={"zones": zones, "geojson": None})
-            }
-        )
+    sc = with_zone_file(validate(_parse_yaml(text, source), source, Scenario), base)
     _check_references(sc, source)
     return sc
+
+
+def with_zone_file(sc: D, base: Path | None) -> D:
+    """``sc`` with the zones of its ``alert_zones.geojson`` file (relative to ``base``) in
+    place of the reference (:func:`cupola.scenario.zones.load_zones`), each checked to enclose
+    an area within :data:`MAX_EXTENT_M` of the origin; ``sc`` itself without a file."""
+    if sc.alert_zones.geojson is None:
+        return sc
+    path = Path(sc.alert_zones.geojson)
+    if not path.is_absolute() and base is not None:
+        path = base / path
+    zones = load_zones(path)
+    for i, z in enumerate(zones):
+        if _encloses_no_area(z.outline):
+            raise _error(str(path), f"features.{i}.geometry", "encloses no area (too small)")
+        d = max(_distance_m(sc.origin, q) for q in z.outline)
+        if d > MAX_EXTENT_M:
+            raise _error(
+                str(path),
+                f"features.{i}",
+                f"zone {z.zone_id} ({z.name}) lies {d / 1000:.0f} km from the scenario's "
+                f"origin (at most {MAX_EXTENT_M / 1000:.0f} km; the wrong file, or "
+                "latitude and longitude swapped?)",
+            )
+    zoned = sc.alert_zones.model_copy(update={"zones": zones, "geojson": None})
+    return sc.model_copy(update={"alert_zones": zoned})
 
 
 def load(name_or_path: str | Path) -> Scenario:

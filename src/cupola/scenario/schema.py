@@ -485,24 +485,34 @@ class SimConfig(Strict):
     truth_step_s: Annotated[float, Field(gt=0, le=60)] = 1.0
 
 
-class Scenario(Strict):
-    """A complete scenario, ``schema_version: 1``."""
+class Deployment(Strict):
+    """What is deployed and what it defends, with no attack: radars, batteries, defended
+    assets, alert zones and the battle manager's settings.
+
+    A live feed runs on one (``cupola feed --sensors``, :mod:`cupola.scenario.sensors`); a
+    :class:`Scenario` adds the clock and the raid.
+    """
 
     schema_version: Literal[1]
     name: Name
     description: str = ""
     origin: GeoPoint
-    sim: SimConfig = SimConfig()
     assets: list[Asset] = Field(min_length=1)
     alert_zones: AlertZones = AlertZones()
     radars: list[Radar] = Field(min_length=1)
     batteries: list[Battery] = Field(default_factory=list)
     interceptor_types: list[InterceptorType] = Field(default_factory=list)
     threat_types: list[ThreatType] = Field(default_factory=list)
-    raid: Raid
     doctrine: Doctrine = Doctrine()
     tracker: TrackerConfig = TrackerConfig()
     fire_control: FireControlConfig = FireControlConfig()
+
+
+class Scenario(Deployment):
+    """A complete scenario, ``schema_version: 1``: a deployment, the clock and the raid."""
+
+    sim: SimConfig = SimConfig()
+    raid: Raid
     sustainment: Sustainment | None = Field(
         default=None,
         description="A campaign of raids over days (`cupola sustain`); `cupola run` "

@@ -122,6 +122,18 @@ def _zone(source: str, where: str, feature: Any) -> AlertZone:
             f"expected a Polygon, found {kind or 'no geometry'}"
             + (" (split it into one zone per part)" if kind == "MultiPolygon" else ""),
         )
+    outline = polygon(source, where, geom)
+    return AlertZone(
+        zone_id=zone_id,
+        name=name.strip()[:120],
+        outline=[GeoPoint(lon=x, lat=y) for x, y in outline[:-1]],
+    )
+
+
+def polygon(source: str, where: str, geom: dict[str, Any]) -> list[tuple[float, float]]:
+    """The closed outer ring of a GeoJSON ``Polygon`` geometry, ``(lon, lat)``: at least three
+    distinct corners, not self-intersecting, enclosing an area; :class:`ScenarioError` naming
+    ``where`` (the feature) otherwise."""
     rings = geom.get("coordinates")
     if not isinstance(rings, list) or not rings or not isinstance(rings[0], list):
         raise _error(source, f"{where}.geometry.coordinates", "empty polygon")
@@ -133,11 +145,7 @@ def _zone(source: str, where: str, feature: Any) -> AlertZone:
         raise _error(source, f"{where}.geometry", f"invalid polygon: {explain_validity(poly)}")
     if poly.area == 0.0:
         raise _error(source, f"{where}.geometry", "empty polygon (it encloses no area)")
-    return AlertZone(
-        zone_id=zone_id,
-        name=name.strip()[:120],
-        outline=[GeoPoint(lon=x, lat=y) for x, y in outline[:-1]],
-    )
+    return outline
 
 
 def position(source: str, where: str, p: Any) -> tuple[float, float]:

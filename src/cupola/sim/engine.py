@@ -163,7 +163,7 @@ class Engine:
     def __init__(self, world: World, seed: int, operator: bool = False) -> None:
         self.world = world
         self.seed = seed
-        sc = world.scenario
+        sc = world.raid_scenario
         self.rng = streams(seed)
         self.dt = sc.sim.dt_s
         # Times are integer multiples of the tick, the revisit and the truth step (counted, not
@@ -234,7 +234,7 @@ class Engine:
     def over(self) -> bool:
         """Every threat is down, every interceptor has ended and nothing is ordered, or the
         clock reached ``sim.max_time_s``."""
-        if self.t >= self.world.scenario.sim.max_time_s - 1e-9:
+        if self.t >= self.world.raid_scenario.sim.max_time_s - 1e-9:
             return True
         return (
             self.t > self._last_launch
@@ -551,7 +551,7 @@ class Engine:
         self.units = UnitState(ready, u.next_free, reload_done, stock)
 
     def _record_truth(self, force: bool = False) -> None:
-        step = self.world.scenario.sim.truth_step_s
+        step = self.world.raid_scenario.sim.truth_step_s
         if not force and self.t < self.truth_done * step - 1e-9:
             return
         self.truth_done += 1

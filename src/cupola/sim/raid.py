@@ -61,7 +61,7 @@ def build_threats(
         Whether each ballistic row can reach its aim point (the others fall short, fired at
         their maximum-range elevation); always true for air-breathing rows.
     """
-    sc = world.scenario
+    sc = world.raid_scenario
     types = world.threat_types
     n_wp = 1 + max(len(s.waypoints) for s in sc.raid.salvos)
     parts: list[dict[str, NDArray[np.generic]]] = []
@@ -152,7 +152,7 @@ def raid_warnings(
     Threats aimed beyond their type's reach (they fall short), and salvos that start after
     ``sim.max_time_s`` (never launched).
     """
-    sc = world.scenario
+    sc = world.raid_scenario
     out = []
     short = np.bincount(salvo[~reachable], minlength=len(sc.raid.salvos))
     for i, s in enumerate(sc.raid.salvos):

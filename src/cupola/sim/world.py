@@ -23,6 +23,7 @@ from cupola.scenario.schema import (
     AirBreathingThreat,
     AreaAsset,
     BallisticThreat,
+    Deployment,
     GeoPoint,
     GeoPoint3,
     PointAsset,
@@ -128,9 +129,10 @@ class ThreatTypes:
 
 @dataclass(frozen=True)
 class World:
-    """Everything static about a run, compiled from a scenario."""
+    """Everything static about a run, compiled from a scenario (or, for a live feed, from a
+    deployment with no raid)."""
 
-    scenario: Scenario
+    scenario: Deployment
     frame: LocalFrame
     assets: Assets
     zones: Zones
@@ -142,6 +144,19 @@ class World:
     tracker: TrackerParams
     #: The ballistic types the battle manager identifies tracks as (doctrine.threat_library).
     library: ThreatLibrary
+
+    @property
+    def raid_scenario(self) -> Scenario:
+        """The scenario, with its raid and clock; what simulating needs.
+
+        Raises
+        ------
+        TypeError
+            The world is a live feed's deployment, which has no raid to simulate.
+        """
+        if not isinstance(self.scenario, Scenario):
+            raise TypeError(f"{self.scenario.name}: a deployment with no raid to simulate")
+        return self.scenario
 
     def local(self, p: GeoPoint) -> FloatArray:
         """(3,) ENU position of a scenario point (altitude 0 unless it has one)."""
@@ -155,7 +170,7 @@ def _xy(frame: LocalFrame, pts: list[GeoPoint]) -> FloatArray:
     return np.column_stack([x, y])
 
 
-def _assets(sc: Scenario, frame: LocalFrame) -> Assets:
+def _assets(sc: Deployment, frame: LocalFrame) -> Assets:
     names: list[str] = []
     kinds: list[str] = []
     values: list[float] = []
@@ -180,7 +195,7 @@ def _assets(sc: Scenario, frame: LocalFrame) -> Assets:
     return Assets(names, kinds, np.array(values, float), shapes)
 
 
-def _zones(sc: Scenario, frame: LocalFrame, assets: Assets, source: str) -> Zones:
+def _zones(sc: Deployment, frame: LocalFrame, assets: Assets, source: str) -> Zones:
     cfg = sc.alert_zones
     if cfg.zones is not None:
         polys = [shapely.Polygon(_xy(frame, z.outline)) for z in cfg.zones]
@@ -207,7 +222,7 @@ def _zones(sc: Scenario, frame: LocalFrame, assets: Assets, source: str) -> Zone
     return Zones(np.arange(n, dtype=np.int64), names, list(boxes))
 
 
-def _interceptors(sc: Scenario, threats: list[str]) -> tuple[InterceptorTypes, list[str]]:
+def _interceptors(sc: Deployment, threats: list[str]) -> tuple[InterceptorTypes, list[str]]:
     """The interceptor types in use; ``threats`` names the columns of ``sskp_threat``."""
     used = sorted({b.interceptor for b in sc.batteries})
     models = [interceptor_types(sc)[n] for n in used]
@@ -224,7 +239,7 @@ def _interceptors(sc: Scenario, threats: list[str]) -> tuple[InterceptorTypes, l
     return types, used
 
 
-def _units(sc: Scenario, frame: LocalFrame, inames: list[str]) -> FireUnits:
+def _units(sc: Deployment, frame: LocalFrame, inames: list[str]) -> FireUnits:
     pos, battery, itype, ready, capacity, names = [], [], [], [], [], []
     for b_idx, b in enumerate(sc.batteries):
         for k, ln in enumerate(b.launchers):
@@ -264,7 +279,7 @@ def _units(sc: Scenario, frame: LocalFrame, inames: list[str]) -> FireUnits:
     )
 
 
-def _radars(sc: Scenario, frame: LocalFrame) -> list[RadarParams]:
+def _radars(sc: Deployment, frame: LocalFrame) -> list[RadarParams]:
     out = []
     for i, r in enumerate(sc.radars):
         x, y = frame.to_local(r.position.lon, r.position.lat)
@@ -289,9 +304,11 @@ def _radars(sc: Scenario, frame: LocalFrame) -> list[RadarParams]:
     return out
 
 
-def _threat_types(sc: Scenario) -> ThreatTypes:
+def _threat_types(sc: Deployment) -> ThreatTypes:
     lib = threat_types(sc)
-    used = sorted({s.threat for s in sc.raid.salvos})
+    # A scenario's raid fixes the types in the air; a live feed may see any it knows.
+    names = {s.threat for s in sc.raid.salvos} if isinstance(sc, Scenario) else threat_types(sc)
+    used = sorted(names)
     models = [lib[n] for n in used]
     return ThreatTypes(
         names=used,
@@ -302,7 +319,7 @@ def _threat_types(sc: Scenario) -> ThreatTypes:
     )
 
 
-def _library(sc: Scenario) -> ThreatLibrary:
+def _library(sc: Deployment) -> ThreatLibrary:
     known = {n: t for n, t in threat_types(sc).items() if isinstance(t, BallisticThreat)}
     names = sorted(known) if sc.doctrine.threat_library is None else sc.doctrine.threat_library
     return ThreatLibrary.build(
@@ -312,7 +329,7 @@ def _library(sc: Scenario) -> ThreatLibrary:
     )
 
 
-def compile_world(sc: Scenario, source: str | None = None) -> World:
+def compile_world(sc: Deployment, source: str | None = None) -> World:
     """Compile a validated scenario into the arrays and geometries the engine runs on.
 
     Raises

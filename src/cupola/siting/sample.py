@@ -87,7 +87,7 @@ def sample_threats(
     world: World, n: int, rng: np.random.Generator, reaction_s: float
 ) -> ThreatSample:
     """Draw and fly about ``n`` threats of ``world``'s raid (module docstring)."""
-    sc = world.scenario
+    sc = world.raid_scenario
     total = sum(s.count for s in sc.raid.salvos)
     raid = scaled_raid(sc.raid, n / total)
     w = compile_world(sc.model_copy(update={"raid": raid}), sc.name)
@@ -104,7 +104,7 @@ def fly_sample(
     weight: FloatArray | None = None,
 ) -> ThreatSample:
     """Fly the drawn ``threats`` of ``world`` (its raid) into a :class:`ThreatSample`."""
-    sc = world.scenario
+    sc = world.raid_scenario
     w = world
     th = replace(threats, launch_time=np.zeros(len(threats.pos)))
     positions = [th.pos.copy()]
