@@ -38,11 +38,15 @@ from bench_live import saturation_data
 
 from cupola.core.table import take
 from cupola.feed import cat048
+from cupola.feed.replay import WINDOW_S
 from cupola.scenario import load_text
+from cupola.sensors.base import PlotTable
+from cupola.sensors.sweep import sweep
 from cupola.sim.engine import simulate
 from cupola.sim.world import compile_world
 
 PACES = (1.0, 2.0, 4.0, 8.0)
+SWEEP_PACES = (1.0, 2.0)
 END_S = 40.0
 
 
@@ -76,12 +80,14 @@ def status(port: int) -> tuple[dict, float]:
     return last, changed
 
 
-def run_pace(scenario: Path, scans: list[tuple[float, list[bytes], int]], pace: float) -> None:
+def run_pace(
+    scenario: Path, scans: list[tuple[float, list[bytes], int]], pace: float, label: str = ""
+) -> None:
     sink = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     sink.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8 * 2**20)
     sink.bind(("127.0.0.1", 0))
     sink.settimeout(0.2)
-    first_seen: dict[str, float] = {}
+    first_seen: dict[int, float] = {}  # by the window of the track's time
     stop = threading.Event()
 
     def receive() -> None:
@@ -92,8 +98,9 @@ def run_pace(scenario: Path, scans: list[tuple[float, list[bytes], int]], pace: 
                 continue
             now = time.monotonic()
             if b"cupola-track-" in data:
-                t = data.split(b' time="', 1)[1][11:23].decode()
-                first_seen.setdefault(t, now)
+                h, m, sec = data.split(b' time="', 1)[1][11:23].decode().split(":")
+                t = 3600 * int(h) + 60 * int(m) + float(sec)
+                first_seen.setdefault(int(t // WINDOW_S), now)
 
     rx = threading.Thread(target=receive, daemon=True)
     rx.start()
@@ -109,7 +116,7 @@ def run_pace(scenario: Path, scans: list[tuple[float, list[bytes], int]], pace: 
         assert proc.stderr is not None
         proc.stderr.readline()
         out = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        sent_at: dict[str, float] = {}
+        sent_at: dict[int, float] = {}
         t0, wall0 = scans[0][0], time.monotonic()
         for t, data, _ in scans:
             wait = wall0 + (t - t0) / pace - time.monotonic()
@@ -117,8 +124,7 @@ def run_pace(scenario: Path, scans: list[tuple[float, list[bytes], int]], pace: 
                 time.sleep(wait)
             for d in data:
                 out.sendto(d, ("127.0.0.1", listen))
-            stamp = time.strftime("%H:%M:%S", time.gmtime(t)) + f".{round((t % 1) * 1000):03d}"
-            sent_at[stamp] = time.monotonic()
+            sent_at[int(t // WINDOW_S)] = time.monotonic()
         s, done = status(http)
         proc.terminate()
         proc.communicate(timeout=30)
@@ -130,7 +136,7 @@ def run_pace(scenario: Path, scans: list[tuple[float, list[bytes], int]], pace: 
     peak = [
         first_seen[k] - v
         for k, v in sent_at.items()
-        if k in first_seen and "00:00:10" <= k[:8] <= "00:00:30"
+        if k in first_seen and 10.0 <= k * WINDOW_S <= 30.0
     ]
     per_s: dict[int, int] = {}
     for t, _, n in scans:
@@ -141,7 +147,8 @@ def run_pace(scenario: Path, scans: list[tuple[float, list[bytes], int]], pace: 
     lat = s["latency_ms"]
     through = offered / max(done - wall0, 1e-9)
     print(
-        f"  {pace:3.0f}x: {rate:7,.0f} plots/s at the peak, {s['tracks']:5} tracks at the end; "
+        f"  {label}{pace:3.0f}x: {rate:7,.0f} plots/s at the peak, "
+        f"{s['tracks']:5} tracks at the end; "
         f"accepted {s['plots_accepted']:,} of {offered:,} "
         f"(rejected {s['rejected'] or 0}, dropped by the kernel {s['kernel_drops']} datagrams); "
         f"latency median {1000 * np.median(peak):6.1f} ms, "
@@ -164,22 +171,48 @@ def main() -> None:
     p = result.plots
     print(f"recorded {len(p.time):,} plots in {time.perf_counter() - clock:.1f} s (engine)")
     heights = {r.radar_id: float(r.position[2]) for r in world.radars}
-    cut = np.flatnonzero((np.diff(p.time) != 0) | (np.diff(p.sensor_id) != 0)) + 1
-    scans = []
     clock = time.perf_counter()
-    for a, b in zip(np.r_[0, cut], np.r_[cut, len(p.time)], strict=True):
-        s = take(p, slice(int(a), int(b)))
-        data, bad = cat048.encode(s, heights)
-        scans.append((float(s.time[0]), data, len(s.time) - bad))
+    scans = encoded(p, heights)
     n = sum(x[2] for x in scans)
     print(
         f"encoded as CAT048 in {time.perf_counter() - clock:.1f} s: {n:,} plots, {len(scans)} scans"
     )
+    tr = result.truth
+    threat = tr["object"] == "threat"
+    swept = sweep(
+        p,
+        {r.radar_id: r for r in world.radars},
+        tr["id"][threat],
+        tr["time"][threat],
+        np.column_stack([tr["x_m"], tr["y_m"], tr["z_m"]])[threat],
+    )
+    sectors = encoded(swept, heights)
+    print(
+        f"as rotating radars (cupola replay --sweep): {len(swept.time):,} plots, each at its own "
+        f"time, in {len(sectors)} sectors of {1000 * WINDOW_S:.0f} ms"
+    )
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "scenario.yaml"
         path.write_text(text)
+        print("scans at one time (Cupola's radars):")
         for pace in PACES:
             run_pace(path, scans, pace)
+        print("sectors of rotating radars:")
+        for pace in SWEEP_PACES:
+            run_pace(path, sectors, pace)
+
+
+def encoded(p: PlotTable, heights: dict[int, float]) -> list[tuple[float, list[bytes], int]]:
+    """The plots in the windows a replay sends together, each as CAT048 datagrams, with its
+    first plot's time and the plots encoded."""
+    window = np.floor(p.time / WINDOW_S)
+    cut = np.flatnonzero((np.diff(window) != 0) | (np.diff(p.sensor_id) != 0)) + 1
+    out = []
+    for a, b in zip(np.r_[0, cut], np.r_[cut, len(p.time)], strict=True):
+        s = take(p, slice(int(a), int(b)))
+        data, bad = cat048.encode(s, heights)
+        out.append((float(s.time[0]), data, len(s.time) - bad))
+    return out
 
 
 if __name__ == "__main__":

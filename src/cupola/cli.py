@@ -933,6 +933,13 @@ def replay(
         bool,
         typer.Option(help="Keep the run's times (seconds after 00:00 UTC) instead of now's."),
     ] = False,
+    sweep: Annotated[
+        bool,
+        typer.Option(
+            help="Send the plots as rotating radars make them: each at the time the antenna "
+            "passes it, sector by sector."
+        ),
+    ] = False,
 ) -> None:
     """Send a run's radar plots to a UDP port as a live stream: the feed's test source."""
     from cupola.feed.base import endpoint
@@ -945,8 +952,8 @@ def replay(
         where = endpoint(to, "--to", ("udp",))
         if not speed > 0:
             raise CupolaError(f"--speed: must be above 0, got {speed:g}")
-        rec = read_run(run_dir)
-        with _counting("replay", "scans", 1) as show:
+        rec = read_run(run_dir, swept=sweep)
+        with _counting("replay", "sectors" if sweep else "scans", 1) as show:
             sent = send(rec, where, format, speed, keep_time, progress=show)
     except OSError as exc:
         _fail(CupolaError(f"--to: {exc.strerror or exc}"))
@@ -955,7 +962,8 @@ def replay(
         _fail(exc)
         return
     out_console.print(
-        f"sent {sent.plots:,} plots in {sent.scans:,} scans ({sent.datagrams:,} datagrams) "
+        f"sent {sent.plots:,} plots in {sent.scans:,} {'sectors' if sweep else 'scans'} "
+        f"({sent.datagrams:,} datagrams) "
         f"to {where}" + (f"; {sent.unencoded} could not be encoded" if sent.unencoded else ""),
         highlight=False,
         markup=False,

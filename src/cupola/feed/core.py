@@ -13,6 +13,7 @@ recommendations; nothing is launched, and the launchers keep their rounds.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
@@ -112,15 +113,25 @@ class FeedCore:
         self.next_decision = -np.inf
         self.cycles = 0
 
-    def scan(self, time: float, sensor: int, plots: PlotTable) -> int:
+    def scan(
+        self,
+        time: float,
+        sensor: int,
+        plots: PlotTable,
+        sector: tuple[float, float] | None = None,
+    ) -> int:
         """Take one complete scan (time order across scans is the caller's,
-        :class:`cupola.feed.scans.Scans`); returns the plots rejected: of an unknown radar,
-        values the tracker cannot use, a range beyond twice the radar's, an azimuth outside
-        [0, 2π]. After a gap of more than :data:`GAP_S` in the feed's time, the picture starts
-        again (:meth:`restart`): tracks that old are not worth predicting."""
+        :class:`cupola.feed.scans.Scans`), of the azimuth ``sector`` for a sweeping radar
+        (:attr:`cupola.sensors.base.RadarParams.sector_rad`; None: all round); returns the
+        plots rejected: of an unknown radar, values the tracker cannot use, a range beyond
+        twice the radar's, an azimuth outside [0, 2π]. After a gap of more than :data:`GAP_S`
+        in the feed's time, the picture starts again (:meth:`restart`): tracks that old are
+        not worth predicting."""
         radar = self.radars.get(sensor)
         if radar is None:
             return len(plots.time)
+        if sector is not None:
+            radar = dataclasses.replace(radar, sector_rad=sector)
         with np.errstate(invalid="ignore"):
             ok = (
                 valid_plots(plots)

@@ -117,7 +117,7 @@ class Feed:
         self.newest = -np.inf
         self.newest_wall = time.monotonic()
         self.sensors = np.array(sorted(self.core.radars), np.int64)
-        self.scans = Scans(options.hold_s)
+        self.scans = Scans(options.hold_s, {r.radar_id: r.revisit_s for r in world.radars})
         heights = {r.radar_id: float(r.position[2]) for r in world.radars}
         live = self.day if options.day is None else None
         self.cat048 = cat048.Decoder(heights, live)
@@ -338,7 +338,7 @@ class Feed:
         for scan in batch:
             n = len(scan.plots.time)
             try:
-                bad = self.core.scan(scan.time, scan.sensor, scan.plots)
+                bad = self.core.scan(scan.time, scan.sensor, scan.plots, scan.sector)
             except Exception as exc:  # one scan the tracker cannot take: count it, go on
                 c.rejected["tracker error"] += n
                 self._note(f"tracker error at t={scan.time:.3f} s: {type(exc).__name__}: {exc}")

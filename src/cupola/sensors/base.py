@@ -38,6 +38,10 @@ class RadarParams:
         Lowest elevation the radar sees (terrain mask), rad, after earth curvature.
     clutter_max_elevation_rad : float
         Clutter plots are spread uniformly in elevation between ``min_elevation_rad`` and this.
+    sector_rad : (float, float) or None
+        The azimuths one scan covers: from ``sector_rad[0]`` clockwise over ``sector_rad[1]``
+        (rad), for a rotating radar whose plots come a sector at a time (a live feed,
+        :mod:`cupola.feed.scans`); None, the default: all round, a whole scan at one time.
     """
 
     radar_id: int
@@ -54,6 +58,7 @@ class RadarParams:
     false_plots_per_scan: float
     min_elevation_rad: float
     clutter_max_elevation_rad: float
+    sector_rad: tuple[float, float] | None = None
 
 
 @dataclass(frozen=True, slots=True)

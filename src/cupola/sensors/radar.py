@@ -113,14 +113,18 @@ def detection_probability(
 
 
 def line_of_sight(radar: RadarParams, pos: FloatArray) -> NDArray[np.bool_]:
-    r"""Whether each position is within range and above the 4/3-earth horizon.
+    r"""Whether each position is within range and above the 4/3-earth horizon (and, for a
+    scan of one sector, inside it).
 
     The frame is flat (``z`` = altitude); earth curvature enters here only, through
     :math:`h_\mathrm{eff} = \Delta z - d^2/(2 k R_E)` with :math:`k = 4/3`,
     :math:`R_E = 6\,371` km and :math:`d` the horizontal distance. Visible when
     :math:`R \le R_\mathrm{max}` and :math:`\operatorname{atan2}(h_\mathrm{eff}, d) \ge
     e_\mathrm{min}`. For a radar on the ground with :math:`e_\mathrm{min} = 0` a target at
-    altitude :math:`h` is visible up to :math:`d = \sqrt{2 k R_E h}`.
+    altitude :math:`h` is visible up to :math:`d = \sqrt{2 k R_E h}`. With
+    ``radar.sector_rad`` = :math:`(a_0, w)`, also :math:`0 < (a - a_0) \bmod 2\pi \le w`
+    for the target's azimuth :math:`a` (clockwise from north): sectors that follow one
+    another, each starting where the last ended, cover every azimuth once.
 
     Parameters
     ----------
@@ -139,7 +143,12 @@ def line_of_sight(radar: RadarParams, pos: FloatArray) -> NDArray[np.bool_]:
     slant = np.hypot(horiz, rel[:, 2])
     h_eff = rel[:, 2] - horiz**2 / (2.0 * K_EFFECTIVE * EARTH_RADIUS_M)
     el_eff = np.arctan2(h_eff, horiz)
-    return np.asarray((slant <= radar.max_range_m) & (el_eff >= radar.min_elevation_rad))
+    seen = (slant <= radar.max_range_m) & (el_eff >= radar.min_elevation_rad)
+    if radar.sector_rad is not None:
+        start, width = radar.sector_rad
+        off = np.mod(np.arctan2(rel[:, 0], rel[:, 1]) - start, TWO_PI)
+        seen &= (off > 0.0) & (off <= width)
+    return np.asarray(seen)
 
 
 def _wrap_azimuth(az: FloatArray) -> FloatArray:

@@ -116,6 +116,10 @@ def step(
         plot_track = np.full(bad.size, -1, np.int64)
         plot_track[~bad] = out.plot_track
         return kept, dataclasses.replace(out, plot_track=plot_track, rejected=bad)
+    if radar.sector_rad is not None:
+        near = could_be_in_sector(radar, state.tracks, float(time), params.max_speed_mps)
+        if not near.all():
+            return _sector_step(filt, association, params, state, plots, radar, time, near)
     tracks = state.tracks
     radar_pos = np.asarray(radar.position, np.float64)
     noise = noise_covariance(
@@ -222,6 +226,57 @@ def step(
         rejected=np.zeros(n_plots, bool),
     )
     return TrackerState(take_tracks(merged, ~delete), state.next_id + fresh.size), outputs
+
+
+def could_be_in_sector(
+    radar: RadarParams, tracks: TrackTable, time: float, max_speed_mps: float
+) -> NDArray[np.bool_]:
+    r"""Tracks that may be inside the radar's sector (``radar.sector_rad``) at ``time``.
+
+    A track at horizontal distance :math:`d` from the radar, last updated at :math:`t_k`,
+    moves at most :math:`s_\max (t - t_k)` (the tracker's ``max_speed_mps``), so its azimuth
+    at :math:`t` lies within :math:`\arcsin(\min(1, s_\max (t - t_k) / d))` of the present
+    one, plus 0.05 rad for the measurement noise; the track may be in the sector when that
+    arc meets it. The others neither take the sector's plots nor count a miss in it.
+    """
+    start, width = radar.sector_rad if radar.sector_rad is not None else (0.0, 2 * np.pi)
+    rel = tracks.state[:, :2] - np.asarray(radar.position, np.float64)[:2]
+    d = np.hypot(rel[:, 0], rel[:, 1])
+    reach = max_speed_mps * np.maximum(time - tracks.time, 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        arc = np.where(reach < d, np.arcsin(np.minimum(reach / d, 1.0)), np.pi) + 0.05
+    off = np.mod(np.arctan2(rel[:, 0], rel[:, 1]) - start, 2 * np.pi)  # clockwise from start
+    inside = off <= width
+    before = 2 * np.pi - off <= arc  # just short of the start
+    after = off - width <= arc  # just past the end
+    return np.asarray(inside | before | after | (width + 2 * arc >= 2 * np.pi))
+
+
+def _sector_step(
+    filt: Filter,
+    association: str,
+    params: TrackerParams,
+    state: TrackerState,
+    plots: PlotTable,
+    radar: RadarParams,
+    time: float,
+    near: NDArray[np.bool_],
+) -> tuple[TrackerState, TrackerOutputs]:
+    """:func:`step` on the tracks ``near`` the sector only; the others are left as they are
+    (not predicted: a rotating radar's sectors come many times a revisit). Rows stay in
+    track-id order, new tracks last."""
+    sub, out = step(
+        filt,
+        association,
+        params,
+        TrackerState(take_tracks(state.tracks, near), state.next_id),
+        plots,
+        radar,
+        time,
+    )
+    merged = concat_tracks(take_tracks(state.tracks, ~near), sub.tracks)
+    order = np.argsort(merged.track_id, kind="stable")
+    return TrackerState(take_tracks(merged, order), sub.next_id), out
 
 
 def valid_plots(plots: PlotTable) -> NDArray[np.bool_]:
