@@ -38,7 +38,7 @@ from bench_live import saturation_data
 
 from cupola.core.table import take
 from cupola.feed import cat048
-from cupola.feed.replay import WINDOW_S
+from cupola.feed.replay import WINDOW_S, windows
 from cupola.scenario import load_text
 from cupola.sensors.base import PlotTable
 from cupola.sensors.sweep import sweep
@@ -205,10 +205,8 @@ def main() -> None:
 def encoded(p: PlotTable, heights: dict[int, float]) -> list[tuple[float, list[bytes], int]]:
     """The plots in the windows a replay sends together, each as CAT048 datagrams, with its
     first plot's time and the plots encoded."""
-    window = np.floor(p.time / WINDOW_S)
-    cut = np.flatnonzero((np.diff(window) != 0) | (np.diff(p.sensor_id) != 0)) + 1
     out = []
-    for a, b in zip(np.r_[0, cut], np.r_[cut, len(p.time)], strict=True):
+    for a, b in zip(*windows(p), strict=True):
         s = take(p, slice(int(a), int(b)))
         data, bad = cat048.encode(s, heights)
         out.append((float(s.time[0]), data, len(s.time) - bad))

@@ -12,7 +12,7 @@ import numpy as np
 from cupola.core.table import take
 from cupola.feed import cat048, cot
 from cupola.feed.base import Endpoint, plot_table
-from cupola.feed.replay import WINDOW_S, read_run
+from cupola.feed.replay import read_run, windows
 from cupola.feed.scans import Scans
 from cupola.scenario import load
 from cupola.sim.world import World, compile_world
@@ -76,9 +76,7 @@ def test_after_a_quiet_revolution_a_sector_scan_covers_all_round() -> None:
 
 def sweep_stream(rec) -> list[list[bytes]]:  # type: ignore[no-untyped-def]
     p = rec.plots
-    k = np.floor(p.time / WINDOW_S)
-    cut = np.flatnonzero((np.diff(k) != 0) | (np.diff(p.sensor_id) != 0)) + 1
-    parts = [take(p, slice(a, b)) for a, b in zip(np.r_[0, cut], np.r_[cut, len(k)], strict=True)]
+    parts = [take(p, slice(a, b)) for a, b in zip(*windows(p), strict=True)]
     return [cat048.encode(x, rec.heights)[0] for x in parts]
 
 

@@ -21,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import numpy as np
@@ -72,32 +73,35 @@ def _truth(folder: Path) -> tuple[NDArray[np.int64], NDArray[np.float64], NDArra
     path = folder / "truth.parquet"
     if not path.is_file():
         raise InputError(str(folder), "truth.parquet", "missing: --sweep moves plots by the truth")
-    con = duckdb.connect()
-    try:
-        t = con.execute(
-            "SELECT id, time, x_m, y_m, z_m FROM read_parquet(?) WHERE object = 'threat'",
-            [str(path)],
-        ).fetchnumpy()
-    except duckdb.Error as exc:
-        raise InputError(str(path), "", f"not a truth table: {exc}") from None
-    finally:
-        con.close()
+    t = _query(path, "SELECT id, time, x_m, y_m, z_m FROM read_parquet(?) WHERE object = 'threat'")
     pos = np.column_stack([t["x_m"], t["y_m"], t["z_m"]]).astype(np.float64)
     return np.asarray(t["id"], np.int64), np.asarray(t["time"], np.float64), pos
 
 
 def _truth_ids(folder: Path) -> NDArray[np.int64]:
     """The ``truth_id`` column of the run's plots, in the file's order."""
+    got = _query(folder / "plots.parquet", "SELECT truth_id FROM read_parquet(?)")
+    return np.asarray(got["truth_id"], np.int64)
+
+
+def _query(path: Path, sql: str) -> dict[str, NDArray[Any]]:
+    """The columns of one query of a Parquet file; :class:`InputError` naming it otherwise."""
     con = duckdb.connect()
     try:
-        got = con.execute(
-            "SELECT truth_id FROM read_parquet(?)", [str(folder / "plots.parquet")]
-        ).fetchnumpy()
+        got: dict[str, NDArray[Any]] = con.execute(sql, [str(path)]).fetchnumpy()
     except duckdb.Error as exc:
-        raise InputError(str(folder / "plots.parquet"), "truth_id", f"cannot read: {exc}") from None
+        raise InputError(str(path), "", f"cannot read: {exc}") from None
     finally:
         con.close()
-    return np.asarray(got["truth_id"], np.int64)
+    return got
+
+
+def windows(p: PlotTable) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """First and past-last rows of each run of plots of one radar within one
+    :data:`WINDOW_S` (``p`` in time order): what a replay sends together."""
+    window = np.floor(p.time / WINDOW_S)
+    cut = np.flatnonzero((np.diff(window) != 0) | (np.diff(p.sensor_id) != 0)) + 1
+    return np.r_[0, cut].astype(np.int64), np.r_[cut, len(p.time)].astype(np.int64)
 
 
 @dataclass(frozen=True)
@@ -129,9 +133,7 @@ def replay(
     now = datetime.now(UTC)
     midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
     shift = 0.0 if keep_time else (now - midnight).total_seconds() - float(p.time[0])
-    window = np.floor(p.time / WINDOW_S)
-    cut = np.flatnonzero((np.diff(window) != 0) | (np.diff(p.sensor_id) != 0)) + 1
-    starts, ends = np.r_[0, cut], np.r_[cut, n]
+    starts, ends = windows(p)
     family = socket.AF_INET6 if ":" in to.host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_DGRAM)
     datagrams = unencoded = 0

@@ -19,8 +19,8 @@ Two kinds of radar come out of this the same way:
   for a track the antenna has passed (:func:`cupola.sensors.radar.line_of_sight`), and
   sectors that follow one another cover the circle once (the radar's first scan covers its
   own plots' azimuths). After a gap of a whole revisit time the scan covers all round (the
-  antenna passed every track meanwhile). Plots of one window
-  are taken at its middle time: at most ``window_s / 2`` off, 25 m for a target at 1,000 m/s.
+  antenna passed every track meanwhile). Plots of one window are taken at its middle time: at
+  most ``window_s / 2`` off, 25 m for a target at 1,000 m/s.
   The antenna is taken to turn clockwise, as surveillance radars do.
 
 Rejected and counted, by reason:
@@ -79,7 +79,7 @@ class _Building:
     sweeping: bool = False
     #: Newest plot time seen, s.
     newest: float = -np.inf
-    #: Time (s) and azimuth of the last plot (rad) of its last scan given out.
+    #: Time of its last scan given out (s) and the azimuth of that scan's last plot (rad).
     last_time: float = -np.inf
     last_az: float = 0.0
 
